@@ -1,0 +1,154 @@
+//! What can go wrong while turning a plan into credentials, worded for the operator.
+
+use crate::config::ConfigError;
+
+use super::plan::PlanError;
+
+/// A failure of the broker, with the exit code it maps to (DESIGN rule 12).
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    /// The configuration or a flag is wrong.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// MFA is needed and no code could be obtained without a person.
+    #[error("an MFA code is needed for '{device}', and {reason}")]
+    MfaUnavailable {
+        /// The device.
+        device: String,
+        /// Why no code could be had.
+        reason: String,
+    },
+    /// The `mfa_process` command failed or printed something else than a code.
+    #[error("mfa_process '{command}' gave no MFA code: {reason}")]
+    MfaProcess {
+        /// The command line.
+        command: String,
+        /// What happened.
+        reason: String,
+    },
+    /// AWS rejected the MFA code.
+    #[error("AWS rejected the MFA code for '{device}' (a code is valid once, for about 30 seconds; check the device's clock): {message}")]
+    MfaRejected {
+        /// The device.
+        device: String,
+        /// AWS's message.
+        message: String,
+    },
+    /// `AssumeRole` was denied: the rule 13 checklist.
+    #[error("{}", access_denied_text(.0))]
+    AccessDenied(Box<AccessDenied>),
+    /// The base credentials are expired, unknown or malformed.
+    #[error(
+        "the base credentials from {source_desc} were rejected by AWS ({code}): {message}\n\
+         check or rotate those keys (an expired session token needs new credentials)"
+    )]
+    BadCredentials {
+        /// Where the credentials came from, e.g. "profile 'hub' (keys)".
+        source_desc: String,
+        /// AWS's error code (ExpiredToken, InvalidClientTokenId, …).
+        code: String,
+        /// AWS's message.
+        message: String,
+    },
+    /// The requested duration is above what the role allows.
+    #[error(
+        "role '{role_arn}' does not allow a {requested} s session (its maximum session duration is lower); \
+         ask for less, e.g. '--duration 3600', or raise the role's MaxSessionDuration. AWS said: {message}"
+    )]
+    DurationTooLong {
+        /// The role.
+        role_arn: String,
+        /// What was asked for.
+        requested: u32,
+        /// AWS's message.
+        message: String,
+    },
+    /// Any other refusal by AWS.
+    #[error("{operation} failed ({code}): {message}")]
+    Aws {
+        /// The STS operation.
+        operation: &'static str,
+        /// AWS's error code.
+        code: String,
+        /// AWS's message.
+        message: String,
+    },
+    /// STS could not be reached.
+    #[error("cannot reach STS at '{endpoint}': {detail}")]
+    Network {
+        /// The endpoint URL that was tried.
+        endpoint: String,
+        /// The connection error.
+        detail: String,
+    },
+    /// The base credentials could not be obtained.
+    #[error("cannot get base credentials from {source_desc}: {reason}")]
+    Base {
+        /// Where they were to come from.
+        source_desc: String,
+        /// Why not.
+        reason: String,
+    },
+    /// The profile kind cannot be assumed yet.
+    #[error("{0}")]
+    Unsupported(String),
+    /// STS returned something that breaks its own contract.
+    #[error("STS returned unexpected data ({0}); this is a bug worth reporting")]
+    Unexpected(String),
+}
+
+impl From<ConfigError> for BrokerError {
+    fn from(e: ConfigError) -> Self {
+        Self::Plan(PlanError::Config(e))
+    }
+}
+
+impl BrokerError {
+    /// The process exit code for this error (DESIGN rule 12).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Plan(_) | Self::Base { .. } | Self::Unsupported(_) => 1,
+            Self::MfaUnavailable { .. } | Self::MfaProcess { .. } => 3,
+            Self::Network { .. } => 5,
+            Self::MfaRejected { .. }
+            | Self::AccessDenied(_)
+            | Self::BadCredentials { .. }
+            | Self::DurationTooLong { .. }
+            | Self::Aws { .. }
+            | Self::Unexpected(_) => 2,
+        }
+    }
+}
+
+/// The facts behind an AccessDenied on `AssumeRole`.
+#[derive(Debug, Clone)]
+pub struct AccessDenied {
+    /// The role that was asked for.
+    pub role_arn: String,
+    /// Who asked (from `GetCallerIdentity`), if known.
+    pub caller_arn: Option<String>,
+    /// Whether `SerialNumber`/`TokenCode` were sent, or the caller is an MFA session.
+    pub mfa_sent: bool,
+    /// Whether an `ExternalId` was sent.
+    pub external_id_sent: bool,
+    /// AWS's own message.
+    pub message: String,
+}
+
+fn access_denied_text(d: &AccessDenied) -> String {
+    let caller = d.caller_arn.as_deref().unwrap_or("(unknown caller)");
+    let mfa = if d.mfa_sent { "an MFA code was sent" } else { "no MFA code was sent" };
+    let ext = if d.external_id_sent { "an ExternalId was sent" } else { "no ExternalId was sent" };
+    format!(
+        "AccessDenied: sts:AssumeRole on '{role}' was refused for '{caller}'.\n\
+         Check, in this order:\n\
+         \x20 1. Does the role's trust policy trust this caller? Caller: {caller}\n\
+         \x20 2. Does the trust policy require MFA (aws:MultiFactorAuthPresent)? {mfa}; set 'mfa_serial' on the profile if it does.\n\
+         \x20 3. Does the trust policy require an ExternalId (sts:ExternalId)? {ext}; check 'external_id'.\n\
+         \x20 4. Does the caller's own identity policy allow sts:AssumeRole on {role}?\n\
+         \x20 5. Could a service control policy (SCP) of the organisation deny it?\n\
+         AWS said: {msg}",
+        role = d.role_arn,
+        msg = d.message,
+    )
+}

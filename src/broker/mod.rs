@@ -1,0 +1,203 @@
+//! The broker: runs a [`Plan`] against STS and returns verified credentials.
+
+pub mod base;
+pub mod cache;
+pub mod error;
+pub mod mfa;
+pub mod plan;
+pub mod sts;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_types::os_shim_internal::Env;
+
+pub use cache::{MemoryCache, MfaSessionKey, SessionCache};
+pub use error::{AccessDenied, BrokerError};
+pub use mfa::{MfaCode, MfaPrompt, MfaSource, TtyPrompt};
+pub use plan::{Overrides, Plan};
+use plan::{AssumeStep, CHAINED_MAX_DURATION, SessionName};
+use sts::{AssumeCall, StsConnector, StsFailure};
+
+use crate::credentials::{Credentials, Identity, Session};
+
+/// An MFA session is reused only while it has at least this long left.
+const MFA_SESSION_MIN_LEFT: Duration = Duration::from_secs(5 * 60);
+
+/// The result of running a plan.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The target's credentials and the identity they were verified to be.
+    pub session: Session,
+    /// Notices for the operator (chaining caps…), already in the plan or found at run time.
+    pub notices: Vec<String>,
+}
+
+/// Runs plans. Holds what one run shares: STS access, MFA codes, the MFA session cache.
+pub struct Broker {
+    connector: Arc<dyn StsConnector>,
+    mfa: MfaSource,
+    cache: Arc<dyn SessionCache>,
+    env: Env,
+}
+
+impl Broker {
+    /// A broker over the given STS connector, MFA source and session cache.
+    pub fn new(connector: Arc<dyn StsConnector>, mfa: MfaSource, cache: Arc<dyn SessionCache>, env: Env) -> Self {
+        Self { connector, mfa, cache, env }
+    }
+
+    fn network(&self, detail: String) -> BrokerError {
+        BrokerError::Network { endpoint: self.connector.endpoint(), detail }
+    }
+
+    fn failure(&self, operation: &'static str, f: StsFailure) -> BrokerError {
+        match f {
+            StsFailure::Network(detail) => self.network(detail),
+            StsFailure::Denied(message) => BrokerError::Aws { operation, code: "AccessDenied".into(), message },
+            StsFailure::BadCredentials { code, message } | StsFailure::Other { code, message } => {
+                BrokerError::Aws { operation, code, message }
+            }
+            StsFailure::Validation(message) => BrokerError::Aws { operation, code: "ValidationError".into(), message },
+        }
+    }
+
+    async fn identity(&self, creds: &Credentials) -> Result<Identity, StsFailure> {
+        sts::get_caller_identity(&self.connector.client(creds)).await
+    }
+
+    /// `GetCallerIdentity` for arbitrary credentials, with errors worded for `whoami`.
+    pub async fn whoami(&self, creds: &Credentials, source_desc: &str) -> Result<Identity, BrokerError> {
+        self.identity(creds).await.map_err(|f| match f {
+            StsFailure::BadCredentials { code, message } => {
+                BrokerError::BadCredentials { source_desc: source_desc.to_owned(), code, message }
+            }
+            f => self.failure("GetCallerIdentity", f),
+        })
+    }
+
+    /// Runs `plan`: base credentials, optional MFA session, each `AssumeRole`,
+    /// and `GetCallerIdentity` after every assume (DESIGN rule 7).
+    pub async fn run(&self, plan: &Plan) -> Result<Outcome, BrokerError> {
+        let base_desc = base::describe(&plan.base);
+        let base_creds = base::resolve(&plan.base, &self.env).await?;
+        let base_identity = self.whoami(&base_creds, &base_desc).await?;
+        let mut notices = plan.notices.clone();
+
+        let mut caller = Session { credentials: base_creds, identity: base_identity.clone() };
+        let mut caller_is_role = base_identity.is_assumed_role();
+        let mut mfa_in_caller = false;
+
+        if let Some(step) = &plan.mfa_session {
+            let key = MfaSessionKey {
+                base: plan.base.profile().map(str::to_owned).unwrap_or_else(|| plan.base.describe()),
+                serial: step.device.serial.clone(),
+            };
+            let session = match self.cache.mfa_session(&key, MFA_SESSION_MIN_LEFT) {
+                Some(s) => s,
+                None => {
+                    let code = self.mfa.code(&step.device, &plan.target).await?;
+                    let client = self.connector.client(&caller.credentials);
+                    let creds = sts::get_session_token(&client, &step.device.serial, &code, step.duration)
+                        .await
+                        .map_err(|f| match f {
+                            StsFailure::Denied(message) => {
+                                BrokerError::MfaRejected { device: step.device.serial.clone(), message }
+                            }
+                            StsFailure::BadCredentials { code, message } => {
+                                BrokerError::BadCredentials { source_desc: base_desc.clone(), code, message }
+                            }
+                            f => self.failure("GetSessionToken", f),
+                        })??;
+                    let session = Session { credentials: creds, identity: base_identity.clone() };
+                    self.cache.put_mfa_session(&key, &session);
+                    session
+                }
+            };
+            caller = session;
+            caller_is_role = false;
+            mfa_in_caller = true;
+        }
+
+        for step in &plan.steps {
+            let mut duration = step.duration;
+            if caller_is_role && !step.chained && duration > CHAINED_MAX_DURATION {
+                notices.push(plan::chain_notice(&step.profile, duration));
+                duration = CHAINED_MAX_DURATION;
+            }
+            let code = match &step.mfa {
+                Some(device) => Some(self.mfa.code(device, &plan.target).await?),
+                None => None,
+            };
+            let session_name = self.session_name(step, &base_identity);
+            let client = self.connector.client(&caller.credentials);
+            let call = AssumeCall { session_name: &session_name, duration, code: code.as_ref() };
+            let creds = sts::assume_role(&client, step, call)
+                .await
+                .map_err(|f| self.assume_failure(f, step, &caller, mfa_in_caller || code.is_some(), duration))??;
+            if !creds.access_key_id.starts_with("ASIA") {
+                return Err(BrokerError::Unexpected(format!(
+                    "AssumeRole for '{}' returned key id '{}', which is not a temporary 'ASIA…' key",
+                    step.role_arn, creds.access_key_id
+                )));
+            }
+            let identity = self.identity(&creds).await.map_err(|f| self.failure("GetCallerIdentity", f))?;
+            caller = Session { credentials: creds, identity };
+            caller_is_role = true;
+            mfa_in_caller = false;
+        }
+        Ok(Outcome { session: caller, notices })
+    }
+
+    fn assume_failure(
+        &self,
+        f: StsFailure,
+        step: &AssumeStep,
+        caller: &Session,
+        mfa_sent: bool,
+        duration: u32,
+    ) -> BrokerError {
+        match f {
+            StsFailure::Denied(message) if message.contains("MultiFactorAuthentication") => BrokerError::MfaRejected {
+                device: step.mfa.as_ref().map(|d| d.serial.clone()).unwrap_or_default(),
+                message,
+            },
+            StsFailure::Denied(message) => BrokerError::AccessDenied(Box::new(AccessDenied {
+                role_arn: step.role_arn.to_string(),
+                caller_arn: Some(caller.identity.arn.clone()),
+                mfa_sent,
+                external_id_sent: step.external_id.is_some(),
+                message,
+            })),
+            StsFailure::Validation(message) if message.contains("DurationSeconds") => BrokerError::DurationTooLong {
+                role_arn: step.role_arn.to_string(),
+                requested: duration,
+                message,
+            },
+            StsFailure::BadCredentials { code, message } => BrokerError::BadCredentials {
+                source_desc: format!("the caller '{}'", caller.identity.arn),
+                code,
+                message,
+            },
+            f => self.failure("AssumeRole", f),
+        }
+    }
+
+    fn session_name(&self, step: &AssumeStep, base: &Identity) -> String {
+        match &step.session_name {
+            SessionName::Fixed(name) => name.clone(),
+            SessionName::Template(t) => {
+                let os_user = self
+                    .env
+                    .get("USER")
+                    .or_else(|_| self.env.get("USERNAME"))
+                    .unwrap_or_else(|_| "rolecall".into());
+                let user = match base.user_name() {
+                    "" => os_user.as_str(),
+                    u => u,
+                };
+                plan::sanitize_session_name(&t.replace("{user}", user).replace("{os_user}", &os_user))
+            }
+        }
+    }
+}

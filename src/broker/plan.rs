@@ -1,0 +1,370 @@
+//! Plans: a pure function from (target, config, settings, flags) to the ordered
+//! steps that turn base credentials into the target's credentials.
+
+use std::fmt;
+
+use crate::config::{AwsConfig, Base, ConfigError, RoleArn, Settings};
+
+/// Shortest role session AWS grants, in seconds.
+pub const MIN_DURATION: u32 = 900;
+/// Longest role session AWS grants (the role's maximum may be lower), in seconds.
+pub const MAX_DURATION: u32 = 43_200;
+/// AWS caps a session assumed from another role session at one hour.
+pub const CHAINED_MAX_DURATION: u32 = 3_600;
+/// STS region when nothing else names one.
+pub const FALLBACK_REGION: &str = "us-east-1";
+
+/// Values from the command line that override the profile and settings.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// `--duration`, seconds.
+    pub duration: Option<u32>,
+    /// `--session-name`.
+    pub session_name: Option<String>,
+    /// `--region`.
+    pub region: Option<String>,
+    /// `--external-id`.
+    pub external_id: Option<String>,
+    /// `--source-identity`.
+    pub source_identity: Option<String>,
+    /// `--tag k=v` (replaces the profile's tags when given).
+    pub tags: Option<Vec<(String, String)>>,
+    /// `--transitive-tag k`.
+    pub transitive_tags: Option<Vec<String>>,
+    /// `--policy-arn arn`.
+    pub policy_arns: Option<Vec<String>>,
+    /// Contents of `--policy-file`.
+    pub policy: Option<String>,
+}
+
+/// The `RoleSessionName` to send: fixed, or a template filled in at run time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionName {
+    /// A name given by a flag or `role_session_name`, already validated.
+    Fixed(String),
+    /// A settings template: `{user}` is the caller's user name, `{os_user}` the OS user.
+    Template(String),
+}
+
+/// An MFA device to present, and where a code for it may come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MfaDevice {
+    /// `mfa_serial`: the device ARN or hardware serial.
+    pub serial: String,
+    /// `rolecall_mfa_process`/`mfa_process` of the profile that named the device.
+    pub process: Option<String>,
+}
+
+/// `GetSessionToken` with an MFA code (DESIGN rule 3), made once and reused for every role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MfaSessionStep {
+    /// The device.
+    pub device: MfaDevice,
+    /// Requested lifetime of the MFA session, seconds.
+    pub duration: u32,
+}
+
+/// One `AssumeRole` call with every parameter it sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssumeStep {
+    /// The profile this step comes from.
+    pub profile: String,
+    /// `RoleArn`.
+    pub role_arn: RoleArn,
+    /// `RoleSessionName`.
+    pub session_name: SessionName,
+    /// What the configuration asked for, seconds.
+    pub requested_duration: u32,
+    /// `DurationSeconds` to send (after the chaining cap, when known at plan time).
+    pub duration: u32,
+    /// True when the caller of this step is itself a role session.
+    pub chained: bool,
+    /// `ExternalId`.
+    pub external_id: Option<String>,
+    /// `SerialNumber` + `TokenCode` on this call (when no MFA session can carry MFA).
+    pub mfa: Option<MfaDevice>,
+    /// `SourceIdentity`.
+    pub source_identity: Option<String>,
+    /// `Tags`.
+    pub tags: Vec<(String, String)>,
+    /// `TransitiveTagKeys`.
+    pub transitive_tags: Vec<String>,
+    /// `Policy` (JSON text, validated).
+    pub policy: Option<String>,
+    /// `PolicyArns`.
+    pub policy_arns: Vec<String>,
+}
+
+/// The steps from base credentials to the target's credentials.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// The target id as the user wrote it.
+    pub target: String,
+    /// Where the first caller's credentials come from.
+    pub base: Base,
+    /// `GetSessionToken` with MFA before the first assume, when rule 3 applies.
+    pub mfa_session: Option<MfaSessionStep>,
+    /// The roles to assume, in order.
+    pub steps: Vec<AssumeStep>,
+    /// STS region (DESIGN rule 6).
+    pub region: String,
+    /// The profile whose `endpoint_url`/`[services]` configuration applies.
+    pub endpoint_profile: Option<String>,
+    /// Things the operator should know (e.g. the chaining cap).
+    pub notices: Vec<String>,
+}
+
+impl Plan {
+    /// The source chain as text: `hub (keys) -> mfa -> a -> b`.
+    pub fn describe_chain(&self) -> String {
+        let mut parts = vec![self.base.describe()];
+        if self.mfa_session.is_some() {
+            parts.push("mfa-session".into());
+        }
+        parts.extend(self.steps.iter().map(|s| s.profile.clone()));
+        parts.join(" -> ")
+    }
+
+    /// True when assuming this target needs an MFA code (unless a session is cached).
+    pub fn needs_mfa(&self) -> bool {
+        self.mfa_session.is_some() || self.steps.iter().any(|s| s.mfa.is_some())
+    }
+
+    /// The final role, if the plan assumes one.
+    pub fn final_step(&self) -> Option<&AssumeStep> {
+        self.steps.last()
+    }
+}
+
+/// Why no plan could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The AWS files are wrong.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A value is out of range or malformed; the message names its origin.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl fmt::Display for SessionName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Fixed(s) | Self::Template(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Builds the plan for profile `target`.
+pub fn build(target: &str, config: &AwsConfig, settings: &Settings, flags: &Overrides) -> Result<Plan, PlanError> {
+    let chain = config.chain(target)?;
+    let defaults = &settings.defaults;
+    let invalid = |msg: String| PlanError::Invalid(msg);
+
+    if let Some(d) = flags.duration {
+        check_duration(d).map_err(|e| invalid(format!("--duration {e}")))?;
+    }
+    let default_duration = u32::try_from(defaults.duration.as_secs()).unwrap_or(CHAINED_MAX_DURATION);
+    let base_is_long_lived = matches!(&chain.base, Base::StaticKeys { credentials, .. } if !credentials.is_temporary());
+
+    let mut steps = Vec::with_capacity(chain.roles.len());
+    let mut notices = Vec::new();
+    let mut mfa_session = None;
+    let last = chain.roles.len().saturating_sub(1);
+    for (i, role_profile) in chain.roles.iter().enumerate() {
+        let Some(role) = &role_profile.role else { continue };
+        let is_final = i == last;
+        let name = &role_profile.name;
+        let pick = |flag: &Option<String>, profile: &Option<String>| {
+            if is_final { flag.clone().or_else(|| profile.clone()) } else { profile.clone() }
+        };
+
+        let requested_duration = match (is_final, flags.duration) {
+            (true, Some(d)) => d,
+            _ => role_profile.duration_seconds.unwrap_or(default_duration),
+        };
+        let chained = i > 0;
+        let duration = if chained && requested_duration > CHAINED_MAX_DURATION {
+            notices.push(chain_notice(name, requested_duration));
+            CHAINED_MAX_DURATION
+        } else {
+            requested_duration
+        };
+
+        let session_name = match pick(&flags.session_name, &role_profile.role_session_name) {
+            Some(fixed) => {
+                check_session_name(&fixed).map_err(|e| invalid(format!("session name for '{name}': {e}")))?;
+                SessionName::Fixed(fixed)
+            }
+            None => SessionName::Template(defaults.session_name.clone()),
+        };
+
+        let external_id = pick(&flags.external_id, &role_profile.external_id);
+        if let Some(x) = &external_id {
+            check_external_id(x).map_err(|e| invalid(format!("external id for '{name}': {e}")))?;
+        }
+        let source_identity = pick(&flags.source_identity, &role_profile.source_identity);
+        if let Some(s) = &source_identity {
+            check_session_name(s).map_err(|e| invalid(format!("source identity for '{name}': {e}")))?;
+        }
+        let tags = match (is_final, &flags.tags) {
+            (true, Some(t)) => t.clone(),
+            _ => role_profile.tags.clone(),
+        };
+        let transitive_tags = match (is_final, &flags.transitive_tags) {
+            (true, Some(t)) => t.clone(),
+            _ => role_profile.transitive_tags.clone(),
+        };
+        check_tags(&tags, &transitive_tags).map_err(|e| invalid(format!("session tags for '{name}': {e}")))?;
+        let policy_arns = match (is_final, &flags.policy_arns) {
+            (true, Some(p)) => p.clone(),
+            _ => role_profile.policy_arns.clone(),
+        };
+        check_policy_arns(&policy_arns).map_err(|e| invalid(format!("policy ARNs for '{name}': {e}")))?;
+        let policy = pick(&flags.policy, &role_profile.policy);
+        if let Some(p) = &policy {
+            check_policy(p).map_err(|e| {
+                let origin = match (&flags.policy, &role_profile.policy_file) {
+                    (Some(_), _) if is_final => "--policy-file".to_owned(),
+                    (_, Some(path)) => format!("rolecall_policy_file '{}'", path.display()),
+                    _ => "policy".to_owned(),
+                };
+                invalid(format!("session policy for '{name}' from {origin}: {e}"))
+            })?;
+        }
+
+        let device = role_profile
+            .mfa_serial
+            .clone()
+            .map(|serial| MfaDevice { serial, process: role_profile.mfa_process.clone() });
+        // Rule 3: long-lived keys + MFA on the first role → one GetSessionToken, reused.
+        let mfa = match device {
+            Some(device) if i == 0 && base_is_long_lived => {
+                let duration = u32::try_from(defaults.mfa_session_duration.as_secs()).unwrap_or(43_200);
+                mfa_session = Some(MfaSessionStep { device, duration });
+                None
+            }
+            other => other,
+        };
+
+        steps.push(AssumeStep {
+            profile: name.clone(),
+            role_arn: role.arn.clone(),
+            session_name,
+            requested_duration,
+            duration,
+            chained,
+            external_id,
+            mfa,
+            source_identity,
+            tags,
+            transitive_tags,
+            policy,
+            policy_arns,
+        });
+    }
+
+    let target_profile = config.profile(target)?;
+    let region = flags
+        .region
+        .clone()
+        .or_else(|| config.env_region().map(str::to_owned))
+        .or_else(|| target_profile.region.clone())
+        .or_else(|| defaults.region.clone())
+        .unwrap_or_else(|| FALLBACK_REGION.to_owned());
+
+    Ok(Plan {
+        target: target.to_owned(),
+        base: chain.base,
+        mfa_session,
+        steps,
+        region,
+        endpoint_profile: Some(target.to_owned()),
+        notices,
+    })
+}
+
+/// The notice shown when a requested duration is capped because of role chaining.
+pub fn chain_notice(profile: &str, requested: u32) -> String {
+    format!(
+        "notice: '{profile}' asks for {requested} s, but it is assumed from another role session \
+         (role chaining), which AWS caps at {CHAINED_MAX_DURATION} s; using {CHAINED_MAX_DURATION} s"
+    )
+}
+
+/// Checks a duration is within what AWS accepts for roles.
+pub fn check_duration(seconds: u32) -> Result<(), String> {
+    if (MIN_DURATION..=MAX_DURATION).contains(&seconds) {
+        Ok(())
+    } else {
+        Err(format!("'{seconds}' is outside {MIN_DURATION}..={MAX_DURATION} seconds"))
+    }
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
+}
+
+/// Checks a session name (or source identity) against `[\w+=,.@-]{2,64}`.
+pub fn check_session_name(name: &str) -> Result<(), String> {
+    if (2..=64).contains(&name.len()) && name.chars().all(is_name_char) {
+        Ok(())
+    } else {
+        Err(format!("'{name}' must be 2-64 characters of letters, digits and '_+=,.@-'"))
+    }
+}
+
+/// Turns any text (a user name, a template result) into a valid session name.
+pub fn sanitize_session_name(raw: &str) -> String {
+    let mut name: String = raw.chars().map(|c| if is_name_char(c) { c } else { '-' }).take(64).collect();
+    while name.len() < 2 {
+        name.push('-');
+    }
+    name
+}
+
+fn check_external_id(x: &str) -> Result<(), String> {
+    let ok = |c: char| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c);
+    if (2..=1224).contains(&x.len()) && x.chars().all(ok) {
+        Ok(())
+    } else {
+        Err("must be 2-1224 characters of letters, digits and '_+=,.@:/-'".into())
+    }
+}
+
+fn check_tags(tags: &[(String, String)], transitive: &[String]) -> Result<(), String> {
+    if tags.len() > 50 {
+        return Err(format!("{} tags given; AWS accepts at most 50", tags.len()));
+    }
+    for (k, v) in tags {
+        if k.is_empty() || k.len() > 128 || v.len() > 256 {
+            return Err(format!("'{k}={v}': keys are 1-128 characters and values at most 256"));
+        }
+    }
+    if let Some(missing) = transitive.iter().find(|t| !tags.iter().any(|(k, _)| k == *t)) {
+        return Err(format!("transitive tag key '{missing}' is not one of the session tags"));
+    }
+    Ok(())
+}
+
+fn check_policy_arns(arns: &[String]) -> Result<(), String> {
+    if arns.len() > 10 {
+        return Err(format!("{} given; AWS accepts at most 10", arns.len()));
+    }
+    match arns.iter().find(|a| !(a.starts_with("arn:") && a.contains(":policy/"))) {
+        Some(bad) => Err(format!("'{bad}' is not a policy ARN (arn:aws:iam::…:policy/…)")),
+        None => Ok(()),
+    }
+}
+
+fn check_policy(text: &str) -> Result<(), String> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        Ok(_) => Err("must be a JSON object".into()),
+        Err(e) => Err(format!("is not valid JSON ({e})")),
+    }
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

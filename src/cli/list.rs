@@ -1,0 +1,155 @@
+//! `rolecall list`: every target with kind, role ARN, source chain, MFA and region.
+
+use clap::Args;
+use serde::Serialize;
+
+use super::{Context, print};
+use crate::broker::{BrokerError, Overrides, plan};
+use crate::config::ProfileKind;
+
+/// List every target.
+#[derive(Debug, Args)]
+pub struct ListCmd {
+    /// Print JSON (an array of objects).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One row of the listing.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    /// Target id.
+    pub target: String,
+    /// Profile kind, or "invalid".
+    pub kind: String,
+    /// The role assumed last, if any.
+    pub role_arn: Option<String>,
+    /// The account of that role.
+    pub account: Option<String>,
+    /// Base and profiles, `hub (keys) -> mfa-session -> a -> b`.
+    pub chain: Option<String>,
+    /// True when assuming needs an MFA code.
+    pub mfa: bool,
+    /// STS region.
+    pub region: Option<String>,
+    /// Why the target cannot be assumed, if it cannot.
+    pub error: Option<String>,
+}
+
+/// Builds the rows for every profile, in name order.
+pub fn rows(ctx: &Context) -> Vec<Row> {
+    let no_flags = Overrides::default();
+    ctx.aws
+        .profile_names()
+        .into_iter()
+        .map(|name| {
+            let kind = ctx.aws.profile(name).map(|p| p.kind());
+            let planned = plan::build(name, &ctx.aws, &ctx.settings, &no_flags);
+            match (kind, planned) {
+                (Ok(kind), Ok(plan)) => Row {
+                    target: name.to_owned(),
+                    kind: kind_label(kind).to_owned(),
+                    role_arn: plan.final_step().map(|s| s.role_arn.to_string()),
+                    account: plan.final_step().map(|s| s.role_arn.account().to_owned()),
+                    chain: Some(plan.describe_chain()),
+                    mfa: plan.needs_mfa(),
+                    region: Some(plan.region.clone()),
+                    error: None,
+                },
+                (Ok(ProfileKind::Settings), Err(_)) => Row {
+                    target: name.to_owned(),
+                    kind: kind_label(ProfileKind::Settings).to_owned(),
+                    role_arn: None,
+                    account: None,
+                    chain: None,
+                    mfa: false,
+                    region: ctx.aws.profile(name).ok().and_then(|p| p.region),
+                    error: None,
+                },
+                (Err(e), _) => invalid(name, e.into()),
+                (_, Err(e)) => invalid(name, e.into()),
+            }
+        })
+        .collect()
+}
+
+fn invalid(name: &str, e: BrokerError) -> Row {
+    Row {
+        target: name.to_owned(),
+        kind: "invalid".to_owned(),
+        role_arn: None,
+        account: None,
+        chain: None,
+        mfa: false,
+        region: None,
+        error: Some(e.to_string()),
+    }
+}
+
+fn kind_label(kind: ProfileKind) -> &'static str {
+    kind.label()
+}
+
+impl ListCmd {
+    /// Runs the command.
+    pub async fn run(self, ctx: &Context) -> Result<u8, BrokerError> {
+        for name in ctx.aws.profiles_in_both_files() {
+            eprintln!(
+                "rolecall: warning: profile '{name}' is in both '{}' and '{}'; the credentials file's keys win",
+                ctx.aws.files.config.display(),
+                ctx.aws.files.credentials.display()
+            );
+        }
+        let rows = rows(ctx);
+        for row in rows.iter().filter(|r| r.error.is_some()) {
+            eprintln!("rolecall: warning: {}", row.error.as_deref().unwrap_or_default());
+        }
+        if self.json {
+            let text = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
+            print(&format!("{text}\n"))?;
+        } else {
+            print(&table(&rows))?;
+        }
+        Ok(0)
+    }
+}
+
+fn table(rows: &[Row]) -> String {
+    let header = ["TARGET", "KIND", "ROLE", "CHAIN", "MFA", "REGION"];
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.target.clone(),
+                r.kind.clone(),
+                r.role_arn.clone().unwrap_or_else(|| "-".into()),
+                r.chain.clone().unwrap_or_else(|| "-".into()),
+                if r.mfa { "yes".into() } else { "-".into() },
+                r.region.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for row in &cells {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cols: &[String]| {
+        let mut s = String::new();
+        for (i, (c, w)) in cols.iter().zip(widths).enumerate() {
+            if i + 1 == cols.len() {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        s.push('\n');
+        s
+    };
+    let mut out = line(&header.map(str::to_owned));
+    for row in &cells {
+        out.push_str(&line(row));
+    }
+    out
+}

@@ -1,0 +1,119 @@
+//! IAM role ARNs: the one ARN shape rolecall assumes into.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A parsed `arn:<partition>:iam::<account>:role/<path/>name`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RoleArn {
+    arn: String,
+    account: String,
+    name: String,
+}
+
+impl RoleArn {
+    /// Builds the ARN of role `name` in `account` in the standard partition.
+    pub fn new(account: &str, name: &str) -> Self {
+        Self {
+            arn: format!("arn:aws:iam::{account}:role/{name}"),
+            account: account.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// The 12-digit account id.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// The role name, without its path.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The full ARN text.
+    pub fn as_str(&self) -> &str {
+        &self.arn
+    }
+}
+
+impl fmt::Display for RoleArn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.arn)
+    }
+}
+
+/// Why a string is not a role ARN; worded to follow "is not a role ARN: ".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ArnError(&'static str);
+
+impl FromStr for RoleArn {
+    type Err = ArnError;
+
+    fn from_str(s: &str) -> Result<Self, ArnError> {
+        let parts: Vec<&str> = s.splitn(6, ':').collect();
+        if parts.len() != 6 || parts[0] != "arn" {
+            return Err(ArnError(
+                "expected 'arn:aws:iam::<12-digit account>:role/<name>'",
+            ));
+        }
+        let (partition, service, region, account, resource) =
+            (parts[1], parts[2], parts[3], parts[4], parts[5]);
+        if !matches!(partition, "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b") {
+            return Err(ArnError("unknown partition (expected 'aws', 'aws-cn' or 'aws-us-gov')"));
+        }
+        if service != "iam" || !region.is_empty() {
+            return Err(ArnError("a role ARN has service 'iam' and an empty region: 'arn:aws:iam::…'"));
+        }
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ArnError("the account must be 12 digits"));
+        }
+        let Some(path_and_name) = resource.strip_prefix("role/") else {
+            return Err(ArnError("the resource must start with 'role/'"));
+        };
+        let name = path_and_name.rsplit('/').next().unwrap_or_default();
+        let valid_char = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+        if name.is_empty() || name.len() > 64 || !name.chars().all(valid_char) {
+            return Err(ArnError(
+                "the role name must be 1-64 characters of letters, digits and '+=,.@_-'",
+            ));
+        }
+        Ok(Self {
+            arn: s.to_owned(),
+            account: account.to_owned(),
+            name: name.to_owned(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_rejects() {
+        let ok = [
+            ("arn:aws:iam::222222222222:role/ReadOnly", "222222222222", "ReadOnly"),
+            ("arn:aws:iam::222222222222:role/team/a/Dev", "222222222222", "Dev"),
+            ("arn:aws-cn:iam::333333333333:role/x.y@z", "333333333333", "x.y@z"),
+        ];
+        for (s, account, name) in ok {
+            let arn: RoleArn = s.parse().unwrap();
+            assert_eq!((arn.account(), arn.name(), arn.as_str()), (account, name, s));
+        }
+        let bad = [
+            ("", "expected"),
+            ("arn:aws:iam::22222222222:role/R", "12 digits"),
+            ("arn:aws:iam::222222222222:user/R", "'role/'"),
+            ("arn:aws:sts::222222222222:role/R", "service 'iam'"),
+            ("arn:foo:iam::222222222222:role/R", "partition"),
+            ("arn:aws:iam::222222222222:role/", "role name"),
+            ("arn:aws:iam::222222222222:role/a b", "role name"),
+        ];
+        for (s, msg) in bad {
+            let err = s.parse::<RoleArn>().unwrap_err().to_string();
+            assert!(err.contains(msg), "{s}: {err}");
+        }
+    }
+}

@@ -1,0 +1,590 @@
+//! The AWS shared config and credentials files, parsed by aws-config and turned
+//! into rolecall's profile model, with `source_profile` chains resolved.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use aws_config::profile::ProfileSet;
+use aws_runtime::env_config::file::{EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles};
+use aws_types::os_shim_internal::{Env, Fs};
+
+use super::arn::RoleArn;
+use super::error::ConfigError;
+use crate::credentials::Credentials;
+
+/// Where the two shared files live, resolved the way the AWS CLI resolves them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AwsFiles {
+    /// `AWS_CONFIG_FILE` or `~/.aws/config`.
+    pub config: PathBuf,
+    /// `AWS_SHARED_CREDENTIALS_FILE` or `~/.aws/credentials`.
+    pub credentials: PathBuf,
+}
+
+impl AwsFiles {
+    /// Resolves both paths from the environment, expanding a leading `~`.
+    pub fn from_env(env: &Env) -> Self {
+        let home = env.get("HOME").ok().map(PathBuf::from).or_else(dirs::home_dir);
+        let pick = |var: &str, default: &str| {
+            let raw = env.get(var).ok().filter(|v| !v.is_empty());
+            let raw = raw.unwrap_or_else(|| format!("~/{default}"));
+            expand_home(&raw, home.as_deref())
+        };
+        Self {
+            config: pick("AWS_CONFIG_FILE", ".aws/config"),
+            credentials: pick("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"),
+        }
+    }
+
+    fn path(&self, kind: FileKind) -> &Path {
+        match kind {
+            FileKind::Config => &self.config,
+            FileKind::Credentials => &self.credentials,
+        }
+    }
+}
+
+fn expand_home(raw: &str, home: Option<&Path>) -> PathBuf {
+    match (raw.strip_prefix("~/").or(raw.strip_prefix("~\\")), home) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ if raw == "~" && home.is_some() => home.map(Path::to_path_buf).unwrap_or_default(),
+        _ => PathBuf::from(raw),
+    }
+}
+
+/// Which of the two shared files a value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// The config file.
+    Config,
+    /// The credentials file.
+    Credentials,
+}
+
+/// Both shared files, parsed. Values are looked up the way aws-config merges
+/// them (a key in the credentials file wins over the same key in the config
+/// file), and each lookup knows which file it came from so errors can name it.
+#[derive(Debug)]
+pub struct AwsConfig {
+    /// The paths the files were read from.
+    pub files: AwsFiles,
+    config: ProfileSet,
+    credentials: ProfileSet,
+    env_region: Option<String>,
+    env_profile: Option<String>,
+}
+
+impl AwsConfig {
+    /// Reads and parses both files. A file that is missing is treated as empty,
+    /// as the AWS CLI does; a file that cannot be read or parsed is an error.
+    pub async fn load(env: &Env) -> Result<Self, ConfigError> {
+        let files = AwsFiles::from_env(env);
+        let fs = Fs::real();
+        let config = load_one(&fs, env, &files, FileKind::Config).await?;
+        let credentials = load_one(&fs, env, &files, FileKind::Credentials).await?;
+        let non_empty = |var: &str| env.get(var).ok().filter(|v| !v.is_empty());
+        Ok(Self {
+            files,
+            config,
+            credentials,
+            env_region: non_empty("AWS_REGION").or_else(|| non_empty("AWS_DEFAULT_REGION")),
+            env_profile: non_empty("AWS_PROFILE").or_else(|| non_empty("AWS_DEFAULT_PROFILE")),
+        })
+    }
+
+    /// The region from `AWS_REGION` or `AWS_DEFAULT_REGION`, which beat any profile's.
+    pub fn env_region(&self) -> Option<&str> {
+        self.env_region.as_deref()
+    }
+
+    /// The profile named by `AWS_PROFILE` (or `AWS_DEFAULT_PROFILE`), if any.
+    pub fn env_profile(&self) -> Option<&str> {
+        self.env_profile.as_deref()
+    }
+
+    /// Every profile name in either file, sorted.
+    pub fn profile_names(&self) -> Vec<&str> {
+        let names: BTreeSet<&str> = self.config.profiles().chain(self.credentials.profiles()).collect();
+        names.into_iter().collect()
+    }
+
+    /// True when either file defines the profile.
+    pub fn has_profile(&self, name: &str) -> bool {
+        self.config.get_profile(name).is_some() || self.credentials.get_profile(name).is_some()
+    }
+
+    /// Names of profiles defined in both files (allowed, but worth a warning:
+    /// the credentials file's keys silently win).
+    pub fn profiles_in_both_files(&self) -> Vec<&str> {
+        let mut both: Vec<&str> = self
+            .credentials
+            .profiles()
+            .filter(|n| self.config.get_profile(n).is_some())
+            .collect();
+        both.sort_unstable();
+        both
+    }
+
+    /// Looks up `key` in profile `name`, returning the value and the file it came from.
+    pub fn get(&self, name: &str, key: &str) -> Option<(&str, FileKind)> {
+        fn from<'a>(set: &'a ProfileSet, name: &str, key: &str) -> Option<&'a str> {
+            set.get_profile(name).and_then(|p| p.get(key))
+        }
+        from(&self.credentials, name, key)
+            .map(|v| (v, FileKind::Credentials))
+            .or_else(|| from(&self.config, name, key).map(|v| (v, FileKind::Config)))
+    }
+
+    fn value(&self, name: &str, key: &str) -> Option<String> {
+        self.get(name, key).map(|(v, _)| v.trim().to_owned()).filter(|v| !v.is_empty())
+    }
+
+    /// The file to blame for a problem with `key` in profile `name`.
+    pub fn file_of(&self, name: &str, key: &str) -> &Path {
+        let kind = match self.get(name, key) {
+            Some((_, kind)) => kind,
+            None if self.config.get_profile(name).is_none() && self.credentials.get_profile(name).is_some() => {
+                FileKind::Credentials
+            }
+            None => FileKind::Config,
+        };
+        self.files.path(kind)
+    }
+
+    /// The `[services NAME]` entry for `service` of the section profile `name` points at.
+    pub fn service_endpoint_url(&self, name: &str, service: &str) -> Option<String> {
+        use aws_runtime::env_config::property::PropertiesKey;
+        let section = self.value(name, "services")?;
+        let key = PropertiesKey::builder()
+            .section_key("services")
+            .section_name(section)
+            .property_name(service)
+            .sub_property_name("endpoint_url")
+            .build()
+            .ok()?;
+        self.config.other_sections().get(&key).map(|v| v.to_string())
+    }
+
+    /// The profile's own `endpoint_url`.
+    pub fn profile_endpoint_url(&self, name: &str) -> Option<String> {
+        self.value(name, "endpoint_url")
+    }
+
+    fn invalid(&self, name: &str, key: &str, problem: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid {
+            profile: name.to_owned(),
+            key: key.to_owned(),
+            file: self.file_of(name, key).to_path_buf(),
+            problem: problem.into(),
+        }
+    }
+
+    /// Reads profile `name` into the model, validating every key rolecall uses.
+    pub fn profile(&self, name: &str) -> Result<ProfileDef, ConfigError> {
+        if !self.has_profile(name) {
+            return Err(ConfigError::UnknownProfile {
+                name: name.to_owned(),
+                config: self.files.config.clone(),
+                credentials: self.files.credentials.clone(),
+            });
+        }
+        let v = |key: &str| self.value(name, key);
+        let list = |key: &str| -> Vec<String> {
+            v(key)
+                .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+                .unwrap_or_default()
+        };
+
+        let static_keys = match (v("aws_access_key_id"), v("aws_secret_access_key")) {
+            (Some(id), Some(secret)) => Some(Credentials::new(id, secret, v("aws_session_token"), None)),
+            (Some(_), None) => return Err(self.invalid(name, "aws_access_key_id", "is set but 'aws_secret_access_key' is missing")),
+            (None, Some(_)) => return Err(self.invalid(name, "aws_secret_access_key", "is set but 'aws_access_key_id' is missing")),
+            (None, None) => None,
+        };
+
+        let role = match v("role_arn") {
+            None => None,
+            Some(raw) => {
+                let arn = raw
+                    .parse::<RoleArn>()
+                    .map_err(|e| self.invalid(name, "role_arn", format!("'{raw}' is not a role ARN: {e}")))?;
+                let source = match (v("source_profile"), v("credential_source")) {
+                    (Some(_), Some(_)) => {
+                        return Err(self.invalid(
+                            name,
+                            "credential_source",
+                            "is set together with 'source_profile'; a role takes exactly one of them",
+                        ));
+                    }
+                    (Some(p), None) => RoleSource::Profile(p),
+                    (None, Some(cs)) => RoleSource::parse(&cs).ok_or_else(|| {
+                        self.invalid(
+                            name,
+                            "credential_source",
+                            format!("'{cs}' is not one of 'Environment', 'Ec2InstanceMetadata', 'EcsContainer'"),
+                        )
+                    })?,
+                    (None, None) if v("web_identity_token_file").is_some() => RoleSource::WebIdentity,
+                    (None, None) => {
+                        return Err(self.invalid(
+                            name,
+                            "role_arn",
+                            "has no source: add 'source_profile = <profile with credentials>' or 'credential_source = Environment'",
+                        ));
+                    }
+                };
+                Some(RoleDef { arn, source })
+            }
+        };
+
+        let duration_seconds = match v("duration_seconds") {
+            None => None,
+            Some(raw) => Some(raw.parse::<u32>().map_err(|_| {
+                self.invalid(name, "duration_seconds", format!("'{raw}' is not a whole number of seconds (900 to 43200)"))
+            })?),
+        };
+        if let Some(d) = duration_seconds {
+            if !(crate::broker::plan::MIN_DURATION..=crate::broker::plan::MAX_DURATION).contains(&d) {
+                return Err(self.invalid(name, "duration_seconds", format!("'{d}' is outside 900..=43200 seconds")));
+            }
+        }
+
+        let tags = list("rolecall_tags")
+            .into_iter()
+            .map(|pair| match pair.split_once('=') {
+                Some((k, val)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), val.trim().to_owned())),
+                _ => Err(self.invalid(name, "rolecall_tags", format!("'{pair}' is not 'key=value'"))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let policy_file = v("rolecall_policy_file").map(|p| expand_home(&p, dirs::home_dir().as_deref()));
+        let policy = match &policy_file {
+            None => None,
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                self.invalid(name, "rolecall_policy_file", format!("cannot read '{}': {e}", path.display()))
+            })?),
+        };
+
+        Ok(ProfileDef {
+            name: name.to_owned(),
+            static_keys,
+            role,
+            credential_process: v("credential_process"),
+            sso: v("sso_session").or_else(|| v("sso_start_url")),
+            web_identity_token_file: v("web_identity_token_file"),
+            region: v("region"),
+            mfa_serial: v("mfa_serial"),
+            mfa_process: v("rolecall_mfa_process").or_else(|| v("mfa_process")),
+            external_id: v("external_id"),
+            role_session_name: v("role_session_name"),
+            duration_seconds,
+            source_identity: v("rolecall_source_identity"),
+            tags,
+            transitive_tags: list("rolecall_transitive_tags"),
+            policy_arns: list("rolecall_policy_arns"),
+            policy,
+            policy_file,
+        })
+    }
+
+    /// Resolves the chain of profiles that leads to `name`'s credentials:
+    /// the base credentials and the roles to assume from them, outermost first.
+    pub fn chain(&self, name: &str) -> Result<Chain, ConfigError> {
+        let mut roles: Vec<ProfileDef> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
+        let mut current = self.profile(name)?;
+        loop {
+            let is_target = roles.is_empty() && seen.is_empty();
+            // A source profile's static keys win over its role (as in botocore);
+            // for the target itself the role wins.
+            if !is_target {
+                if let Some(keys) = &current.static_keys {
+                    let base = Base::StaticKeys { profile: current.name.clone(), credentials: keys.clone() };
+                    return Ok(Chain::new(base, roles));
+                }
+            }
+            if let Some(role) = current.role.clone() {
+                seen.push(current.name.clone());
+                let here = current.name.clone();
+                match &role.source {
+                    RoleSource::Profile(src) if *src == here => {
+                        let Some(keys) = current.static_keys.clone() else {
+                            return Err(self.invalid(&here, "source_profile", format!("'{src}' names the profile itself, which has no static keys")));
+                        };
+                        roles.push(current);
+                        return Ok(Chain::new(Base::StaticKeys { profile: here, credentials: keys }, roles));
+                    }
+                    RoleSource::Profile(src) => {
+                        if seen.iter().any(|s| s == src) {
+                            let mut path = seen.clone();
+                            path.push(src.clone());
+                            return Err(self.invalid(&here, "source_profile", format!("'{src}' forms a cycle: {}", path.join(" -> "))));
+                        }
+                        if !self.has_profile(src) {
+                            return Err(self.invalid(&here, "source_profile", format!("'{src}' is not a profile in '{}' or '{}'", self.files.config.display(), self.files.credentials.display())));
+                        }
+                        let next = self.profile(src)?;
+                        roles.push(current);
+                        current = next;
+                    }
+                    other => {
+                        let base = match other {
+                            RoleSource::Environment => Base::Environment,
+                            RoleSource::Ec2InstanceMetadata => Base::Ec2InstanceMetadata,
+                            RoleSource::EcsContainer => Base::EcsContainer,
+                            RoleSource::WebIdentity => Base::WebIdentity { profile: here.clone() },
+                            RoleSource::Profile(_) => unreachable!("handled above"),
+                        };
+                        // A web identity exchange yields the role itself; the
+                        // other sources are callers of this role's AssumeRole.
+                        if !matches!(base, Base::WebIdentity { .. }) {
+                            roles.push(current);
+                        }
+                        return Ok(Chain::new(base, roles));
+                    }
+                }
+                continue;
+            }
+            let base = if let Some(keys) = &current.static_keys {
+                Base::StaticKeys { profile: current.name.clone(), credentials: keys.clone() }
+            } else if let Some(cmd) = &current.credential_process {
+                Base::CredentialProcess { profile: current.name.clone(), command: cmd.clone() }
+            } else if current.sso.is_some() {
+                Base::Sso { profile: current.name.clone() }
+            } else if is_target {
+                return Err(ConfigError::NoCredentials {
+                    profile: current.name.clone(),
+                    file: self.file_of(&current.name, "role_arn").to_path_buf(),
+                });
+            } else {
+                let referrer = seen.last().cloned().unwrap_or_default();
+                return Err(self.invalid(
+                    &referrer,
+                    "source_profile",
+                    format!("'{}' has no credentials (no keys, role_arn, credential_process or SSO)", current.name),
+                ));
+            };
+            return Ok(Chain::new(base, roles));
+        }
+    }
+}
+
+async fn load_one(fs: &Fs, env: &Env, files: &AwsFiles, kind: FileKind) -> Result<ProfileSet, ConfigError> {
+    let path = files.path(kind);
+    let sdk_kind = match kind {
+        FileKind::Config => ProfileFileKind::Config,
+        FileKind::Credentials => ProfileFileKind::Credentials,
+    };
+    let profile_files = ProfileFiles::builder().with_file(sdk_kind, path).build();
+    let selected: Option<Cow<'static, str>> = Some("default".into());
+    aws_config::profile::load(fs, env, &profile_files, selected)
+        .await
+        .map_err(|e| ConfigError::Read { path: path.to_path_buf(), message: e.to_string() })
+}
+
+/// One profile, as rolecall understands it.
+#[derive(Clone, Debug)]
+pub struct ProfileDef {
+    /// The profile name.
+    pub name: String,
+    /// `aws_access_key_id` + `aws_secret_access_key` (+ `aws_session_token`).
+    pub static_keys: Option<Credentials>,
+    /// `role_arn` and where its caller's credentials come from.
+    pub role: Option<RoleDef>,
+    /// `credential_process`.
+    pub credential_process: Option<String>,
+    /// `sso_session` or `sso_start_url` (listed; not yet assumed).
+    pub sso: Option<String>,
+    /// `web_identity_token_file` (listed; not yet assumed).
+    pub web_identity_token_file: Option<String>,
+    /// `region`.
+    pub region: Option<String>,
+    /// `mfa_serial`: the MFA device to present when assuming this role.
+    pub mfa_serial: Option<String>,
+    /// `rolecall_mfa_process` or `mfa_process`: a command that prints an MFA code.
+    pub mfa_process: Option<String>,
+    /// `external_id`.
+    pub external_id: Option<String>,
+    /// `role_session_name`.
+    pub role_session_name: Option<String>,
+    /// `duration_seconds`, already checked to be within 900..=43200.
+    pub duration_seconds: Option<u32>,
+    /// `rolecall_source_identity`.
+    pub source_identity: Option<String>,
+    /// `rolecall_tags = k=v,k2=v2`.
+    pub tags: Vec<(String, String)>,
+    /// `rolecall_transitive_tags = k,k2`.
+    pub transitive_tags: Vec<String>,
+    /// `rolecall_policy_arns = arn1,arn2`.
+    pub policy_arns: Vec<String>,
+    /// The contents of `rolecall_policy_file`.
+    pub policy: Option<String>,
+    /// The path of `rolecall_policy_file`, for messages.
+    pub policy_file: Option<PathBuf>,
+}
+
+impl ProfileDef {
+    /// What kind of profile this is, by the precedence the AWS CLI applies to a selected profile.
+    pub fn kind(&self) -> ProfileKind {
+        match (&self.role, &self.static_keys) {
+            (Some(r), _) if r.source == RoleSource::WebIdentity => ProfileKind::WebIdentity,
+            (Some(_), _) => ProfileKind::Role,
+            (None, _) if self.sso.is_some() => ProfileKind::Sso,
+            (None, Some(_)) => ProfileKind::StaticKeys,
+            (None, None) if self.credential_process.is_some() => ProfileKind::CredentialProcess,
+            (None, None) => ProfileKind::Settings,
+        }
+    }
+}
+
+/// The kinds of profile rolecall lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileKind {
+    /// An IAM user's (or other) keys written in the file.
+    StaticKeys,
+    /// `role_arn` with `source_profile` or `credential_source`.
+    Role,
+    /// `credential_process`.
+    CredentialProcess,
+    /// IAM Identity Center (not yet supported for assuming).
+    Sso,
+    /// `web_identity_token_file` (not yet supported for assuming).
+    WebIdentity,
+    /// Only settings (region, output…), no credentials.
+    Settings,
+}
+
+impl ProfileKind {
+    /// Short label for tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::StaticKeys => "keys",
+            Self::Role => "role",
+            Self::CredentialProcess => "process",
+            Self::Sso => "sso",
+            Self::WebIdentity => "web-identity",
+            Self::Settings => "settings",
+        }
+    }
+}
+
+/// A role to assume and the source of its caller's credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleDef {
+    /// `role_arn`.
+    pub arn: RoleArn,
+    /// `source_profile` or `credential_source`.
+    pub source: RoleSource,
+}
+
+/// Where a role's caller credentials come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RoleSource {
+    /// `source_profile = NAME`.
+    Profile(String),
+    /// `credential_source = Environment`.
+    Environment,
+    /// `credential_source = Ec2InstanceMetadata`.
+    Ec2InstanceMetadata,
+    /// `credential_source = EcsContainer`.
+    EcsContainer,
+    /// `web_identity_token_file` with no other source.
+    WebIdentity,
+}
+
+impl RoleSource {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "Environment" => Some(Self::Environment),
+            "Ec2InstanceMetadata" => Some(Self::Ec2InstanceMetadata),
+            "EcsContainer" => Some(Self::EcsContainer),
+            _ => None,
+        }
+    }
+}
+
+/// The credentials a chain starts from.
+#[derive(Clone, Debug)]
+pub enum Base {
+    /// Keys written in a profile.
+    StaticKeys {
+        /// The profile holding them.
+        profile: String,
+        /// The keys.
+        credentials: Credentials,
+    },
+    /// `AWS_ACCESS_KEY_ID` and friends in rolecall's environment.
+    Environment,
+    /// The EC2 instance's role.
+    Ec2InstanceMetadata,
+    /// The ECS task's role.
+    EcsContainer,
+    /// A profile's `credential_process`.
+    CredentialProcess {
+        /// The profile holding it.
+        profile: String,
+        /// The command line.
+        command: String,
+    },
+    /// An SSO profile (not yet supported).
+    Sso {
+        /// The profile.
+        profile: String,
+    },
+    /// A web identity profile (not yet supported).
+    WebIdentity {
+        /// The profile.
+        profile: String,
+    },
+}
+
+impl Base {
+    /// How the base is shown in a source chain.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::StaticKeys { profile, .. } => format!("{profile} (keys)"),
+            Self::Environment => "environment".into(),
+            Self::Ec2InstanceMetadata => "ec2-instance-metadata".into(),
+            Self::EcsContainer => "ecs-container".into(),
+            Self::CredentialProcess { profile, .. } => format!("{profile} (credential_process)"),
+            Self::Sso { profile } => format!("{profile} (sso)"),
+            Self::WebIdentity { profile } => format!("{profile} (web identity)"),
+        }
+    }
+
+    /// The profile the base credentials belong to, if any.
+    pub fn profile(&self) -> Option<&str> {
+        match self {
+            Self::StaticKeys { profile, .. }
+            | Self::CredentialProcess { profile, .. }
+            | Self::Sso { profile }
+            | Self::WebIdentity { profile } => Some(profile),
+            _ => None,
+        }
+    }
+}
+
+/// A resolved chain: base credentials, then the role profiles to assume in order.
+#[derive(Clone, Debug)]
+pub struct Chain {
+    /// Where the first caller's credentials come from.
+    pub base: Base,
+    /// Role profiles, outermost (assumed first) to the target (assumed last).
+    pub roles: Vec<ProfileDef>,
+}
+
+impl Chain {
+    fn new(base: Base, mut roles_target_first: Vec<ProfileDef>) -> Self {
+        roles_target_first.reverse();
+        Self { base, roles: roles_target_first }
+    }
+
+    /// The chain as text: `hub (keys) -> a -> b`.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![self.base.describe()];
+        parts.extend(self.roles.iter().map(|r| r.name.clone()));
+        parts.join(" -> ")
+    }
+}

@@ -1,0 +1,11 @@
+//! Configuration: the user's AWS files and rolecall's own settings.
+
+pub mod arn;
+pub mod aws;
+pub mod error;
+pub mod settings;
+
+pub use arn::RoleArn;
+pub use aws::{AwsConfig, AwsFiles, Base, Chain, ProfileDef, ProfileKind, RoleSource};
+pub use error::ConfigError;
+pub use settings::Settings;

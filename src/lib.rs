@@ -1,0 +1,9 @@
+//! rolecall: find an AWS account and role, assume it with MFA once, and put
+//! the credentials where they are needed.
+
+pub mod broker;
+pub mod cli;
+pub mod config;
+pub mod credentials;
+pub mod output;
+pub mod target;

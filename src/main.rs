@@ -1,0 +1,24 @@
+//! The rolecall binary: parse arguments, run, map errors to exit codes (DESIGN rule 12).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use rolecall::cli::{Cli, run};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("rolecall: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("rolecall: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! Running a command (or the user's shell) with a session's credentials in its environment.
+
+use std::ffi::OsString;
+use std::process::Command;
+
+use super::export::SessionEnv;
+
+/// The command to run: the user's, else `$SHELL`, else `/bin/sh`.
+pub fn command_line(cmd: Vec<OsString>) -> Vec<OsString> {
+    if !cmd.is_empty() {
+        return cmd;
+    }
+    let shell = std::env::var_os("SHELL").filter(|s| !s.is_empty());
+    let fallback = if cfg!(windows) { "cmd.exe" } else { "/bin/sh" };
+    vec![shell.unwrap_or_else(|| fallback.into())]
+}
+
+/// Builds the child process: secrets only in its environment, never on argv.
+pub fn command(cmd: &[OsString], env: &SessionEnv) -> Command {
+    let mut child = Command::new(&cmd[0]);
+    child.args(&cmd[1..]);
+    for k in env.unset {
+        child.env_remove(k);
+    }
+    for (k, v) in &env.set {
+        child.env(k, v);
+    }
+    child
+}
+
+/// Runs the child and returns its exit code (128 + signal when killed by one).
+/// On Unix the rolecall process is replaced, so signals reach the child directly
+/// and its exit status is rolecall's.
+pub fn run(mut child: Command) -> std::io::Result<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let err = child.exec();
+        Err(err)
+    }
+    #[cfg(not(unix))]
+    {
+        let status = child.status()?;
+        Ok(status.code().map(|c| c as u8).unwrap_or(1))
+    }
+}

@@ -1,0 +1,4 @@
+//! Where credentials go: exports, credential_process JSON, child processes.
+
+pub mod exec;
+pub mod export;

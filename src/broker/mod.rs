@@ -201,3 +201,6 @@ impl Broker {
         }
     }
 }
+
+#[cfg(test)]
+mod mock_tests;

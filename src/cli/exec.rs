@@ -40,7 +40,10 @@ impl ExecCmd {
         let (plan, outcome) = assume(ctx, &self.target, &self.assume).await?;
         eprintln!("rolecall: {} as {}", self.target, outcome.session.identity.arn);
         let argv = exec::command_line(self.command);
-        let env = SessionEnv::new(&outcome.session.credentials, &plan.region, &self.target);
+        let inherited = ctx.env.get("AWS_ENDPOINT_URL").is_ok();
+        let profile_endpoint = plan.endpoint_profile.as_deref().and_then(|p| ctx.aws.profile_endpoint_url(p));
+        let env = SessionEnv::new(&outcome.session.credentials, &plan.region, &self.target)
+            .with_endpoint(profile_endpoint.filter(|_| !inherited));
         let child = exec::command(&argv, &env);
         drop(outcome);
         exec::run(child).map_err(|e| {

@@ -93,9 +93,9 @@ fn kind_label(kind: ProfileKind) -> &'static str {
 impl ListCmd {
     /// Runs the command.
     pub async fn run(self, ctx: &Context) -> Result<u8, BrokerError> {
-        for name in ctx.aws.profiles_in_both_files() {
+        for (name, key) in ctx.aws.conflicting_keys() {
             eprintln!(
-                "rolecall: warning: profile '{name}' is in both '{}' and '{}'; the credentials file's keys win",
+                "rolecall: warning: profile '{name}' sets '{key}' in both '{}' and '{}'; the credentials file's value wins",
                 ctx.aws.files.config.display(),
                 ctx.aws.files.credentials.display()
             );

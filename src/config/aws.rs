@@ -53,6 +53,20 @@ fn expand_home(raw: &str, home: Option<&Path>) -> PathBuf {
     }
 }
 
+/// Keys whose conflicts between the two files are worth a warning.
+const KNOWN_KEYS: &[&str] = &[
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "role_arn",
+    "source_profile",
+    "credential_source",
+    "mfa_serial",
+    "external_id",
+    "region",
+    "duration_seconds",
+];
+
 /// Which of the two shared files a value came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileKind {
@@ -114,16 +128,22 @@ impl AwsConfig {
         self.config.get_profile(name).is_some() || self.credentials.get_profile(name).is_some()
     }
 
-    /// Names of profiles defined in both files (allowed, but worth a warning:
-    /// the credentials file's keys silently win).
-    pub fn profiles_in_both_files(&self) -> Vec<&str> {
-        let mut both: Vec<&str> = self
+    /// `(profile, key)` pairs that both files set to different values. Allowed,
+    /// but worth a warning: the credentials file's value silently wins.
+    pub fn conflicting_keys(&self) -> Vec<(&str, &'static str)> {
+        let mut out: Vec<(&str, &'static str)> = self
             .credentials
             .profiles()
-            .filter(|n| self.config.get_profile(n).is_some())
+            .filter_map(|name| Some((name, self.config.get_profile(name)?, self.credentials.get_profile(name)?)))
+            .flat_map(|(name, c, k)| {
+                KNOWN_KEYS
+                    .iter()
+                    .filter(move |key| matches!((c.get(key), k.get(key)), (Some(a), Some(b)) if a != b))
+                    .map(move |key| (name, *key))
+            })
             .collect();
-        both.sort_unstable();
-        both
+        out.sort_unstable();
+        out
     }
 
     /// Looks up `key` in profile `name`, returning the value and the file it came from.
@@ -587,4 +607,19 @@ impl Chain {
         parts.extend(self.roles.iter().map(|r| r.name.clone()));
         parts.join(" -> ")
     }
+}
+
+/// Builds an [`AwsConfig`] from file contents, for tests.
+#[cfg(test)]
+pub(crate) async fn from_text(config: &str, credentials: &str, extra_env: &[(&str, &str)]) -> (tempfile::TempDir, AwsConfig) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cfg = dir.path().join("config");
+    let creds = dir.path().join("credentials");
+    std::fs::write(&cfg, config).expect("write config");
+    std::fs::write(&creds, credentials).expect("write credentials");
+    let (c, k, h) = (cfg.display().to_string(), creds.display().to_string(), dir.path().display().to_string());
+    let mut vars: Vec<(&str, &str)> = vec![("AWS_CONFIG_FILE", &c), ("AWS_SHARED_CREDENTIALS_FILE", &k), ("HOME", &h)];
+    vars.extend_from_slice(extra_env);
+    let config = AwsConfig::load(&Env::from_slice(&vars)).await.expect("load");
+    (dir, config)
 }

@@ -59,6 +59,15 @@ impl SessionEnv {
         set.push(("ROLECALL_TARGET", target.to_owned()));
         Self { set, unset: UNSET }
     }
+
+    /// Adds `AWS_ENDPOINT_URL`, so tools in a child reach the endpoint the
+    /// target's profile configured (the child no longer sees that profile).
+    pub fn with_endpoint(mut self, endpoint_url: Option<String>) -> Self {
+        if let Some(url) = endpoint_url {
+            self.set.push(("AWS_ENDPOINT_URL", url));
+        }
+        self
+    }
 }
 
 /// Renders `creds` in `format`. Every format except `json` carries the region

@@ -1,0 +1,121 @@
+//! Shared harness for tests against the moto server that `scripts/test` starts.
+//!
+//! The world (accounts, keys, roles) is described by the JSON file that
+//! `scripts/seed_org.py` wrote; its path is in `ROLECALL_TEST_WORLD`. These
+//! tests fail, rather than skip, when it is missing: run them through `scripts/test`.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The seeded organisation.
+pub struct World {
+    pub json: Value,
+}
+
+impl World {
+    /// Loads the world named by `var` (`ROLECALL_TEST_WORLD` or `ROLECALL_TEST_AUTH_WORLD`).
+    pub fn load(var: &str) -> Self {
+        let path = std::env::var(var).unwrap_or_else(|_| {
+            panic!("{var} is not set: run the end-to-end tests through scripts/test, which starts moto and seeds it")
+        });
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{var}='{path}': {e}"));
+        Self { json: serde_json::from_str(&text).expect("world JSON") }
+    }
+
+    pub fn main() -> Self {
+        Self::load("ROLECALL_TEST_WORLD")
+    }
+
+    pub fn s(&self, key: &str) -> String {
+        self.json[key].as_str().unwrap_or_else(|| panic!("world has no '{key}'")).to_owned()
+    }
+
+    pub fn account(&self, name: &str) -> String {
+        self.json["accounts"][name].as_str().unwrap_or_else(|| panic!("no account '{name}'")).to_owned()
+    }
+
+    pub fn endpoint(&self) -> String {
+        self.s("endpoint")
+    }
+
+    pub fn credentials_file(&self) -> String {
+        format!(
+            "[hub]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            self.s("access_key_id"),
+            self.s("secret_access_key")
+        )
+    }
+}
+
+/// The AWS CLI v1 from the test venv.
+pub fn aws_cli() -> PathBuf {
+    let path = std::env::var("ROLECALL_TEST_AWS_CLI")
+        .unwrap_or_else(|_| panic!("ROLECALL_TEST_AWS_CLI is not set: run the tests through scripts/test"));
+    PathBuf::from(path)
+}
+
+/// A throwaway HOME with an AWS config and credentials file.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new(config: &str, credentials: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
+        std::fs::write(dir.path().join(".aws/config"), config).unwrap();
+        std::fs::write(dir.path().join(".aws/credentials"), credentials).unwrap();
+        std::fs::write(dir.path().join("rolecall.toml"), "# defaults\n").unwrap();
+        Self { dir }
+    }
+
+    pub fn home(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.home().join(".aws/config")
+    }
+
+    /// A command with a clean environment: only this sandbox's files and the given endpoint.
+    pub fn cmd(&self, program: &Path, endpoint: Option<&str>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
+            .env("HOME", self.home())
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_CONFIG_FILE", self.config_path())
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.home().join(".aws/credentials"))
+            .env("ROLECALL_CONFIG", self.home().join("rolecall.toml"))
+            .env("USER", "tester")
+            // No real AWS: anything not pointed at moto fails to connect.
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .current_dir(self.home());
+        if let Some(url) = endpoint {
+            cmd.env("AWS_ENDPOINT_URL", url);
+        }
+        cmd
+    }
+
+    pub fn rolecall(&self, endpoint: Option<&str>) -> Command {
+        self.cmd(&assert_cmd::cargo::cargo_bin("rolecall"), endpoint)
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts the command succeeded, showing its output when it did not.
+pub fn ok(out: Output, what: &str) -> Output {
+    assert!(out.status.success(), "{what} failed ({}):\nstdout: {}\nstderr: {}", out.status, stdout(&out), stderr(&out));
+    out
+}

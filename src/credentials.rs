@@ -76,10 +76,7 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"[REDACTED]")
-            .field(
-                "session_token",
-                &self.session_token.as_ref().map(|_| "[REDACTED]"),
-            )
+            .field("session_token", &self.session_token.as_ref().map(|_| "[REDACTED]"))
             .field("expiration", &self.expiration)
             .finish()
     }
@@ -128,12 +125,7 @@ mod tests {
 
     #[test]
     fn debug_redacts_secrets() {
-        let c = Credentials::new(
-            "ASIAEXAMPLE",
-            "very-secret",
-            Some("token-secret".into()),
-            None,
-        );
+        let c = Credentials::new("ASIAEXAMPLE", "very-secret", Some("token-secret".into()), None);
         let shown = format!("{c:?}");
         assert!(shown.contains("ASIAEXAMPLE"));
         assert!(!shown.contains("very-secret"));
@@ -145,18 +137,11 @@ mod tests {
         let cases = [
             ("arn:aws:iam::111111111111:user/alice", "alice"),
             ("arn:aws:iam::111111111111:user/team/bob", "bob"),
-            (
-                "arn:aws:sts::222222222222:assumed-role/ReadOnly/carol",
-                "carol",
-            ),
+            ("arn:aws:sts::222222222222:assumed-role/ReadOnly/carol", "carol"),
             ("arn:aws:iam::111111111111:root", "root"),
         ];
         for (arn, want) in cases {
-            let id = Identity {
-                arn: arn.into(),
-                account: String::new(),
-                user_id: String::new(),
-            };
+            let id = Identity { arn: arn.into(), account: String::new(), user_id: String::new() };
             assert_eq!(id.user_name(), want, "{arn}");
         }
     }

@@ -25,10 +25,9 @@ impl TargetId {
             return Self::Profile(id.to_owned());
         }
         match id.rsplit_once('/') {
-            Some((account, role)) if !account.is_empty() && !role.is_empty() => Self::Account {
-                account: account.to_owned(),
-                role: role.to_owned(),
-            },
+            Some((account, role)) if !account.is_empty() && !role.is_empty() => {
+                Self::Account { account: account.to_owned(), role: role.to_owned() }
+            }
             _ => Self::Profile(id.to_owned()),
         }
     }

@@ -77,7 +77,8 @@ fn with_env_keys(cmd: &mut assert_cmd::Command, w: &World) {
 }
 
 fn arn_of(json_text: &str) -> String {
-    let v: serde_json::Value = serde_json::from_str(json_text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {json_text}"));
+    let v: serde_json::Value =
+        serde_json::from_str(json_text.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {json_text}"));
     v["Arn"].as_str().expect("Arn").to_owned()
 }
 
@@ -119,12 +120,17 @@ fn export_json_carries_the_requested_expiry() {
         }
         let before = SystemTime::now();
         let out = ok(cmd.output().unwrap(), profile);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{profile}: {e}: {}", stdout(&out)));
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{profile}: {e}: {}", stdout(&out)));
         assert_eq!(v["Version"], 1);
         assert!(v["AccessKeyId"].as_str().unwrap().starts_with("ASIA"), "{profile}");
         assert!(!v["SecretAccessKey"].as_str().unwrap().is_empty());
         assert!(!v["SessionToken"].as_str().unwrap().is_empty());
-        let exp = aws_smithy_types::DateTime::from_str(v["Expiration"].as_str().unwrap(), aws_smithy_types::date_time::Format::DateTime).unwrap();
+        let exp = aws_smithy_types::DateTime::from_str(
+            v["Expiration"].as_str().unwrap(),
+            aws_smithy_types::date_time::Format::DateTime,
+        )
+        .unwrap();
         let exp = SystemTime::try_from(exp).unwrap();
         let lifetime = exp.duration_since(before).unwrap_or_default();
         let want = Duration::from_secs(duration);
@@ -197,18 +203,34 @@ fn exec_sets_the_session_environment_and_exit_code() {
     assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
     let names = stdout(&out);
     for var in [
-        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
-        "AWS_REGION", "AWS_DEFAULT_REGION", "ROLECALL_TARGET", "ROLECALL_EXPIRATION",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_CREDENTIAL_EXPIRATION",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "ROLECALL_TARGET",
+        "ROLECALL_EXPIRATION",
     ] {
         assert!(names.split(' ').any(|n| n == var), "{var} missing from {names}");
     }
     assert!(!names.contains("AWS_PROFILE"), "AWS_PROFILE must be removed: {names}");
 
     // Nesting is refused unless forced.
-    let nested = sb.rolecall(Some(&w.endpoint())).env("ROLECALL_TARGET", "ro").args(["exec", "ro", "--", "true"]).output().unwrap();
+    let nested = sb
+        .rolecall(Some(&w.endpoint()))
+        .env("ROLECALL_TARGET", "ro")
+        .args(["exec", "ro", "--", "true"])
+        .output()
+        .unwrap();
     assert_eq!(nested.status.code(), Some(1));
     assert!(stderr(&nested).contains("already inside a rolecall session for 'ro'"), "{}", stderr(&nested));
-    let forced = sb.rolecall(Some(&w.endpoint())).env("ROLECALL_TARGET", "ro").args(["exec", "ro", "--force", "--", "true"]).output().unwrap();
+    let forced = sb
+        .rolecall(Some(&w.endpoint()))
+        .env("ROLECALL_TARGET", "ro")
+        .args(["exec", "ro", "--force", "--", "true"])
+        .output()
+        .unwrap();
     ok(forced, "exec --force");
 }
 
@@ -219,7 +241,10 @@ fn secrets_never_reach_argv_or_stderr() {
     let sb = Sandbox::new(&config, &w.credentials_file());
     // The child prints its own argv and rolecall's stderr is captured: neither may hold a secret.
     let out = ok(
-        sb.rolecall(Some(&w.endpoint())).args(["exec", "ro", "--", "/bin/sh", "-c", "echo \"$0 $@\"; echo \"$AWS_SECRET_ACCESS_KEY\" >&2"]).output().unwrap(),
+        sb.rolecall(Some(&w.endpoint()))
+            .args(["exec", "ro", "--", "/bin/sh", "-c", "echo \"$0 $@\"; echo \"$AWS_SECRET_ACCESS_KEY\" >&2"])
+            .output()
+            .unwrap(),
         "exec",
     );
     let err = stderr(&out);
@@ -272,7 +297,9 @@ fn list_shows_every_target() {
     let sb = Sandbox::new(&config, &w.credentials_file());
     let out = ok(sb.rolecall(None).args(["list", "--json"]).output().unwrap(), "list");
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let row = |t: &str| rows.as_array().unwrap().iter().find(|r| r["target"] == t).cloned().unwrap_or_else(|| panic!("no {t}"));
+    let row = |t: &str| {
+        rows.as_array().unwrap().iter().find(|r| r["target"] == t).cloned().unwrap_or_else(|| panic!("no {t}"))
+    };
     assert_eq!(rows.as_array().unwrap().len(), 9);
     assert_eq!(row("dev")["mfa"], true);
     assert_eq!(row("dev")["chain"], "hub (keys) -> mfa-session -> dev");

@@ -27,7 +27,9 @@ pub enum BrokerError {
         reason: String,
     },
     /// AWS rejected the MFA code.
-    #[error("AWS rejected the MFA code for '{device}' (a code is valid once, for about 30 seconds; check the device's clock): {message}")]
+    #[error(
+        "AWS rejected the MFA code for '{device}' (a code is valid once, for about 30 seconds; check the device's clock): {message}"
+    )]
     MfaRejected {
         /// The device.
         device: String,
@@ -137,8 +139,8 @@ pub struct AccessDenied {
 
 fn access_denied_text(d: &AccessDenied) -> String {
     let caller = d.caller_arn.as_deref().unwrap_or("(unknown caller)");
-    let mfa = if d.mfa_sent { "an MFA code was sent" } else { "no MFA code was sent" };
-    let ext = if d.external_id_sent { "an ExternalId was sent" } else { "no ExternalId was sent" };
+    let mfa = if d.mfa_sent { "An MFA code was sent" } else { "No MFA code was sent" };
+    let ext = if d.external_id_sent { "An ExternalId was sent" } else { "No ExternalId was sent" };
     format!(
         "AccessDenied: sts:AssumeRole on '{role}' was refused for '{caller}'.\n\
          Check, in this order:\n\

@@ -124,11 +124,10 @@ pub struct TtyPrompt;
 impl MfaPrompt for TtyPrompt {
     fn ask(&self, device: &MfaDevice, target: &str) -> Result<MfaCode, BrokerError> {
         let unavailable = |reason: String| BrokerError::MfaUnavailable { device: device.serial.clone(), reason };
-        let tty = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .open(tty_path())
-            .map_err(|e| unavailable(format!("no terminal to ask on ({e}); pass --mfa-code or set 'mfa_process'")))?;
+        let tty =
+            std::fs::OpenOptions::new().read(true).write(true).open(tty_path()).map_err(|e| {
+                unavailable(format!("no terminal to ask on ({e}); pass --mfa-code or set 'mfa_process'"))
+            })?;
         let mut writer = &tty;
         let mut reader = std::io::BufReader::new(&tty);
         for attempt in 1..=3 {

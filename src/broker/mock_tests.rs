@@ -118,7 +118,9 @@ async fn mfa_code_on_assume_role_when_the_base_is_a_session() {
     let (_dir, config) = from_text(CONFIG, creds, &[]).await;
     let plan = plan::build("tagged", &config, &Settings::default(), &Overrides::default()).unwrap();
     let assume = mock!(Client::assume_role)
-        .match_requests(|r| r.serial_number() == Some("arn:aws:iam::111111111111:mfa/alice") && r.token_code() == Some("654321"))
+        .match_requests(|r| {
+            r.serial_number() == Some("arn:aws:iam::111111111111:mfa/alice") && r.token_code() == Some("654321")
+        })
         .then_output(|| AssumeRoleOutput::builder().credentials(sts_creds("ASIAROLE")).build());
     let who = identity_rule();
     let client = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&assume, &who]);
@@ -163,8 +165,8 @@ async fn access_denied_gets_the_checklist() {
     let expected = [
         "AccessDenied: sts:AssumeRole on 'arn:aws:iam::222222222222:role/Developer' was refused for 'arn:aws:iam::111111111111:user/alice'.",
         "1. Does the role's trust policy trust this caller? Caller: arn:aws:iam::111111111111:user/alice",
-        "an MFA code was sent",
-        "an ExternalId was sent",
+        "An MFA code was sent",
+        "An ExternalId was sent",
         "allow sts:AssumeRole on arn:aws:iam::222222222222:role/Developer?",
         "(SCP)",
         "AWS said: not authorized",
@@ -180,9 +182,8 @@ async fn throttling_is_retried() {
     let config_text = "[profile ro]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = hub\n";
     let (_dir, config) = from_text(config_text, creds, &[]).await;
     let plan = plan::build("ro", &config, &Settings::default(), &Overrides::default()).unwrap();
-    let throttled = || {
-        AssumeRoleError::generic(ErrorMetadata::builder().code("Throttling").message("Rate exceeded").build())
-    };
+    let throttled =
+        || AssumeRoleError::generic(ErrorMetadata::builder().code("Throttling").message("Rate exceeded").build());
     let assume = mock!(Client::assume_role)
         .sequence()
         .error(throttled)
@@ -190,9 +191,8 @@ async fn throttling_is_retried() {
         .output(|| AssumeRoleOutput::builder().credentials(sts_creds("ASIAROLE")).build())
         .build();
     let who = identity_rule();
-    let client = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&assume, &who], |c| c.retry_config(
-        RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(5))
-    ));
+    let client = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&assume, &who], |c| c
+        .retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(5))));
     let outcome = broker(client, "123456").await.run(&plan).await.unwrap();
     assert_eq!(outcome.session.credentials.access_key_id, "ASIAROLE");
     assert_eq!(assume.num_calls(), 3, "two throttled attempts, then success");

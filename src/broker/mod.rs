@@ -15,8 +15,8 @@ use aws_types::os_shim_internal::Env;
 pub use cache::{MemoryCache, MfaSessionKey, SessionCache};
 pub use error::{AccessDenied, BrokerError};
 pub use mfa::{MfaCode, MfaPrompt, MfaSource, TtyPrompt};
-pub use plan::{Overrides, Plan};
 use plan::{AssumeStep, CHAINED_MAX_DURATION, SessionName};
+pub use plan::{Overrides, Plan};
 use sts::{AssumeCall, StsConnector, StsFailure};
 
 use crate::credentials::{Credentials, Identity, Session};
@@ -169,11 +169,9 @@ impl Broker {
                 external_id_sent: step.external_id.is_some(),
                 message,
             })),
-            StsFailure::Validation(message) if message.contains("DurationSeconds") => BrokerError::DurationTooLong {
-                role_arn: step.role_arn.to_string(),
-                requested: duration,
-                message,
-            },
+            StsFailure::Validation(message) if message.contains("DurationSeconds") => {
+                BrokerError::DurationTooLong { role_arn: step.role_arn.to_string(), requested: duration, message }
+            }
             StsFailure::BadCredentials { code, message } => BrokerError::BadCredentials {
                 source_desc: format!("the caller '{}'", caller.identity.arn),
                 code,
@@ -187,11 +185,8 @@ impl Broker {
         match &step.session_name {
             SessionName::Fixed(name) => name.clone(),
             SessionName::Template(t) => {
-                let os_user = self
-                    .env
-                    .get("USER")
-                    .or_else(|_| self.env.get("USERNAME"))
-                    .unwrap_or_else(|_| "rolecall".into());
+                let os_user =
+                    self.env.get("USER").or_else(|_| self.env.get("USERNAME")).unwrap_or_else(|_| "rolecall".into());
                 let user = match base.user_name() {
                     "" => os_user.as_str(),
                     u => u,

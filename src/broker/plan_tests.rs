@@ -91,29 +91,98 @@ async fn plans_follow_the_rules() {
     let template = Some(SessionName::Template("{user}".into()));
     let rows: Vec<(&str, &Overrides, Want)> = vec![
         // Direct role: settings duration (1 h), {user} template, target's region else settings/fallback.
-        ("ro", &none, Want { base: "hub (keys)", steps: vec![("ReadOnly", 3600, false, false)], region: "us-east-1", session_name: template.clone(), ..Want::default() }),
+        (
+            "ro",
+            &none,
+            Want {
+                base: "hub (keys)",
+                steps: vec![("ReadOnly", 3600, false, false)],
+                region: "us-east-1",
+                session_name: template.clone(),
+                ..Want::default()
+            },
+        ),
         // Rule 3: long-lived keys + MFA → one GetSessionToken, no MFA on AssumeRole.
-        ("dev", &none, Want { base: "hub (keys)", mfa_session: true, steps: vec![("Developer", 3600, false, false)], region: "us-east-1", ..Want::default() }),
+        (
+            "dev",
+            &none,
+            Want {
+                base: "hub (keys)",
+                mfa_session: true,
+                steps: vec![("Developer", 3600, false, false)],
+                region: "us-east-1",
+                ..Want::default()
+            },
+        ),
         // Rule 3: temporary base keys cannot call GetSessionToken → MFA on AssumeRole.
-        ("dev-from-temp", &none, Want { base: "temp (keys)", steps: vec![("Developer", 3600, false, true)], region: "us-east-1", ..Want::default() }),
+        (
+            "dev-from-temp",
+            &none,
+            Want {
+                base: "temp (keys)",
+                steps: vec![("Developer", 3600, false, true)],
+                region: "us-east-1",
+                ..Want::default()
+            },
+        ),
         // Profile keys: external id, fixed session name, duration, region.
-        ("audit", &none, Want { base: "hub (keys)", steps: vec![("Auditor", 7200, false, false)], region: "ap-southeast-2", session_name: Some(SessionName::Fixed("alice-audit".into())), ..Want::default() }),
+        (
+            "audit",
+            &none,
+            Want {
+                base: "hub (keys)",
+                steps: vec![("Auditor", 7200, false, false)],
+                region: "ap-southeast-2",
+                session_name: Some(SessionName::Fixed("alice-audit".into())),
+                ..Want::default()
+            },
+        ),
         // Flags override the profile.
-        ("audit", &flags, Want { base: "hub (keys)", steps: vec![("Auditor", 5400, false, false)], region: "us-west-2", session_name: Some(SessionName::Fixed("ops.bob".into())), ..Want::default() }),
+        (
+            "audit",
+            &flags,
+            Want {
+                base: "hub (keys)",
+                steps: vec![("Auditor", 5400, false, false)],
+                region: "us-west-2",
+                session_name: Some(SessionName::Fixed("ops.bob".into())),
+                ..Want::default()
+            },
+        ),
         // Rule 4: the first hop keeps 12 h, chained hops are capped at 1 h with a notice.
-        ("c", &none, Want { base: "hub (keys)", steps: vec![("ChainA", 43200, false, false), ("ChainB", 3600, true, false), ("ChainC", 3600, true, false)], region: "us-east-1", notices: 1, ..Want::default() }),
-        ("env", &none, Want { base: "environment", steps: vec![("ReadOnly", 3600, false, false)], region: "us-east-1", ..Want::default() }),
+        (
+            "c",
+            &none,
+            Want {
+                base: "hub (keys)",
+                steps: vec![
+                    ("ChainA", 43200, false, false),
+                    ("ChainB", 3600, true, false),
+                    ("ChainC", 3600, true, false),
+                ],
+                region: "us-east-1",
+                notices: 1,
+                ..Want::default()
+            },
+        ),
+        (
+            "env",
+            &none,
+            Want {
+                base: "environment",
+                steps: vec![("ReadOnly", 3600, false, false)],
+                region: "us-east-1",
+                ..Want::default()
+            },
+        ),
         ("hub", &none, Want { base: "hub (keys)", steps: vec![], region: "eu-central-1", ..Want::default() }),
     ];
     for (target, flags, want) in rows {
         let plan = build(target, &config, &settings, flags).unwrap_or_else(|e| panic!("{target}: {e}"));
         assert_eq!(plan.base.describe(), want.base, "{target}: base");
         assert_eq!(plan.mfa_session.is_some(), want.mfa_session, "{target}: mfa session");
-        let steps: Vec<_> = plan
-            .steps
-            .iter()
-            .map(|s| (s.role_arn.name().to_owned(), s.duration, s.chained, s.mfa.is_some()))
-            .collect();
+        let steps: Vec<_> =
+            plan.steps.iter().map(|s| (s.role_arn.name().to_owned(), s.duration, s.chained, s.mfa.is_some())).collect();
         let want_steps: Vec<_> = want.steps.iter().map(|(n, d, c, m)| (n.to_string(), *d, *c, *m)).collect();
         assert_eq!(steps, want_steps, "{target}: steps");
         assert_eq!(plan.region, want.region, "{target}: region");
@@ -163,13 +232,25 @@ async fn bad_values_are_refused_before_any_call() {
     let rows: Vec<(&str, Overrides, &str)> = vec![
         ("ro", Overrides { duration: Some(600), ..Default::default() }, "--duration '600' is outside 900..=43200"),
         ("ro", Overrides { duration: Some(50000), ..Default::default() }, "--duration '50000' is outside"),
-        ("ro", Overrides { session_name: Some("a b".into()), ..Default::default() }, "session name for 'ro': 'a b' must be"),
+        (
+            "ro",
+            Overrides { session_name: Some("a b".into()), ..Default::default() },
+            "session name for 'ro': 'a b' must be",
+        ),
         ("ro", Overrides { session_name: Some("x".into()), ..Default::default() }, "'x' must be 2-64"),
         ("ro", Overrides { source_identity: Some("bad id!".into()), ..Default::default() }, "source identity for 'ro'"),
         ("ro", Overrides { external_id: Some("x".into()), ..Default::default() }, "external id for 'ro'"),
         ("ro", Overrides { policy_arns: Some(eleven), ..Default::default() }, "11 given; AWS accepts at most 10"),
-        ("ro", Overrides { policy_arns: Some(vec!["ReadOnly".into()]), ..Default::default() }, "'ReadOnly' is not a policy ARN"),
-        ("ro", Overrides { policy: Some("{not json".into()), ..Default::default() }, "session policy for 'ro' from --policy-file: is not valid JSON"),
+        (
+            "ro",
+            Overrides { policy_arns: Some(vec!["ReadOnly".into()]), ..Default::default() },
+            "'ReadOnly' is not a policy ARN",
+        ),
+        (
+            "ro",
+            Overrides { policy: Some("{not json".into()), ..Default::default() },
+            "session policy for 'ro' from --policy-file: is not valid JSON",
+        ),
         ("ro", Overrides { policy: Some("[1]".into()), ..Default::default() }, "must be a JSON object"),
         ("bad-tags", Overrides::default(), "transitive tag key 'project' is not one of the session tags"),
         ("nope", Overrides::default(), "profile 'nope' is not defined"),

@@ -7,6 +7,7 @@ use aws_config::BehaviorVersion;
 use aws_sdk_sts::Client;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sts::types::{PolicyDescriptorType, Tag};
+use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_types::os_shim_internal::Env;
 use aws_types::region::Region;
 
@@ -34,17 +35,13 @@ pub struct SdkConnector {
 impl SdkConnector {
     /// Loads the shared SDK configuration for `profile` (whose endpoint settings apply) in `region`.
     pub async fn new(aws: &AwsConfig, env: &Env, profile: Option<&str>, region: &str) -> Self {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new(region.to_owned()))
-            .no_credentials();
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).region(Region::new(region.to_owned())).no_credentials();
         if let Some(p) = profile.filter(|p| aws.has_profile(p)) {
             loader = loader.profile_name(p);
         }
         let sdk = loader.load().await;
-        Self {
-            builder: aws_sdk_sts::config::Builder::from(&sdk),
-            endpoint: endpoint_for(aws, env, profile, region),
-        }
+        Self { builder: aws_sdk_sts::config::Builder::from(&sdk), endpoint: endpoint_for(aws, env, profile, region) }
     }
 }
 
@@ -98,10 +95,9 @@ pub enum StsFailure {
     },
 }
 
-fn classify<E, R>(err: SdkError<E, R>) -> StsFailure
+fn classify<E>(err: SdkError<E, HttpResponse>) -> StsFailure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
 {
     match &err {
         SdkError::DispatchFailure(d) => {
@@ -111,15 +107,37 @@ where
         SdkError::TimeoutError(_) => return StsFailure::Network("the request timed out".into()),
         _ => {}
     }
-    let code = err.code().unwrap_or("Unknown").to_owned();
-    let message = err.message().map(str::to_owned).unwrap_or_else(|| error_chain(&err));
+    // Some servers (moto's auth layer among them) wrap the error in
+    // `<Errors><Error>`, which the SDK's parser does not find: read the body then.
+    let from_body = match (&err, err.code()) {
+        (SdkError::ServiceError(ctx), None) => ctx.raw().body().bytes().map(xml_error).unwrap_or_default(),
+        _ => (None, None),
+    };
+    let code = err.code().map(str::to_owned).or(from_body.0).unwrap_or_else(|| "Unknown".into());
+    let message = err.message().map(str::to_owned).or(from_body.1).unwrap_or_else(|| error_chain(&err));
     match code.as_str() {
         "AccessDenied" | "AccessDeniedException" => StsFailure::Denied(message),
-        "ExpiredToken" | "InvalidClientTokenId" | "SignatureDoesNotMatch" | "UnrecognizedClientException"
-        | "IncompleteSignature" | "MissingAuthenticationToken" => StsFailure::BadCredentials { code, message },
+        "ExpiredToken"
+        | "InvalidClientTokenId"
+        | "SignatureDoesNotMatch"
+        | "UnrecognizedClientException"
+        | "IncompleteSignature"
+        | "MissingAuthenticationToken" => StsFailure::BadCredentials { code, message },
         "ValidationError" => StsFailure::Validation(message),
         _ => StsFailure::Other { code, message },
     }
+}
+
+/// `<Code>` and `<Message>` of an XML error body, wherever they are nested.
+fn xml_error(body: &[u8]) -> (Option<String>, Option<String>) {
+    let text = String::from_utf8_lossy(body);
+    let tag = |name: &str| {
+        let open = format!("<{name}>");
+        let start = text.find(&open)? + open.len();
+        let end = text[start..].find(&format!("</{name}>"))? + start;
+        Some(text[start..end].trim().to_owned())
+    };
+    (tag("Code"), tag("Message"))
 }
 
 /// The error and its sources on one line.
@@ -140,12 +158,7 @@ fn to_credentials(c: Option<&aws_sdk_sts::types::Credentials>) -> Result<Credent
     let c = c.ok_or_else(|| BrokerError::Unexpected("a success without credentials".into()))?;
     let expiration = SystemTime::try_from(*c.expiration())
         .map_err(|_| BrokerError::Unexpected(format!("expiration '{}'", c.expiration())))?;
-    Ok(Credentials::new(
-        c.access_key_id(),
-        c.secret_access_key(),
-        Some(c.session_token().to_owned()),
-        Some(expiration),
-    ))
+    Ok(Credentials::new(c.access_key_id(), c.secret_access_key(), Some(c.session_token().to_owned()), Some(expiration)))
 }
 
 /// `GetCallerIdentity`.

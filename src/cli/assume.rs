@@ -7,7 +7,9 @@ use clap::Args;
 
 use super::Context;
 use crate::broker::sts::SdkConnector;
-use crate::broker::{Broker, BrokerError, MemoryCache, MfaCode, MfaPrompt, MfaSource, Outcome, Overrides, Plan, TtyPrompt, plan};
+use crate::broker::{
+    Broker, BrokerError, MemoryCache, MfaCode, MfaPrompt, MfaSource, Outcome, Overrides, Plan, TtyPrompt, plan,
+};
 use crate::config::ConfigError;
 use crate::config::settings::parse_duration;
 use crate::target::TargetId;
@@ -69,9 +71,10 @@ impl AssumeArgs {
     fn overrides(&self) -> Result<Overrides, BrokerError> {
         let policy = match &self.policy_file {
             None => None,
-            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
-                ConfigError::Usage(format!("--policy-file '{}': {e}", path.display()))
-            })?),
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError::Usage(format!("--policy-file '{}': {e}", path.display())))?,
+            ),
         };
         let some = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
         Ok(Overrides {

@@ -29,13 +29,14 @@ pub struct ExecCmd {
 impl ExecCmd {
     /// Runs the command; returns the child's exit code.
     pub async fn run(self, ctx: &Context) -> Result<u8, BrokerError> {
-        if let Ok(current) = ctx.env.get("ROLECALL_TARGET") {
-            if !current.is_empty() && !self.force {
-                return Err(ConfigError::Usage(format!(
-                    "already inside a rolecall session for '{current}'; exit it first, or pass --force to nest"
-                ))
-                .into());
-            }
+        if let Ok(current) = ctx.env.get("ROLECALL_TARGET")
+            && !current.is_empty()
+            && !self.force
+        {
+            return Err(ConfigError::Usage(format!(
+                "already inside a rolecall session for '{current}'; exit it first, or pass --force to nest"
+            ))
+            .into());
         }
         let (plan, outcome) = assume(ctx, &self.target, &self.assume).await?;
         eprintln!("rolecall: {} as {}", self.target, outcome.session.identity.arn);
@@ -46,8 +47,7 @@ impl ExecCmd {
             .with_endpoint(profile_endpoint.filter(|_| !inherited));
         let child = exec::command(&argv, &env);
         drop(outcome);
-        exec::run(child).map_err(|e| {
-            ConfigError::Usage(format!("cannot run '{}': {e}", argv[0].to_string_lossy())).into()
-        })
+        exec::run(child)
+            .map_err(|e| ConfigError::Usage(format!("cannot run '{}': {e}", argv[0].to_string_lossy())).into())
     }
 }

@@ -14,11 +14,7 @@ pub struct RoleArn {
 impl RoleArn {
     /// Builds the ARN of role `name` in `account` in the standard partition.
     pub fn new(account: &str, name: &str) -> Self {
-        Self {
-            arn: format!("arn:aws:iam::{account}:role/{name}"),
-            account: account.to_owned(),
-            name: name.to_owned(),
-        }
+        Self { arn: format!("arn:aws:iam::{account}:role/{name}"), account: account.to_owned(), name: name.to_owned() }
     }
 
     /// The 12-digit account id.
@@ -54,12 +50,9 @@ impl FromStr for RoleArn {
     fn from_str(s: &str) -> Result<Self, ArnError> {
         let parts: Vec<&str> = s.splitn(6, ':').collect();
         if parts.len() != 6 || parts[0] != "arn" {
-            return Err(ArnError(
-                "expected 'arn:aws:iam::<12-digit account>:role/<name>'",
-            ));
+            return Err(ArnError("expected 'arn:aws:iam::<12-digit account>:role/<name>'"));
         }
-        let (partition, service, region, account, resource) =
-            (parts[1], parts[2], parts[3], parts[4], parts[5]);
+        let (partition, service, region, account, resource) = (parts[1], parts[2], parts[3], parts[4], parts[5]);
         if !matches!(partition, "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b") {
             return Err(ArnError("unknown partition (expected 'aws', 'aws-cn' or 'aws-us-gov')"));
         }
@@ -75,15 +68,9 @@ impl FromStr for RoleArn {
         let name = path_and_name.rsplit('/').next().unwrap_or_default();
         let valid_char = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
         if name.is_empty() || name.len() > 64 || !name.chars().all(valid_char) {
-            return Err(ArnError(
-                "the role name must be 1-64 characters of letters, digits and '+=,.@_-'",
-            ));
+            return Err(ArnError("the role name must be 1-64 characters of letters, digits and '+=,.@_-'"));
         }
-        Ok(Self {
-            arn: s.to_owned(),
-            account: account.to_owned(),
-            name: name.to_owned(),
-        })
+        Ok(Self { arn: s.to_owned(), account: account.to_owned(), name: name.to_owned() })
     }
 }
 

@@ -218,8 +218,12 @@ impl AwsConfig {
 
         let static_keys = match (v("aws_access_key_id"), v("aws_secret_access_key")) {
             (Some(id), Some(secret)) => Some(Credentials::new(id, secret, v("aws_session_token"), None)),
-            (Some(_), None) => return Err(self.invalid(name, "aws_access_key_id", "is set but 'aws_secret_access_key' is missing")),
-            (None, Some(_)) => return Err(self.invalid(name, "aws_secret_access_key", "is set but 'aws_access_key_id' is missing")),
+            (Some(_), None) => {
+                return Err(self.invalid(name, "aws_access_key_id", "is set but 'aws_secret_access_key' is missing"));
+            }
+            (None, Some(_)) => {
+                return Err(self.invalid(name, "aws_secret_access_key", "is set but 'aws_access_key_id' is missing"));
+            }
             (None, None) => None,
         };
 
@@ -261,13 +265,17 @@ impl AwsConfig {
         let duration_seconds = match v("duration_seconds") {
             None => None,
             Some(raw) => Some(raw.parse::<u32>().map_err(|_| {
-                self.invalid(name, "duration_seconds", format!("'{raw}' is not a whole number of seconds (900 to 43200)"))
+                self.invalid(
+                    name,
+                    "duration_seconds",
+                    format!("'{raw}' is not a whole number of seconds (900 to 43200)"),
+                )
             })?),
         };
-        if let Some(d) = duration_seconds {
-            if !(crate::broker::plan::MIN_DURATION..=crate::broker::plan::MAX_DURATION).contains(&d) {
-                return Err(self.invalid(name, "duration_seconds", format!("'{d}' is outside 900..=43200 seconds")));
-            }
+        if let Some(d) = duration_seconds
+            && !(crate::broker::plan::MIN_DURATION..=crate::broker::plan::MAX_DURATION).contains(&d)
+        {
+            return Err(self.invalid(name, "duration_seconds", format!("'{d}' is outside 900..=43200 seconds")));
         }
 
         let tags = list("rolecall_tags")
@@ -318,11 +326,9 @@ impl AwsConfig {
             let is_target = roles.is_empty() && seen.is_empty();
             // A source profile's static keys win over its role (as in botocore);
             // for the target itself the role wins.
-            if !is_target {
-                if let Some(keys) = &current.static_keys {
-                    let base = Base::StaticKeys { profile: current.name.clone(), credentials: keys.clone() };
-                    return Ok(Chain::new(base, roles));
-                }
+            if !is_target && let Some(keys) = &current.static_keys {
+                let base = Base::StaticKeys { profile: current.name.clone(), credentials: keys.clone() };
+                return Ok(Chain::new(base, roles));
             }
             if let Some(role) = current.role.clone() {
                 seen.push(current.name.clone());
@@ -330,7 +336,11 @@ impl AwsConfig {
                 match &role.source {
                     RoleSource::Profile(src) if *src == here => {
                         let Some(keys) = current.static_keys.clone() else {
-                            return Err(self.invalid(&here, "source_profile", format!("'{src}' names the profile itself, which has no static keys")));
+                            return Err(self.invalid(
+                                &here,
+                                "source_profile",
+                                format!("'{src}' names the profile itself, which has no static keys"),
+                            ));
                         };
                         roles.push(current);
                         return Ok(Chain::new(Base::StaticKeys { profile: here, credentials: keys }, roles));
@@ -339,10 +349,22 @@ impl AwsConfig {
                         if seen.iter().any(|s| s == src) {
                             let mut path = seen.clone();
                             path.push(src.clone());
-                            return Err(self.invalid(&here, "source_profile", format!("'{src}' forms a cycle: {}", path.join(" -> "))));
+                            return Err(self.invalid(
+                                &here,
+                                "source_profile",
+                                format!("'{src}' forms a cycle: {}", path.join(" -> ")),
+                            ));
                         }
                         if !self.has_profile(src) {
-                            return Err(self.invalid(&here, "source_profile", format!("'{src}' is not a profile in '{}' or '{}'", self.files.config.display(), self.files.credentials.display())));
+                            return Err(self.invalid(
+                                &here,
+                                "source_profile",
+                                format!(
+                                    "'{src}' is not a profile in '{}' or '{}'",
+                                    self.files.config.display(),
+                                    self.files.credentials.display()
+                                ),
+                            ));
                         }
                         let next = self.profile(src)?;
                         roles.push(current);
@@ -398,9 +420,12 @@ async fn load_one(fs: &Fs, env: &Env, files: &AwsFiles, kind: FileKind) -> Resul
     };
     let profile_files = ProfileFiles::builder().with_file(sdk_kind, path).build();
     let selected: Option<Cow<'static, str>> = Some("default".into());
-    aws_config::profile::load(fs, env, &profile_files, selected)
-        .await
-        .map_err(|e| ConfigError::Read { path: path.to_path_buf(), message: e.to_string() })
+    aws_config::profile::load(fs, env, &profile_files, selected).await.map_err(|e| {
+        // The parse error (with its line number) is the source; the outer text is generic.
+        let detail = std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);
+        let message = detail.split_whitespace().collect::<Vec<_>>().join(" ");
+        ConfigError::Read { path: path.to_path_buf(), message }
+    })
 }
 
 /// One profile, as rolecall understands it.
@@ -611,7 +636,11 @@ impl Chain {
 
 /// Builds an [`AwsConfig`] from file contents, for tests.
 #[cfg(test)]
-pub(crate) async fn from_text(config: &str, credentials: &str, extra_env: &[(&str, &str)]) -> (tempfile::TempDir, AwsConfig) {
+pub(crate) async fn from_text(
+    config: &str,
+    credentials: &str,
+    extra_env: &[(&str, &str)],
+) -> (tempfile::TempDir, AwsConfig) {
     let dir = tempfile::tempdir().expect("temp dir");
     let cfg = dir.path().join("config");
     let creds = dir.path().join("credentials");

@@ -24,7 +24,7 @@ pub enum ConfigError {
         credentials: PathBuf,
     },
     /// A key in a profile has a value rolecall cannot use.
-    #[error("profile '{profile}' in '{}': '{key}' {problem}", file.display())]
+    #[error("profile '{profile}' in '{}': {key} {problem}", file.display())]
     Invalid {
         /// The profile.
         profile: String,

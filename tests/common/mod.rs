@@ -116,6 +116,12 @@ pub fn stderr(out: &Output) -> String {
 
 /// Asserts the command succeeded, showing its output when it did not.
 pub fn ok(out: Output, what: &str) -> Output {
-    assert!(out.status.success(), "{what} failed ({}):\nstdout: {}\nstderr: {}", out.status, stdout(&out), stderr(&out));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\nstdout: {}\nstderr: {}",
+        out.status,
+        stdout(&out),
+        stderr(&out)
+    );
     out
 }

@@ -1,0 +1,91 @@
+# shellcheck shell=bash
+# Shared by scripts/test, scripts/demo and scripts/bench: install what is
+# missing (idempotently), start moto servers on free loopback ports, and stop
+# them again on exit.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY_PACKAGES=("moto[server]>=5.1,<6" "awscli>=1.36,<2" "boto3")
+MOTO_PIDS=()
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root for: $*"; fi
+}
+
+APT_UPDATED=""
+# ensure_apt PKG...: installs the Debian packages that are not installed yet.
+ensure_apt() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get to install them"
+  say "installing ${missing[*]}"
+  if [ -z "$APT_UPDATED" ]; then as_root apt-get update -qq >/dev/null; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+require_rust() {
+  command -v cargo >/dev/null || die "the Rust toolchain (cargo) is needed: https://rustup.rs"
+}
+
+# ensure_venv: a .venv with moto's server, the AWS CLI v1 and boto3.
+ensure_venv() {
+  if [ -x "$VENV/bin/moto_server" ] && [ -x "$VENV/bin/aws" ] && "$VENV/bin/python" -c 'import moto, boto3' 2>/dev/null; then
+    return 0
+  fi
+  if ! python3 -m venv "$VENV" 2>/dev/null; then
+    # Debian and Ubuntu ship venv support separately.
+    local ver
+    ver=$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    ensure_apt "python3-venv" "python${ver}-venv" || true
+    rm -rf "$VENV"
+    python3 -m venv "$VENV" || die "cannot create a Python venv in $VENV"
+  fi
+  say "installing moto and the AWS CLI v1 into $VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "${PY_PACKAGES[@]}" || die "pip install failed"
+}
+
+free_port() {
+  "$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+stop_moto() {
+  for pid in "${MOTO_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${MOTO_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  MOTO_PIDS=()
+}
+
+# start_moto LOGFILE: starts a moto server on a free port; prints its URL.
+start_moto() {
+  local log="$1" port url
+  port=$(free_port)
+  url="http://127.0.0.1:$port"
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  MOTO_PIDS+=($!)
+  for _ in $(seq 1 150); do
+    if "$VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('$url/moto-api/', timeout=1)" 2>/dev/null; then
+      echo "$url"
+      return 0
+    fi
+    sleep 0.2
+  done
+  die "moto did not start on $url (log: $log)"
+}
+
+# moto_enforce_auth URL: from now on moto checks IAM policies and same-account trust.
+moto_enforce_auth() {
+  "$VENV/bin/python" - "$1" <<'PY'
+import sys, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/moto-api/reset-auth", data=b"0", method="POST", headers={"Content-Type": "text/plain"})
+urllib.request.urlopen(req, timeout=5).read()
+PY
+}
+
+# seed WORLD_JSON URL SIZE: seeds the organisation, writing its description.
+seed() {
+  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "$VENV/bin/python" "$ROOT/scripts/seed_org.py" \
+    --endpoint "$2" --size "$3" --out "$1" || die "seeding moto at $2 failed"
+}

@@ -58,7 +58,8 @@ stop_moto() {
   MOTO_PIDS=()
 }
 
-# start_moto LOGFILE: starts a moto server on a free port; prints its URL.
+# start_moto LOGFILE: starts a moto server on a free port and sets MOTO_STARTED
+# to its URL. (Not a $(…) function: the PID must be recorded in this shell.)
 start_moto() {
   local log="$1" port url
   port=$(free_port)
@@ -67,7 +68,7 @@ start_moto() {
   MOTO_PIDS+=($!)
   for _ in $(seq 1 150); do
     if "$VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('$url/moto-api/', timeout=1)" 2>/dev/null; then
-      echo "$url"
+      MOTO_STARTED="$url"
       return 0
     fi
     sleep 0.2

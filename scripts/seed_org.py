@@ -72,11 +72,48 @@ def session_in(sts, account, endpoint):
     )
 
 
+def write_demo_config(world, ou_of, config_path, credentials_path):
+    """Profiles a person would write by hand: one per account and role they use."""
+    out = [
+        "# Demo AWS config written by scripts/demo. The hub user's keys are in the credentials file.",
+        "[profile hub]",
+        f"region = {REGION}",
+        f"endpoint_url = {world['endpoint']}",
+        "",
+    ]
+    for name, account_id in sorted(world["accounts"].items()):
+        if name == "identity":
+            continue
+        ou = ou_of[name]
+        roles = [("ro", "ReadOnly", [])]
+        if "/Prod" in ou or "/Staging" in ou:
+            roles.append(("dev", "Developer", [f"mfa_serial = {world['mfa_serial']}"]))
+        if name in ("security-audit", "log-archive"):
+            roles.append(("audit", "Auditor", ["external_id = audit-7f3a", "duration_seconds = 1800"]))
+        for suffix, role, extra in roles:
+            out += [
+                f"[profile {name}-{suffix}]",
+                f"# {ou}",
+                f"role_arn = arn:aws:iam::{account_id}:role/{role}",
+                "source_profile = hub",
+                *extra,
+                f"region = {REGION}",
+                f"endpoint_url = {world['endpoint']}",
+                "",
+            ]
+    with open(config_path, "w") as f:
+        f.write("\n".join(out))
+    with open(credentials_path, "w") as f:
+        f.write(f"[hub]\naws_access_key_id = {world['access_key_id']}\naws_secret_access_key = {world['secret_access_key']}\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--endpoint", required=True)
     ap.add_argument("--size", choices=["small", "demo"], default="small")
     ap.add_argument("--out")
+    ap.add_argument("--aws-config", help="also write a demo AWS config (profiles for the seeded roles) here")
+    ap.add_argument("--aws-credentials", help="and the hub user's keys here")
     args = ap.parse_args()
     layout = SMALL if args.size == "small" else DEMO
 
@@ -156,6 +193,8 @@ def main():
         "chain": [[accounts[a], r] for a, r in CHAIN],
         "external_ids": {"Auditor": "audit-7f3a", "Partner": "partner-2f9c"},
     }
+    if args.aws_config:
+        write_demo_config(world, ou_of, args.aws_config, args.aws_credentials)
     text = json.dumps(world, indent=2)
     if args.out:
         with open(args.out, "w") as f:

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Context, print};
 use crate::broker::{BrokerError, Overrides, plan};
-use crate::config::ProfileKind;
+use crate::config::{Base, ProfileKind};
 
 /// List every target.
 #[derive(Debug, Args)]
@@ -30,6 +30,8 @@ pub struct Row {
     pub chain: Option<String>,
     /// True when assuming needs an MFA code.
     pub mfa: bool,
+    /// False for kinds that are listed but cannot be assumed yet (SSO, web identity).
+    pub assumable: bool,
     /// STS region.
     pub region: Option<String>,
     /// Why the target cannot be assumed, if it cannot.
@@ -49,6 +51,7 @@ pub fn rows(ctx: &Context) -> Vec<Row> {
                 (Ok(kind), Ok(plan)) => Row {
                     target: name.to_owned(),
                     kind: kind_label(kind).to_owned(),
+                    assumable: !matches!(plan.base, Base::Sso { .. } | Base::WebIdentity { .. }),
                     role_arn: plan.final_step().map(|s| s.role_arn.to_string()),
                     account: plan.final_step().map(|s| s.role_arn.account().to_owned()),
                     chain: Some(plan.describe_chain()),
@@ -59,6 +62,7 @@ pub fn rows(ctx: &Context) -> Vec<Row> {
                 (Ok(ProfileKind::Settings), Err(_)) => Row {
                     target: name.to_owned(),
                     kind: kind_label(ProfileKind::Settings).to_owned(),
+                    assumable: false,
                     role_arn: None,
                     account: None,
                     chain: None,
@@ -77,6 +81,7 @@ fn invalid(name: &str, e: BrokerError) -> Row {
     Row {
         target: name.to_owned(),
         kind: "invalid".to_owned(),
+        assumable: false,
         role_arn: None,
         account: None,
         chain: None,
@@ -121,7 +126,10 @@ fn table(rows: &[Row]) -> String {
         .map(|r| {
             [
                 r.target.clone(),
-                r.kind.clone(),
+                match (r.assumable, r.kind.as_str()) {
+                    (false, "sso" | "web-identity") => format!("{} (not yet)", r.kind),
+                    _ => r.kind.clone(),
+                },
                 r.role_arn.clone().unwrap_or_else(|| "-".into()),
                 r.chain.clone().unwrap_or_else(|| "-".into()),
                 if r.mfa { "yes".into() } else { "-".into() },

@@ -262,7 +262,9 @@ fn endpoint_from_profile_and_services_section() {
         "[profile direct]\nrole_arn = arn:aws:iam::{prod}:role/ReadOnly\nsource_profile = hub\nendpoint_url = {url}\n\n\
          [profile via-services]\nrole_arn = arn:aws:iam::{prod}:role/ReadOnly\nsource_profile = hub\nservices = local\n\n\
          [services local]\nsts =\n  endpoint_url = {url}\n\n\
-         [profile closed]\nrole_arn = arn:aws:iam::{prod}:role/ReadOnly\nsource_profile = hub\nendpoint_url = http://127.0.0.1:9\n",
+         [profile closed]\nrole_arn = arn:aws:iam::{prod}:role/ReadOnly\nsource_profile = hub\nendpoint_url = http://127.0.0.1:9\n\n\
+         [profile services-closed]\nrole_arn = arn:aws:iam::{prod}:role/ReadOnly\nsource_profile = hub\nservices = dead\n\n\
+         [services dead]\nsts =\n  endpoint_url = http://127.0.0.1:9\n",
         prod = w.account("payments-prod"),
         url = w.endpoint()
     );
@@ -271,6 +273,14 @@ fn endpoint_from_profile_and_services_section() {
         let out = ok(sb.rolecall(None).args(["whoami", profile, "--json"]).output().unwrap(), profile);
         assert!(arn_of(&stdout(&out)).ends_with(":assumed-role/ReadOnly/alice"), "{profile}");
     }
+    // AWS_ENDPOINT_URL beats a [services] entry, for rolecall as for the AWS CLI.
+    let ours =
+        ok(sb.rolecall(Some(&w.endpoint())).args(["whoami", "services-closed", "--json"]).output().unwrap(), "ours");
+    let mut theirs = sb.cmd(&aws_cli(), Some(&w.endpoint()));
+    theirs.env("AWS_DEFAULT_REGION", "us-east-1").args(["--profile", "services-closed", "sts", "get-caller-identity"]);
+    let theirs = ok(theirs.output().unwrap(), "aws");
+    assert_eq!(arn_of(&stdout(&ours)).split('/').nth(1), arn_of(&stdout(&theirs)).split('/').nth(1));
+
     let out = sb.rolecall(None).args(["export", "closed"]).output().unwrap();
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
     assert!(stderr(&out).contains("cannot reach STS at 'http://127.0.0.1:9'"), "{}", stderr(&out));

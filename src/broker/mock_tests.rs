@@ -210,3 +210,29 @@ async fn a_permanent_key_from_assume_role_is_reported_as_a_bug() {
     let err = broker(client, "123456").await.run(&plan).await.unwrap_err().to_string();
     assert!(err.contains("'AKIAWRONG', which is not a temporary 'ASIA…' key"), "{err}");
 }
+
+#[tokio::test]
+async fn duration_above_the_role_maximum_suggests_a_value() {
+    let config_text = "[profile ro]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = hub\nduration_seconds = 43200\n";
+    let (_dir, config) = from_text(config_text, CREDS, &[]).await;
+    let plan = plan::build("ro", &config, &Settings::default(), &Overrides::default()).unwrap();
+    let too_long = mock!(Client::assume_role).then_error(|| {
+        AssumeRoleError::generic(
+            ErrorMetadata::builder()
+                .code("ValidationError")
+                .message("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+                .build(),
+        )
+    });
+    let who = identity_rule();
+    let client = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&too_long, &who]);
+    let err = broker(client, "123456").await.run(&plan).await.unwrap_err();
+    assert_eq!(err.exit_code(), 2);
+    let text = err.to_string();
+    assert!(
+        text.starts_with("role 'arn:aws:iam::222222222222:role/ReadOnly' does not allow a 43200 s session"),
+        "{text}"
+    );
+    assert!(text.contains("e.g. '--duration 3600'"), "{text}");
+    assert!(text.contains("exceeds the MaxSessionDuration"), "{text}");
+}

@@ -55,14 +55,15 @@ impl StsConnector for SdkConnector {
     }
 }
 
-/// The STS endpoint by the SDKs' precedence: `AWS_ENDPOINT_URL_STS`, the
-/// profile's `[services]` entry, `AWS_ENDPOINT_URL`, the profile's
-/// `endpoint_url`, else the regional endpoint (DESIGN rule 6).
+/// The STS endpoint by the SDKs' precedence (environment before files,
+/// service-specific before global): `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`,
+/// the profile's `[services]` entry, the profile's `endpoint_url`, else the
+/// regional endpoint (DESIGN rule 6).
 pub fn endpoint_for(aws: &AwsConfig, env: &Env, profile: Option<&str>, region: &str) -> String {
     let var = |k: &str| env.get(k).ok().filter(|v| !v.is_empty());
     var("AWS_ENDPOINT_URL_STS")
-        .or_else(|| profile.and_then(|p| aws.service_endpoint_url(p, "sts")))
         .or_else(|| var("AWS_ENDPOINT_URL"))
+        .or_else(|| profile.and_then(|p| aws.service_endpoint_url(p, "sts")))
         .or_else(|| profile.and_then(|p| aws.profile_endpoint_url(p)))
         .unwrap_or_else(|| match region {
             r if r.starts_with("cn-") => format!("https://sts.{r}.amazonaws.com.cn"),
@@ -228,4 +229,36 @@ pub async fn assume_role(
     }
     let out = req.send().await.map_err(classify)?;
     Ok(to_credentials(out.credentials()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::aws::from_text;
+
+    #[tokio::test]
+    async fn endpoint_precedence_follows_the_sdks() {
+        let config = "[profile p]\nendpoint_url = http://profile\nservices = s\n\n[services s]\nsts =\n  endpoint_url = http://services\n\n[profile plain]\n";
+        let (_dir, aws) = from_text(config, "", &[]).await;
+        type Row<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>, &'a str);
+        let rows: [Row; 6] = [
+            (
+                &[("AWS_ENDPOINT_URL_STS", "http://env-sts"), ("AWS_ENDPOINT_URL", "http://env")],
+                Some("p"),
+                "http://env-sts",
+            ),
+            (&[("AWS_ENDPOINT_URL", "http://env")], Some("p"), "http://env"),
+            (&[("AWS_ENDPOINT_URL", "http://env")], Some("plain"), "http://env"),
+            (&[], Some("p"), "http://services"),
+            (&[], Some("plain"), "https://sts.eu-west-1.amazonaws.com"),
+            (&[], None, "https://sts.eu-west-1.amazonaws.com"),
+        ];
+        for (vars, profile, want) in rows {
+            assert_eq!(endpoint_for(&aws, &Env::from_slice(vars), profile, "eu-west-1"), want, "{vars:?} {profile:?}");
+        }
+        assert_eq!(
+            endpoint_for(&aws, &Env::from_slice(&[]), None, "cn-north-1"),
+            "https://sts.cn-north-1.amazonaws.com.cn"
+        );
+    }
 }

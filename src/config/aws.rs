@@ -370,21 +370,20 @@ impl AwsConfig {
                         roles.push(current);
                         current = next;
                     }
-                    other => {
-                        let base = match other {
-                            RoleSource::Environment => Base::Environment,
-                            RoleSource::Ec2InstanceMetadata => Base::Ec2InstanceMetadata,
-                            RoleSource::EcsContainer => Base::EcsContainer,
-                            RoleSource::WebIdentity => Base::WebIdentity { profile: here.clone() },
-                            RoleSource::Profile(_) => unreachable!("handled above"),
-                        };
-                        // A web identity exchange yields the role itself; the
-                        // other sources are callers of this role's AssumeRole.
-                        if !matches!(base, Base::WebIdentity { .. }) {
-                            roles.push(current);
-                        }
-                        return Ok(Chain::new(base, roles));
+                    RoleSource::Environment => {
+                        roles.push(current);
+                        return Ok(Chain::new(Base::Environment, roles));
                     }
+                    RoleSource::Ec2InstanceMetadata => {
+                        roles.push(current);
+                        return Ok(Chain::new(Base::Ec2InstanceMetadata, roles));
+                    }
+                    RoleSource::EcsContainer => {
+                        roles.push(current);
+                        return Ok(Chain::new(Base::EcsContainer, roles));
+                    }
+                    // The web identity exchange itself yields this role.
+                    RoleSource::WebIdentity => return Ok(Chain::new(Base::WebIdentity { profile: here }, roles)),
                 }
                 continue;
             }
@@ -418,7 +417,14 @@ async fn load_one(fs: &Fs, env: &Env, files: &AwsFiles, kind: FileKind) -> Resul
         FileKind::Config => ProfileFileKind::Config,
         FileKind::Credentials => ProfileFileKind::Credentials,
     };
-    let profile_files = ProfileFiles::builder().with_file(sdk_kind, path).build();
+    // A missing file is an empty one, as for the AWS CLI; aws-config would
+    // refuse a missing file that was named explicitly.
+    let profile_files = match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            ProfileFiles::builder().with_contents(sdk_kind, "").build()
+        }
+        _ => ProfileFiles::builder().with_file(sdk_kind, path).build(),
+    };
     let selected: Option<Cow<'static, str>> = Some("default".into());
     aws_config::profile::load(fs, env, &profile_files, selected).await.map_err(|e| {
         // The parse error (with its line number) is the source; the outer text is generic.
@@ -625,13 +631,6 @@ impl Chain {
         roles_target_first.reverse();
         Self { base, roles: roles_target_first }
     }
-
-    /// The chain as text: `hub (keys) -> a -> b`.
-    pub fn describe(&self) -> String {
-        let mut parts = vec![self.base.describe()];
-        parts.extend(self.roles.iter().map(|r| r.name.clone()));
-        parts.join(" -> ")
-    }
 }
 
 /// Builds an [`AwsConfig`] from file contents, for tests.
@@ -651,4 +650,31 @@ pub(crate) async fn from_text(
     vars.extend_from_slice(extra_env);
     let config = AwsConfig::load(&Env::from_slice(&vars)).await.expect("load");
     (dir, config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn missing_files_are_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("config");
+        std::fs::write(&cfg, "[profile only]\nregion = eu-west-1\n").unwrap();
+        let absent = dir.path().join("absent").display().to_string();
+        let c = cfg.display().to_string();
+        let env = Env::from_slice(&[("AWS_CONFIG_FILE", &c), ("AWS_SHARED_CREDENTIALS_FILE", &absent)]);
+        let aws = AwsConfig::load(&env).await.unwrap();
+        assert_eq!(aws.profile_names(), vec!["only"]);
+        let env = Env::from_slice(&[("AWS_CONFIG_FILE", &absent), ("AWS_SHARED_CREDENTIALS_FILE", &absent)]);
+        assert!(AwsConfig::load(&env).await.unwrap().profile_names().is_empty());
+    }
+
+    #[test]
+    fn home_is_expanded() {
+        let env = Env::from_slice(&[("HOME", "/home/u"), ("AWS_CONFIG_FILE", "~/cfg")]);
+        let files = AwsFiles::from_env(&env);
+        assert_eq!(files.config, PathBuf::from("/home/u/cfg"));
+        assert_eq!(files.credentials, PathBuf::from("/home/u/.aws/credentials"));
+    }
 }

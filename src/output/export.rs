@@ -73,9 +73,6 @@ impl SessionEnv {
 /// Renders `creds` in `format`. Every format except `json` carries the region
 /// and target markers too.
 pub fn render(format: Format, creds: &Credentials, region: &str, target: &str) -> String {
-    if format == Format::Json {
-        return credential_process_json(creds);
-    }
     let env = SessionEnv::new(creds, region, target);
     let mut out = String::new();
     match format {
@@ -106,7 +103,7 @@ pub fn render(format: Format, creds: &Credentials, region: &str, target: &str) -
                 out.push_str(&format!("{k}={}\n", dotenv_quote(v)));
             }
         }
-        Format::Json => unreachable!("handled above"),
+        Format::Json => return credential_process_json(creds),
     }
     out
 }

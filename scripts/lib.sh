@@ -64,11 +64,14 @@ start_moto() {
   local log="$1" port url
   port=$(free_port)
   url="http://127.0.0.1:$port"
-  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
+  # The request recorder lets tests count the calls rolecall made (MOTO_RECORDING).
+  MOTO_ENABLE_RECORDING=True MOTO_RECORDER_FILEPATH="$log.recording" \
+    "$VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
   MOTO_PIDS+=($!)
   for _ in $(seq 1 150); do
     if "$VENV/bin/python" -c "import urllib.request,sys; urllib.request.urlopen('$url/moto-api/', timeout=1)" 2>/dev/null; then
       MOTO_STARTED="$url"
+      MOTO_RECORDING="$log.recording"
       return 0
     fi
     sleep 0.2

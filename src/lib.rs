@@ -6,4 +6,5 @@ pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod output;
+pub mod paths;
 pub mod target;

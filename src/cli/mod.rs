@@ -1,5 +1,6 @@
 //! The command line: clap definitions and dispatch to one module per subcommand.
 
+mod accounts;
 mod assume;
 mod exec;
 mod export;
@@ -38,6 +39,8 @@ pub enum Command {
     Exec(exec::ExecCmd),
     /// Show who the ambient credentials, or a target's, are.
     Whoami(whoami::WhoamiCmd),
+    /// List organisation accounts with id, name, state, OU path and tags.
+    Accounts(accounts::AccountsCmd),
 }
 
 /// What every subcommand gets: the environment, the AWS files, the settings.
@@ -68,6 +71,7 @@ pub async fn run(cli: Cli) -> Result<u8, BrokerError> {
         Command::Export(cmd) => cmd.run(&ctx).await,
         Command::Exec(cmd) => cmd.run(&ctx).await,
         Command::Whoami(cmd) => cmd.run(&ctx).await,
+        Command::Accounts(cmd) => cmd.run(&ctx).await,
     }
 }
 

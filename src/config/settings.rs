@@ -37,6 +37,23 @@ pub struct Defaults {
     /// How long a discovered organisation is used before it is fetched again.
     #[serde(deserialize_with = "de_duration")]
     pub org_cache_ttl: Duration,
+    /// Where sessions are kept between runs.
+    pub store: StoreKind,
+}
+
+/// `store = "auto" | "secret-service" | "keyutils" | "none"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StoreKind {
+    /// The platform keyring; on Linux the Secret Service, else the kernel keyring.
+    #[default]
+    Auto,
+    /// The freedesktop Secret Service (GNOME Keyring, KWallet) over D-Bus.
+    SecretService,
+    /// The Linux kernel keyring (headless machines).
+    Keyutils,
+    /// Keep nothing between runs.
+    None,
 }
 
 impl Default for Defaults {
@@ -48,6 +65,7 @@ impl Default for Defaults {
             mfa_session_duration: Duration::from_secs(12 * 3600),
             refresh_window: Duration::from_secs(15 * 60),
             org_cache_ttl: Duration::from_secs(24 * 3600),
+            store: StoreKind::Auto,
         }
     }
 }

@@ -5,6 +5,8 @@ pub mod broker;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod obtain;
 pub mod output;
 pub mod paths;
+pub mod store;
 pub mod target;

@@ -297,7 +297,7 @@ fn mfa_without_a_code_or_terminal_exits_3() {
     let out = cmd.arg(assert_cmd::cargo::cargo_bin("rolecall")).args(["export", "dev"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains(&format!("an MFA code is needed for '{}'", w.s("mfa_serial"))), "{}", stderr(&out));
-    assert!(stderr(&out).contains("pass --mfa-code or set 'mfa_process'"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("or run 'rolecall login hub' in a terminal first"), "{}", stderr(&out));
 }
 
 #[test]

@@ -6,6 +6,8 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use crate::credentials::Session;
+use crate::store::StoreError;
+use crate::store::lock::SessionLock;
 
 /// Which MFA session: the base credentials it was made from and the device.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -16,12 +18,17 @@ pub struct MfaSessionKey {
     pub serial: String,
 }
 
-/// Keeps MFA sessions so one code serves every role.
+/// Keeps MFA sessions so one code serves every role. Calls may block (a
+/// keyring): the broker runs them off the async runtime.
 pub trait SessionCache: Send + Sync {
     /// A stored MFA session for `key` that is still valid for at least `min_left`.
-    fn mfa_session(&self, key: &MfaSessionKey, min_left: Duration) -> Option<Session>;
+    fn mfa_session(&self, key: &MfaSessionKey, min_left: Duration) -> Result<Option<Session>, StoreError>;
     /// Stores an MFA session.
-    fn put_mfa_session(&self, key: &MfaSessionKey, session: &Session);
+    fn put_mfa_session(&self, key: &MfaSessionKey, session: &Session) -> Result<(), StoreError>;
+    /// Serialises the making of one MFA session across processes, so only one asks for a code.
+    fn lock_mfa(&self, _key: &MfaSessionKey) -> Result<Option<SessionLock>, StoreError> {
+        Ok(None)
+    }
 }
 
 /// A cache that lives as long as the process.
@@ -38,15 +45,18 @@ pub fn still_valid(session: &Session, min_left: Duration) -> bool {
     }
 }
 
+fn poisoned() -> StoreError {
+    StoreError::Failed { store: "memory", detail: "poisoned lock".into() }
+}
+
 impl SessionCache for MemoryCache {
-    fn mfa_session(&self, key: &MfaSessionKey, min_left: Duration) -> Option<Session> {
-        let sessions = self.sessions.lock().ok()?;
-        sessions.get(key).filter(|s| still_valid(s, min_left)).cloned()
+    fn mfa_session(&self, key: &MfaSessionKey, min_left: Duration) -> Result<Option<Session>, StoreError> {
+        let sessions = self.sessions.lock().map_err(|_| poisoned())?;
+        Ok(sessions.get(key).filter(|s| still_valid(s, min_left)).cloned())
     }
 
-    fn put_mfa_session(&self, key: &MfaSessionKey, session: &Session) {
-        if let Ok(mut sessions) = self.sessions.lock() {
-            sessions.insert(key.clone(), session.clone());
-        }
+    fn put_mfa_session(&self, key: &MfaSessionKey, session: &Session) -> Result<(), StoreError> {
+        self.sessions.lock().map_err(|_| poisoned())?.insert(key.clone(), session.clone());
+        Ok(())
     }
 }

@@ -94,6 +94,9 @@ pub enum BrokerError {
     /// The profile kind cannot be assumed yet.
     #[error("{0}")]
     Unsupported(String),
+    /// The keyring or rolecall's cache files could not be used.
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// STS returned something that breaks its own contract.
     #[error("STS returned unexpected data ({0}); this is a bug worth reporting")]
     Unexpected(String),
@@ -112,6 +115,7 @@ impl BrokerError {
             Self::Plan(_) | Self::Base { .. } | Self::Unsupported(_) => 1,
             Self::MfaUnavailable { .. } | Self::MfaProcess { .. } => 3,
             Self::Network { .. } => 5,
+            Self::Store(_) => 4,
             Self::MfaRejected { .. }
             | Self::AccessDenied(_)
             | Self::BadCredentials { .. }

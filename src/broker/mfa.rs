@@ -46,13 +46,22 @@ pub trait MfaPrompt: Send + Sync {
 pub struct MfaSource {
     flag: Arc<Mutex<Option<MfaCode>>>,
     prompt: Option<Arc<dyn MfaPrompt>>,
+    no_prompt: String,
 }
 
 impl MfaSource {
     /// A source with an optional `--mfa-code` (used at most once: AWS rejects a
     /// reused code) and an optional interactive prompt.
     pub fn new(flag: Option<MfaCode>, prompt: Option<Arc<dyn MfaPrompt>>) -> Self {
-        Self { flag: Arc::new(Mutex::new(flag)), prompt }
+        let no_prompt = "no code was given: pass --mfa-code, or set 'mfa_process' in the profile".to_owned();
+        Self { flag: Arc::new(Mutex::new(flag)), prompt, no_prompt }
+    }
+
+    /// Replaces what the error says when a code is needed and there is no prompt
+    /// (e.g. under credential_process: name the command that primes a session).
+    pub fn with_no_prompt_reason(mut self, reason: impl Into<String>) -> Self {
+        self.no_prompt = reason.into();
+        self
     }
 
     /// A source that never asks anyone: only the flag and `mfa_process`.
@@ -76,10 +85,7 @@ impl MfaSource {
                     .await
                     .map_err(|e| BrokerError::MfaUnavailable { device: String::new(), reason: e.to_string() })?
             }
-            None => Err(BrokerError::MfaUnavailable {
-                device: device.serial.clone(),
-                reason: "no code was given: pass --mfa-code, or set 'mfa_process' in the profile".into(),
-            }),
+            None => Err(BrokerError::MfaUnavailable { device: device.serial.clone(), reason: self.no_prompt.clone() }),
         }
     }
 }
@@ -120,6 +126,13 @@ fn shell_command(cmd: &str) -> tokio::process::Command {
 /// Prompts on the controlling terminal (`/dev/tty`), so it works even when
 /// stdout and stderr are captured (as under the AWS CLI's credential_process).
 pub struct TtyPrompt;
+
+impl TtyPrompt {
+    /// True when there is a controlling terminal to ask on.
+    pub fn available() -> bool {
+        std::fs::OpenOptions::new().read(true).write(true).open(tty_path()).is_ok()
+    }
+}
 
 impl MfaPrompt for TtyPrompt {
     fn ask(&self, device: &MfaDevice, target: &str) -> Result<MfaCode, BrokerError> {

@@ -79,42 +79,13 @@ impl Broker {
     /// Runs `plan`: base credentials, optional MFA session, each `AssumeRole`,
     /// and `GetCallerIdentity` after every assume (DESIGN rule 7).
     pub async fn run(&self, plan: &Plan) -> Result<Outcome, BrokerError> {
-        let base_desc = base::describe(&plan.base);
-        let base_creds = base::resolve(&plan.base, &self.env).await?;
-        let base_identity = self.whoami(&base_creds, &base_desc).await?;
+        let (mut caller, base_identity) = self.base(plan).await?;
         let mut notices = plan.notices.clone();
-
-        let mut caller = Session { credentials: base_creds, identity: base_identity.clone() };
         let mut caller_is_role = base_identity.is_assumed_role();
         let mut mfa_in_caller = false;
 
         if let Some(step) = &plan.mfa_session {
-            let key = MfaSessionKey {
-                base: plan.base.profile().map(str::to_owned).unwrap_or_else(|| plan.base.describe()),
-                serial: step.device.serial.clone(),
-            };
-            let session = match self.cache.mfa_session(&key, MFA_SESSION_MIN_LEFT) {
-                Some(s) => s,
-                None => {
-                    let code = self.mfa.code(&step.device, &plan.target).await?;
-                    let client = self.connector.client(&caller.credentials);
-                    let creds = sts::get_session_token(&client, &step.device.serial, &code, step.duration)
-                        .await
-                        .map_err(|f| match f {
-                            StsFailure::Denied(message) => {
-                                BrokerError::MfaRejected { device: step.device.serial.clone(), message }
-                            }
-                            StsFailure::BadCredentials { code, message } => {
-                                BrokerError::BadCredentials { source_desc: base_desc.clone(), code, message }
-                            }
-                            f => self.failure("GetSessionToken", f),
-                        })??;
-                    let session = Session { credentials: creds, identity: base_identity.clone() };
-                    self.cache.put_mfa_session(&key, &session);
-                    session
-                }
-            };
-            caller = session;
+            caller = self.mfa_session(plan, step, &caller, false).await?;
             caller_is_role = false;
             mfa_in_caller = true;
         }
@@ -147,6 +118,73 @@ impl Broker {
             mfa_in_caller = false;
         }
         Ok(Outcome { session: caller, notices })
+    }
+
+    /// Makes a fresh MFA session for `plan` (its `GetSessionToken` step) and
+    /// stores it, replacing any cached one: what `rolecall login` does.
+    pub async fn login(&self, plan: &Plan) -> Result<Session, BrokerError> {
+        let Some(step) = &plan.mfa_session else {
+            return Err(BrokerError::Unsupported(format!(
+                "'{}' does not use an MFA session: that needs long-lived keys as the base and an 'mfa_serial'",
+                plan.target
+            )));
+        };
+        let (base, _) = self.base(plan).await?;
+        self.mfa_session(plan, step, &base, true).await
+    }
+
+    /// The base credentials and the identity they prove.
+    async fn base(&self, plan: &Plan) -> Result<(Session, Identity), BrokerError> {
+        let credentials = base::resolve(&plan.base, &self.env).await?;
+        let identity = self.whoami(&credentials, &base::describe(&plan.base)).await?;
+        Ok((Session { credentials, identity: identity.clone() }, identity))
+    }
+
+    /// The MFA session for `step`: from the cache unless `fresh`, else made with a
+    /// code under a cross-process lock (so parallel callers ask for one code).
+    async fn mfa_session(
+        &self,
+        plan: &Plan,
+        step: &plan::MfaSessionStep,
+        base: &Session,
+        fresh: bool,
+    ) -> Result<Session, BrokerError> {
+        let key = MfaSessionKey {
+            base: plan.base.profile().map(str::to_owned).unwrap_or_else(|| plan.base.describe()),
+            serial: step.device.serial.clone(),
+        };
+        let cached = |cache: Arc<dyn SessionCache>, key: MfaSessionKey| async move {
+            tokio::task::spawn_blocking(move || cache.mfa_session(&key, MFA_SESSION_MIN_LEFT)).await.ok()
+        };
+        if !fresh && let Some(Some(session)) = cached(self.cache.clone(), key.clone()).await.transpose()? {
+            return Ok(session);
+        }
+        let (cache, k) = (self.cache.clone(), key.clone());
+        let _lock = tokio::task::spawn_blocking(move || cache.lock_mfa(&k))
+            .await
+            .map_err(|e| BrokerError::Unexpected(e.to_string()))??;
+        // Another process may have made the session while this one waited.
+        if !fresh && let Some(Some(session)) = cached(self.cache.clone(), key.clone()).await.transpose()? {
+            return Ok(session);
+        }
+        let code = self.mfa.code(&step.device, &plan.target).await?;
+        let client = self.connector.client(&base.credentials);
+        let base_desc = base::describe(&plan.base);
+        let creds = sts::get_session_token(&client, &step.device.serial, &code, step.duration).await.map_err(
+            |f| match f {
+                StsFailure::Denied(message) => BrokerError::MfaRejected { device: step.device.serial.clone(), message },
+                StsFailure::BadCredentials { code, message } => {
+                    BrokerError::BadCredentials { source_desc: base_desc.clone(), code, message }
+                }
+                f => self.failure("GetSessionToken", f),
+            },
+        )??;
+        let session = Session { credentials: creds, identity: base.identity.clone() };
+        let (cache, s) = (self.cache.clone(), session.clone());
+        tokio::task::spawn_blocking(move || cache.put_mfa_session(&key, &s))
+            .await
+            .map_err(|e| BrokerError::Unexpected(e.to_string()))??;
+        Ok(session)
     }
 
     fn assume_failure(

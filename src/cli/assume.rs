@@ -8,10 +8,11 @@ use clap::Args;
 use super::Context;
 use crate::broker::sts::SdkConnector;
 use crate::broker::{
-    Broker, BrokerError, MemoryCache, MfaCode, MfaPrompt, MfaSource, Outcome, Overrides, Plan, TtyPrompt, plan,
+    Broker, BrokerError, MfaCode, MfaPrompt, MfaSource, Outcome, Overrides, Plan, SessionCache, TtyPrompt, plan,
 };
 use crate::config::ConfigError;
 use crate::config::settings::parse_duration;
+use crate::obtain::Cache;
 use crate::target::TargetId;
 
 /// Flags that change how a target is assumed.
@@ -47,6 +48,9 @@ pub struct AssumeArgs {
     /// JSON file with an inline session policy.
     #[arg(long, value_name = "FILE")]
     pub policy_file: Option<std::path::PathBuf>,
+    /// Neither use nor fill the session cache in the keyring.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 fn parse_code(s: &str) -> Result<MfaCode, String> {
@@ -68,6 +72,19 @@ fn parse_tag(s: &str) -> Result<(String, String), String> {
 }
 
 impl AssumeArgs {
+    /// True when the session may come from, and go to, the cache: no flag that
+    /// makes it differ from the target's usual session (name, policy, tags…).
+    pub fn caches(&self) -> bool {
+        !self.no_cache
+            && self.session_name.is_none()
+            && self.external_id.is_none()
+            && self.source_identity.is_none()
+            && self.tags.is_empty()
+            && self.transitive_tags.is_empty()
+            && self.policy_arns.is_empty()
+            && self.policy_file.is_none()
+    }
+
     fn overrides(&self) -> Result<Overrides, BrokerError> {
         let policy = match &self.policy_file {
             None => None,
@@ -103,21 +120,49 @@ pub fn plan_for(ctx: &Context, target: &str, args: &AssumeArgs) -> Result<Plan, 
     }
 }
 
-/// Builds a broker for `plan`: the real STS connector, the MFA sources, an in-run cache.
-pub async fn broker_for(ctx: &Context, plan: &Plan, args: &AssumeArgs, interactive: bool) -> Broker {
+/// Builds a broker for `plan` with the real STS connector, the given MFA
+/// session cache, and MFA codes from the flag, `mfa_process` or a terminal prompt.
+pub async fn broker_for(ctx: &Context, plan: &Plan, args: &AssumeArgs, cache: Arc<dyn SessionCache>) -> Broker {
     let connector = SdkConnector::new(&ctx.aws, &ctx.env, plan.endpoint_profile.as_deref(), &plan.region).await;
-    let prompt: Option<Arc<dyn MfaPrompt>> = interactive.then(|| Arc::new(TtyPrompt) as Arc<dyn MfaPrompt>);
-    let mfa = MfaSource::new(args.mfa_code.clone(), prompt);
-    Broker::new(Arc::new(connector), mfa, Arc::new(MemoryCache::default()), ctx.env.clone())
+    let prompt: Option<Arc<dyn MfaPrompt>> = TtyPrompt::available().then(|| Arc::new(TtyPrompt) as Arc<dyn MfaPrompt>);
+    let mut mfa = MfaSource::new(args.mfa_code.clone(), prompt);
+    if let Some(base) = plan.base.profile() {
+        mfa = mfa.with_no_prompt_reason(format!(
+            "there is no terminal to ask on: pass --mfa-code, set 'mfa_process' in the profile, \
+             or run 'rolecall login {base}' in a terminal first"
+        ));
+    }
+    Broker::new(Arc::new(connector), mfa, cache, ctx.env.clone())
 }
 
-/// Plans and runs `target`, printing notices on stderr.
+/// The session for `target`: from the cache when it has enough time left,
+/// else assumed (once across concurrent processes) and cached. Notices and
+/// cache warnings go to stderr.
 pub async fn assume(ctx: &Context, target: &str, args: &AssumeArgs) -> Result<(Plan, Outcome), BrokerError> {
     let plan = plan_for(ctx, target, args)?;
-    let broker = broker_for(ctx, &plan, args, true).await;
-    let outcome = broker.run(&plan).await?;
+    let cache = Cache::open(&ctx.settings, args.caches()).await?;
+    let outcome = obtain(ctx, &plan, args, &cache).await;
+    for warning in cache.warnings() {
+        eprintln!("rolecall: warning: {warning}");
+    }
+    let outcome = outcome?;
     for notice in &outcome.notices {
         eprintln!("rolecall: {notice}");
     }
     Ok((plan, outcome))
+}
+
+async fn obtain(ctx: &Context, plan: &Plan, args: &AssumeArgs, cache: &Cache) -> Result<Outcome, BrokerError> {
+    let target = &plan.target;
+    if let Some(session) = cache.cached(target).await? {
+        return Ok(Outcome { session, notices: Vec::new() });
+    }
+    let _lock = cache.lock(target).await?;
+    if let Some(session) = cache.cached(target).await? {
+        return Ok(Outcome { session, notices: Vec::new() });
+    }
+    let broker = broker_for(ctx, plan, args, cache.session_cache()).await;
+    let outcome = broker.run(plan).await?;
+    cache.store(target, &outcome.session).await?;
+    Ok(outcome)
 }

@@ -2,9 +2,14 @@
 
 mod accounts;
 mod assume;
+mod credential_process;
 mod exec;
 mod export;
+mod forget;
 mod list;
+mod login;
+mod setup;
+mod status;
 mod whoami;
 
 use std::io::Write;
@@ -41,6 +46,16 @@ pub enum Command {
     Whoami(whoami::WhoamiCmd),
     /// List organisation accounts with id, name, state, OU path and tags.
     Accounts(accounts::AccountsCmd),
+    /// Prime an MFA session, so later assumes need no code until it expires.
+    Login(login::LoginCmd),
+    /// List cached sessions and their time left (reads no secrets).
+    Status(status::StatusCmd),
+    /// Remove cached sessions from the keyring.
+    Forget(forget::ForgetCmd),
+    /// Connect other tools to rolecall (e.g. a credential_process profile).
+    Setup(setup::SetupCmd),
+    /// Print a target's credentials as credential_process JSON, cached in the keyring.
+    CredentialProcess(credential_process::CredentialProcessCmd),
 }
 
 /// What every subcommand gets: the environment, the AWS files, the settings.
@@ -65,6 +80,10 @@ impl Context {
 
 /// Runs the parsed command line and returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8, BrokerError> {
+    // The credential_process fast path must not parse the AWS files unless it has to.
+    if let Command::CredentialProcess(cmd) = cli.command {
+        return cmd.run(cli.config.as_deref()).await;
+    }
     let ctx = Context::load(cli.config.as_deref()).await?;
     match cli.command {
         Command::List(cmd) => cmd.run(&ctx).await,
@@ -72,6 +91,11 @@ pub async fn run(cli: Cli) -> Result<u8, BrokerError> {
         Command::Exec(cmd) => cmd.run(&ctx).await,
         Command::Whoami(cmd) => cmd.run(&ctx).await,
         Command::Accounts(cmd) => cmd.run(&ctx).await,
+        Command::Login(cmd) => cmd.run(&ctx).await,
+        Command::Status(cmd) => cmd.run(&ctx).await,
+        Command::Forget(cmd) => cmd.run(&ctx).await,
+        Command::Setup(cmd) => cmd.run(&ctx).await,
+        Command::CredentialProcess(cmd) => cmd.run(cli.config.as_deref()).await,
     }
 }
 

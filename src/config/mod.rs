@@ -2,6 +2,7 @@
 
 pub mod arn;
 pub mod aws;
+pub mod edit;
 pub mod error;
 pub mod settings;
 

@@ -84,7 +84,12 @@ impl Sandbox {
 
     /// A command with a clean environment: only this sandbox's files and the given endpoint.
     pub fn cmd(&self, program: &Path, endpoint: Option<&str>) -> Command {
-        let mut cmd = Command::new(program);
+        Command::from_std(self.std_cmd(program, endpoint))
+    }
+
+    /// [`Sandbox::cmd`] as a plain `std::process::Command` (to spawn several at once).
+    pub fn std_cmd(&self, program: &Path, endpoint: Option<&str>) -> std::process::Command {
+        let mut cmd = std::process::Command::new(program);
         cmd.env_clear()
             .env("HOME", self.home())
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -92,17 +97,31 @@ impl Sandbox {
             .env("AWS_SHARED_CREDENTIALS_FILE", self.home().join(".aws/credentials"))
             .env("ROLECALL_CONFIG", self.home().join("rolecall.toml"))
             .env("USER", "tester")
+            .env("ROLECALL_CACHE_DIR", self.home().join("cache"))
             // No real AWS: anything not pointed at moto fails to connect.
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .current_dir(self.home());
         if let Some(url) = endpoint {
             cmd.env("AWS_ENDPOINT_URL", url);
         }
+        // The keyring the test run provides (scripts/test: a throwaway gnome-keyring and a kernel session keyring).
+        if let Ok(bus) = std::env::var("DBUS_SESSION_BUS_ADDRESS") {
+            cmd.env("DBUS_SESSION_BUS_ADDRESS", bus);
+        }
         cmd
+    }
+
+    /// Writes rolecall's settings for this sandbox.
+    pub fn settings(&self, toml: &str) {
+        std::fs::write(self.home().join("rolecall.toml"), toml).unwrap();
     }
 
     pub fn rolecall(&self, endpoint: Option<&str>) -> Command {
         self.cmd(&assert_cmd::cargo::cargo_bin("rolecall"), endpoint)
+    }
+
+    pub fn rolecall_std(&self, endpoint: Option<&str>) -> std::process::Command {
+        self.std_cmd(&assert_cmd::cargo::cargo_bin("rolecall"), endpoint)
     }
 }
 
@@ -124,4 +143,33 @@ pub fn ok(out: Output, what: &str) -> Output {
         stderr(&out)
     );
     out
+}
+
+/// How many requests moto recorded for `action` whose body contains `needle`
+/// (the recorder file is `ROLECALL_TEST_MOTO_RECORDING`; bodies are base64).
+pub fn moto_requests(action: &str, needle: &str) -> usize {
+    use base64::Engine;
+    let path = std::env::var("ROLECALL_TEST_MOTO_RECORDING")
+        .unwrap_or_else(|_| panic!("ROLECALL_TEST_MOTO_RECORDING is not set: run the tests through scripts/test"));
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter_map(|req| {
+            let body = req["body"].as_str()?.to_owned();
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(&body)
+                .ok()
+                .map(|b| String::from_utf8_lossy(&b).into_owned());
+            Some(decoded.unwrap_or(body))
+        })
+        .filter(|body| body.contains(&format!("Action={action}&")) && body.contains(needle))
+        .count()
+}
+
+/// A name no other test uses, for roles and targets whose requests a test counts.
+pub fn unique(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{prefix}{}x{}x{nanos}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
 }

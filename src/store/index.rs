@@ -1,0 +1,126 @@
+//! The metadata index: what is cached, for which target, until when, as which
+//! identity — in `index.json` in the cache dir (0600 in 0700), so listing
+//! sessions never touches the keyring (DESIGN rule 9). No secrets here.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+use crate::credentials::Identity;
+use crate::paths;
+
+/// What kind of session an entry is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// A `GetSessionToken` MFA session for a base profile and device.
+    Mfa,
+    /// A role session for a target.
+    Role,
+}
+
+/// One cached session's metadata.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexEntry {
+    /// MFA or role session.
+    pub kind: EntryKind,
+    /// The target id (role) or the base profile (MFA).
+    pub target: String,
+    /// The MFA device, for MFA sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_serial: Option<String>,
+    /// Which store holds the secret (`secret-service`, `keyutils`, …).
+    pub store: String,
+    /// The access key id (not secret; shown so sessions can be told apart).
+    pub access_key_id: String,
+    /// Seconds since the Unix epoch when the session expires.
+    pub expires_at: u64,
+    /// Seconds since the Unix epoch when it was stored.
+    pub stored_at: u64,
+    /// The identity the session was verified as.
+    pub identity: Identity,
+}
+
+impl IndexEntry {
+    /// Time left before expiry (zero when expired).
+    pub fn time_left(&self, now: SystemTime) -> Duration {
+        let exp = UNIX_EPOCH + Duration::from_secs(self.expires_at);
+        exp.duration_since(now).unwrap_or_default()
+    }
+}
+
+/// The file's contents: entries by keyring key.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct IndexFile {
+    /// Format version.
+    #[serde(default)]
+    pub version: u32,
+    /// Entries by keyring key (`role/<target>`, `mfa/<base>/<device>`).
+    #[serde(default)]
+    pub entries: BTreeMap<String, IndexEntry>,
+}
+
+/// The index file and the lock that serialises its updates.
+#[derive(Clone, Debug)]
+pub struct Index {
+    path: PathBuf,
+}
+
+fn failed(detail: String) -> StoreError {
+    StoreError::Failed { store: "cache index", detail }
+}
+
+impl Index {
+    /// The index in cache dir `dir`.
+    pub fn in_dir(dir: &Path) -> Self {
+        Self { path: dir.join("index.json") }
+    }
+
+    /// The index file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the index. A missing file is empty; an unparsable one is reported
+    /// in the second value and treated as empty (it is rewritten on the next update).
+    pub fn load(&self) -> (IndexFile, Option<String>) {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => match serde_json::from_slice(&bytes) {
+                Ok(file) => (file, None),
+                Err(e) => (
+                    IndexFile::default(),
+                    Some(format!("the cache index '{}' is unreadable ({e}); starting a new one", self.path.display())),
+                ),
+            },
+            Err(_) => (IndexFile::default(), None),
+        }
+    }
+
+    /// Applies `change` under an exclusive lock and writes the result atomically.
+    pub fn update(&self, change: impl FnOnce(&mut IndexFile)) -> Result<(), StoreError> {
+        let dir = self.path.parent().unwrap_or_else(|| Path::new("."));
+        paths::ensure_private_dir(dir).map_err(|e| failed(format!("'{}': {e}", dir.display())))?;
+        let lock_path = dir.join("index.lock");
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| failed(format!("'{}': {e}", lock_path.display())))?;
+        lock.lock().map_err(|e| failed(format!("locking '{}': {e}", lock_path.display())))?;
+        let (mut file, _) = self.load();
+        file.version = 1;
+        change(&mut file);
+        let text = serde_json::to_vec_pretty(&file).map_err(|e| failed(e.to_string()))?;
+        paths::write_private_atomic(&self.path, &text).map_err(|e| failed(format!("'{}': {e}", self.path.display())))
+    }
+}
+
+/// Seconds since the epoch for `t` (0 before the epoch).
+pub fn epoch_secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}

@@ -1,0 +1,54 @@
+//! Stores that are not the OS keyring: in memory (tests of the logic above the
+//! store) and `store = "none"` (keep nothing between runs).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::{SecretStore, StoreError};
+
+/// Secrets in a map, for tests.
+#[derive(Default)]
+pub struct MemoryStore {
+    entries: Mutex<HashMap<String, String>>,
+}
+
+impl MemoryStore {
+    fn map(&self) -> Result<std::sync::MutexGuard<'_, HashMap<String, String>>, StoreError> {
+        self.entries.lock().map_err(|_| StoreError::Failed { store: "memory", detail: "poisoned".into() })
+    }
+}
+
+impl SecretStore for MemoryStore {
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.map()?.get(key).cloned())
+    }
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.map()?.insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.map()?.remove(key);
+        Ok(())
+    }
+}
+
+/// `store = "none"`: nothing is kept, so every run assumes afresh.
+pub struct NoStore;
+
+impl SecretStore for NoStore {
+    fn name(&self) -> &'static str {
+        "none"
+    }
+    fn get(&self, _key: &str) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+    fn set(&self, _key: &str, _value: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+    fn delete(&self, _key: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+}

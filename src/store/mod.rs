@@ -1,0 +1,71 @@
+//! Where sessions live between runs: a [`SecretStore`] for the secrets (the OS
+//! keyring), an [`index::Index`] of non-secret metadata in the cache dir
+//! (DESIGN rule 9), per-target locks, and [`sessions::Sessions`] tying them together.
+//!
+//! Entries in the keyring use service `rolecall` and these user names:
+//! `mfa/<base profile>/<MFA device>` for MFA sessions and `role/<target>` for
+//! role sessions. Each holds one JSON object with the temporary credentials.
+
+pub mod index;
+pub mod keyring;
+pub mod lock;
+pub mod memory;
+pub mod sessions;
+
+use crate::config::settings::StoreKind;
+
+/// The keyring service name every entry is filed under.
+pub const SERVICE: &str = "rolecall";
+
+/// A place for secrets. Calls block: run them off the async runtime.
+pub trait SecretStore: Send + Sync {
+    /// Which store this is, for messages and the index (`secret-service`, `keyutils`, …).
+    fn name(&self) -> &'static str;
+    /// The secret stored under `key`, if any.
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Stores `value` under `key`, replacing what was there.
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Removes `key`; removing a missing key is not an error.
+    fn delete(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// The store could not be used. Always exit code 4 (DESIGN rule 12).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store exists but refuses access (typically: locked).
+    #[error("the {store} keyring is locked or refused access ({detail}); {hint}")]
+    Locked {
+        /// Which store.
+        store: &'static str,
+        /// What the platform said.
+        detail: String,
+        /// How to unlock it or choose another.
+        hint: &'static str,
+    },
+    /// The store cannot be reached at all.
+    #[error("the {store} keyring is not available ({detail}); {hint}")]
+    Unavailable {
+        /// Which store.
+        store: &'static str,
+        /// What the platform said.
+        detail: String,
+        /// How to make it available or choose another.
+        hint: &'static str,
+    },
+    /// Any other failure of the store or of rolecall's cache files.
+    #[error("the {store} store failed: {detail}")]
+    Failed {
+        /// Which store (or "cache index").
+        store: &'static str,
+        /// What happened.
+        detail: String,
+    },
+}
+
+/// Opens the store the settings ask for.
+pub fn open(kind: StoreKind) -> Result<std::sync::Arc<dyn SecretStore>, StoreError> {
+    match kind {
+        StoreKind::None => Ok(std::sync::Arc::new(memory::NoStore)),
+        other => keyring::open(other),
+    }
+}

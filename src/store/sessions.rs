@@ -1,0 +1,264 @@
+//! Cached sessions: secrets in the [`SecretStore`], metadata in the [`Index`],
+//! one lock per session so concurrent processes share a refresh.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::index::{EntryKind, Index, IndexEntry, epoch_secs};
+use super::lock::{self, SessionLock};
+use super::{SecretStore, StoreError};
+use crate::broker::cache::{MfaSessionKey, SessionCache};
+use crate::credentials::{Credentials, Identity, Session};
+
+/// How long a process waits for another one refreshing the same session
+/// (which may be waiting for a person to type an MFA code).
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The keyring key of a target's role session.
+pub fn role_key(target: &str) -> String {
+    format!("role/{target}")
+}
+
+/// The keyring key of an MFA session.
+pub fn mfa_key(key: &MfaSessionKey) -> String {
+    format!("mfa/{}/{}", key.base, key.serial)
+}
+
+/// What one keyring entry holds.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Stored {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: Option<String>,
+    /// Seconds since the Unix epoch.
+    expiration: u64,
+    identity: Identity,
+}
+
+impl Stored {
+    fn from_session(s: &Session) -> Self {
+        let c = &s.credentials;
+        Self {
+            access_key_id: c.access_key_id.clone(),
+            secret_access_key: c.secret_access_key().to_owned(),
+            session_token: c.session_token().map(str::to_owned),
+            expiration: c.expiration.map(epoch_secs).unwrap_or(0),
+            identity: s.identity.clone(),
+        }
+    }
+
+    fn into_session(mut self) -> Session {
+        let expiration = Some(UNIX_EPOCH + Duration::from_secs(self.expiration));
+        let credentials = Credentials::new(
+            std::mem::take(&mut self.access_key_id),
+            std::mem::take(&mut self.secret_access_key),
+            self.session_token.take(),
+            expiration,
+        );
+        Session { credentials, identity: self.identity.clone() }
+    }
+}
+
+impl Drop for Stored {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.secret_access_key.zeroize();
+        if let Some(t) = self.session_token.as_mut() {
+            t.zeroize();
+        }
+    }
+}
+
+/// Sessions kept between runs.
+pub struct Sessions {
+    store: Arc<dyn SecretStore>,
+    index: Index,
+    dir: PathBuf,
+    warnings: Mutex<Vec<String>>,
+}
+
+impl Sessions {
+    /// Sessions in `store`, with the index and locks in cache dir `dir`.
+    pub fn new(store: Arc<dyn SecretStore>, dir: &Path) -> Self {
+        Self { store, index: Index::in_dir(dir), dir: dir.to_path_buf(), warnings: Mutex::new(Vec::new()) }
+    }
+
+    /// The store's name.
+    pub fn store_name(&self) -> &'static str {
+        self.store.name()
+    }
+
+    /// The index.
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// Warnings collected since the last call (corrupted entries discarded…), for the caller to show.
+    pub fn take_warnings(&self) -> Vec<String> {
+        self.warnings.lock().map(|mut w| std::mem::take(&mut *w)).unwrap_or_default()
+    }
+
+    fn warn(&self, text: String) {
+        if let Ok(mut w) = self.warnings.lock() {
+            w.push(text);
+        }
+    }
+
+    /// A cached session under `key` with more than `min_left` before it expires.
+    /// The index is consulted first, so a miss never touches the keyring.
+    pub fn get(&self, key: &str, min_left: Duration) -> Result<Option<Session>, StoreError> {
+        let (index, problem) = self.index.load();
+        if let Some(p) = problem {
+            self.warn(p);
+        }
+        let now = SystemTime::now();
+        let expected_key_id = match index.entries.get(key) {
+            Some(e) if e.time_left(now) > min_left && e.store == self.store.name() => e.access_key_id.clone(),
+            _ => return Ok(None),
+        };
+        let Some(text) = self.store.get(key)?.map(Zeroizing::new) else {
+            self.index.update(|f| {
+                f.entries.remove(key);
+            })?;
+            return Ok(None);
+        };
+        match serde_json::from_str::<Stored>(&text) {
+            // Another cache dir (another HOME) wrote this entry since: not ours.
+            Ok(stored) if stored.access_key_id != expected_key_id => Ok(None),
+            Ok(stored) => {
+                let session = stored.into_session();
+                let fresh = session.credentials.expiration.and_then(|e| e.duration_since(now).ok());
+                Ok(fresh.filter(|left| *left > min_left).map(|_| session))
+            }
+            Err(e) => {
+                self.warn(format!(
+                    "the {} entry '{key}' is corrupted ({}); discarding it and assuming afresh",
+                    self.store.name(),
+                    e.classify_name()
+                ));
+                self.remove(key)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Stores `session` under `key` and records it in the index.
+    pub fn put(
+        &self,
+        key: &str,
+        kind: EntryKind,
+        target: &str,
+        serial: Option<&str>,
+        session: &Session,
+    ) -> Result<(), StoreError> {
+        let stored = Stored::from_session(session);
+        let text =
+            serde_json::to_string(&stored).map_err(|e| StoreError::Failed { store: "cache", detail: e.to_string() })?;
+        let text = Zeroizing::new(text);
+        self.store.set(key, &text)?;
+        let entry = IndexEntry {
+            kind,
+            target: target.to_owned(),
+            mfa_serial: serial.map(str::to_owned),
+            store: self.store.name().to_owned(),
+            access_key_id: session.credentials.access_key_id.clone(),
+            expires_at: stored.expiration,
+            stored_at: epoch_secs(SystemTime::now()),
+            identity: session.identity.clone(),
+        };
+        self.index.update(|f| {
+            f.entries.insert(key.to_owned(), entry);
+        })
+    }
+
+    /// Removes `key` from the store and the index.
+    pub fn remove(&self, key: &str) -> Result<(), StoreError> {
+        self.store.delete(key)?;
+        self.index.update(|f| {
+            f.entries.remove(key);
+        })
+    }
+
+    /// Takes the lock for session `key`, waiting for another process that holds it.
+    pub fn lock(&self, key: &str) -> Result<SessionLock, StoreError> {
+        lock::acquire(&self.dir, key, LOCK_TIMEOUT)
+    }
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    /// The kind of JSON problem, without echoing any of the (possibly secret) text.
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "unreadable",
+            serde_json::error::Category::Syntax => "not JSON",
+            serde_json::error::Category::Data => "missing or wrong fields",
+            serde_json::error::Category::Eof => "truncated",
+        }
+    }
+}
+
+impl SessionCache for Sessions {
+    fn mfa_session(&self, key: &MfaSessionKey, min_left: Duration) -> Result<Option<Session>, StoreError> {
+        self.get(&mfa_key(key), min_left)
+    }
+
+    fn put_mfa_session(&self, key: &MfaSessionKey, session: &Session) -> Result<(), StoreError> {
+        self.put(&mfa_key(key), EntryKind::Mfa, &key.base, Some(&key.serial), session)
+    }
+
+    fn lock_mfa(&self, key: &MfaSessionKey) -> Result<Option<SessionLock>, StoreError> {
+        self.lock(&mfa_key(key)).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::memory::MemoryStore;
+
+    fn session(secs: u64) -> Session {
+        let exp = SystemTime::now() + Duration::from_secs(secs);
+        Session {
+            credentials: Credentials::new("ASIAX", "secret-value", Some("token".into()), Some(exp)),
+            identity: Identity {
+                arn: "arn:aws:sts::1:assumed-role/R/alice".into(),
+                account: "1".into(),
+                user_id: "u".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn round_trip_refresh_window_and_corruption() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(MemoryStore::default());
+        let sessions = Sessions::new(store.clone(), dir.path());
+        let key = role_key("prod");
+        assert!(sessions.get(&key, Duration::ZERO).unwrap().is_none());
+
+        sessions.put(&key, EntryKind::Role, "prod", None, &session(3600)).unwrap();
+        let got = sessions.get(&key, Duration::from_secs(900)).unwrap().unwrap();
+        assert_eq!(got.credentials.secret_access_key(), "secret-value");
+        assert!(sessions.get(&key, Duration::from_secs(3700)).unwrap().is_none(), "inside the refresh window");
+
+        let index = std::fs::read_to_string(dir.path().join("index.json")).unwrap();
+        assert!(index.contains("ASIAX") && !index.contains("secret-value") && !index.contains("token"), "{index}");
+
+        store.set(&key, "{not json").unwrap();
+        assert!(sessions.get(&key, Duration::ZERO).unwrap().is_none());
+        let warnings = sessions.take_warnings();
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("'role/prod' is corrupted (not JSON)"), "{warnings:?}");
+        assert!(store.get(&key).unwrap().is_none(), "discarded");
+        assert!(!std::fs::read_to_string(dir.path().join("index.json")).unwrap().contains("role/prod"));
+    }
+}

@@ -1,0 +1,252 @@
+//! The keyring store and credential_process, with real parts: gnome-keyring's
+//! Secret Service and the kernel keyring (both provided by scripts/test), moto,
+//! and the AWS CLI v1 calling `rolecall credential-process`.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::{Sandbox, World, aws_cli, moto_requests, ok, stderr, stdout, unique};
+
+fn rolecall_bin() -> std::path::PathBuf {
+    assert_cmd::cargo::cargo_bin("rolecall")
+}
+
+/// A sandbox whose profile `CP` assumes a role no other test uses (so requests
+/// for it can be counted at moto), and `via-rolecall` gets it through credential_process.
+/// Keyring entries are per user, not per HOME: each test needs its own target name.
+fn setup(w: &World, store: &str) -> (Sandbox, String, String) {
+    let role = unique("Cache");
+    let target = unique("cp");
+    let config = format!(
+        "[profile hub]\nregion = us-east-1\n\n\
+         [profile {target}]\nrole_arn = arn:aws:iam::{prod}:role/{role}\nsource_profile = hub\n\n\
+         [profile via-rolecall]\ncredential_process = {bin} credential-process {target}\nregion = us-east-1\n",
+        prod = w.account("payments-prod"),
+        bin = rolecall_bin().display(),
+    );
+    let sb = Sandbox::new(&config, &w.credentials_file());
+    sb.settings(&format!("[defaults]\nstore = \"{store}\"\n"));
+    (sb, role, target)
+}
+
+fn secret_service_available() {
+    assert!(
+        std::env::var("DBUS_SESSION_BUS_ADDRESS").is_ok(),
+        "no D-Bus session: run through scripts/test, which starts gnome-keyring under dbus-run-session"
+    );
+}
+
+#[test]
+fn second_aws_cli_call_is_served_from_the_keyring() {
+    secret_service_available();
+    let w = World::main();
+    let (sb, role, cp) = setup(&w, "secret-service");
+    let want = format!("arn:aws:sts::{}:assumed-role/{role}/alice", w.account("payments-prod"));
+    for round in 1..=2 {
+        let mut aws = sb.cmd(&aws_cli(), Some(&w.endpoint()));
+        let out = ok(aws.args(["--profile", "via-rolecall", "sts", "get-caller-identity"]).output().unwrap(), "aws");
+        assert!(stdout(&out).contains(&want), "round {round}: {}", stdout(&out));
+        assert_eq!(moto_requests("AssumeRole", &role), 1, "round {round}: exactly one AssumeRole");
+    }
+    // The secret is in the Secret Service, under service 'rolecall', user 'role/<target>'.
+    let lookup =
+        Command::new("secret-tool").args(["lookup", "service", "rolecall", "username", &format!("role/{cp}")]).output().unwrap();
+    let stored = stdout(&lookup);
+    assert!(stored.contains("\"AccessKeyId\":\"ASIA"), "secret-tool sees no entry: {stored}");
+    // The index holds metadata only.
+    let index = std::fs::read_to_string(sb.home().join("cache/index.json")).unwrap();
+    assert!(
+        index.contains(&format!("\"role/{cp}\"")) && !index.contains("SecretAccessKey") && !index.contains("SessionToken"),
+        "{index}"
+    );
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(sb.home().join("cache/index.json")).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn twenty_parallel_cold_calls_make_one_assume_role() {
+    secret_service_available();
+    let w = World::main();
+    let (sb, role, cp) = setup(&w, "secret-service");
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            let mut cmd = sb.rolecall_std(Some(&w.endpoint()));
+            cmd.args(["credential-process", &cp]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+        })
+        .collect();
+    let mut key_ids = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is exactly the JSON object");
+        assert_eq!(v["Version"], 1);
+        key_ids.push(v["AccessKeyId"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(moto_requests("AssumeRole", &role), 1, "twenty callers share one refresh");
+    key_ids.dedup();
+    assert_eq!(key_ids.len(), 1, "all twenty got the same session");
+}
+
+#[test]
+fn an_expired_entry_is_refreshed() {
+    secret_service_available();
+    let w = World::main();
+    let (sb, role, cp) = setup(&w, "secret-service");
+    let first = ok(sb.rolecall(Some(&w.endpoint())).args(["credential-process", &cp]).output().unwrap(), "first");
+    let index_path = sb.home().join("cache/index.json");
+    let mut index: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&index_path).unwrap()).unwrap();
+    index["entries"][format!("role/{cp}")]["expires_at"] = 1_000_000.into();
+    std::fs::write(&index_path, index.to_string()).unwrap();
+    let second = ok(sb.rolecall(Some(&w.endpoint())).args(["credential-process", &cp]).output().unwrap(), "second");
+    assert_eq!(moto_requests("AssumeRole", &role), 2);
+    assert_ne!(stdout(&first), stdout(&second));
+
+    // A session with no more than the refresh window left is not served either.
+    let short = ok(
+        sb.rolecall(Some(&w.endpoint()))
+            .args(["export", &cp, "--duration", "900", "--format", "json"])
+            .output()
+            .unwrap(),
+        "short",
+    );
+    assert_eq!(moto_requests("AssumeRole", &role), 2, "export reused the cached session: {}", stderr(&short));
+    sb.settings("[defaults]\nstore = \"secret-service\"\nrefresh_window = \"11h\"\n");
+    ok(sb.rolecall(Some(&w.endpoint())).args(["credential-process", &cp]).output().unwrap(), "third");
+    assert_eq!(moto_requests("AssumeRole", &role), 3, "1 h session inside an 11 h refresh window is refreshed");
+}
+
+#[test]
+fn one_login_serves_five_mfa_roles_without_a_terminal() {
+    secret_service_available();
+    let w = World::main();
+    let prod = w.account("payments-prod");
+    let mut config = String::from("[profile hub]\nregion = us-east-1\n\n");
+    let roles: Vec<String> = (0..5).map(|_| unique("Mfa")).collect();
+    for (i, role) in roles.iter().enumerate() {
+        config.push_str(&format!(
+            "[profile m{i}]\nrole_arn = arn:aws:iam::{prod}:role/{role}\nsource_profile = hub\nmfa_serial = {}\n\n",
+            w.s("mfa_serial")
+        ));
+    }
+    let sb = Sandbox::new(&config, &w.credentials_file());
+    sb.settings("[defaults]\nstore = \"secret-service\"\n");
+    let no_tty = |args: &[&str]| {
+        let mut cmd = sb.cmd(Path::new("setsid"), Some(&w.endpoint()));
+        cmd.arg(rolecall_bin()).args(args).output().unwrap()
+    };
+
+    // Without a session and without a terminal: exit 3, one line naming the fix.
+    let out = no_tty(&["credential-process", "m0"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "rolecall: an MFA code is needed for '{}', and there is no terminal to ask on: pass --mfa-code, \
+             set 'mfa_process' in the profile, or run 'rolecall login hub' in a terminal first\n",
+            w.s("mfa_serial")
+        )
+    );
+    assert!(stdout(&out).is_empty());
+
+    let login = ok(no_tty(&["login", "hub", "--mfa-code", "123456"]), "login");
+    assert!(stderr(&login).contains("MFA session for 'hub'"), "{}", stderr(&login));
+    for (i, role) in roles.iter().enumerate() {
+        let out = ok(no_tty(&["credential-process", &format!("m{i}")]), "credential-process after login");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(v["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+        assert_eq!(moto_requests("AssumeRole", role), 1);
+        // Rule 3: the role call carries no MFA code: it came from the stored MFA session.
+        assert_eq!(moto_requests("AssumeRole", &format!("{role}&RoleSessionName=alice&SerialNumber")), 0);
+    }
+
+    // status reads the index; forget removes.
+    let status = ok(sb.rolecall(None).args(["status", "--json"]).output().unwrap(), "status");
+    let rows: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 6, "one MFA session and five role sessions");
+    assert!(rows.as_array().unwrap().iter().all(|r| r["seconds_left"].as_u64().unwrap() > 0));
+    let forget = ok(sb.rolecall(None).args(["forget", "hub"]).output().unwrap(), "forget");
+    assert!(stderr(&forget).contains("forgot mfa/hub/"), "{}", stderr(&forget));
+    ok(sb.rolecall(None).args(["forget", "--all"]).output().unwrap(), "forget --all");
+    let status = ok(sb.rolecall(None).args(["status", "--json"]).output().unwrap(), "status");
+    assert_eq!(stdout(&status).trim(), "[]");
+    let nothing = sb.rolecall(None).args(["forget", "m0"]).output().unwrap();
+    assert_eq!(nothing.status.code(), Some(1));
+    assert!(stderr(&nothing).contains("nothing is cached for 'm0'"), "{}", stderr(&nothing));
+}
+
+#[test]
+fn kernel_keyring_store() {
+    let w = World::main();
+    let (sb, role, cp) = setup(&w, "keyutils");
+    for _ in 0..2 {
+        ok(sb.rolecall(Some(&w.endpoint())).args(["credential-process", &cp]).output().unwrap(), "keyutils");
+    }
+    assert_eq!(moto_requests("AssumeRole", &role), 1, "second call served from the kernel keyring");
+    let index = std::fs::read_to_string(sb.home().join("cache/index.json")).unwrap();
+    assert!(index.contains("\"store\": \"keyutils\""), "{index}");
+}
+
+#[test]
+fn a_locked_keyring_exits_4_and_says_how_to_fix_it() {
+    let w = World::main();
+    let (sb, _role, cp) = setup(&w, "secret-service");
+    // A fresh D-Bus session whose gnome-keyring has no unlocked collection.
+    let script = format!(
+        "export XDG_DATA_HOME='{home}/locked-data'; mkdir -p \"$XDG_DATA_HOME\"; \
+         gnome-keyring-daemon --start --components=secrets >/dev/null 2>&1; \
+         exec timeout 60 '{bin}' credential-process {cp}",
+        home = sb.home().display(),
+        bin = rolecall_bin().display()
+    );
+    let mut cmd = sb.cmd(Path::new("dbus-run-session"), Some(&w.endpoint()));
+    cmd.env_remove("DBUS_SESSION_BUS_ADDRESS").args(["--", "bash", "-c", &script]);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    // dbus-daemon may add its own notes to stderr; rolecall's message is one line.
+    let err: String = stderr(&out).lines().filter(|l| l.starts_with("rolecall:")).collect();
+    assert!(err.starts_with("rolecall: the secret-service keyring is locked or refused access"), "{err}");
+    assert!(err.contains("set store = \"keyutils\""), "{err}");
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn setup_writes_a_working_profile_and_keeps_every_byte() {
+    let w = World::main();
+    let original = format!(
+        "# my AWS config — hand written\n[default]\nregion=eu-west-1\n\n\n[profile hub]   \nregion   =   us-east-1 ; comment\n; another comment\n\
+         [profile ro]\nrole_arn = arn:aws:iam::{}:role/ReadOnly\nsource_profile = hub\n# trailing comment without newline",
+        w.account("payments-prod")
+    );
+    let sb = Sandbox::new(&original, &w.credentials_file());
+    let printed = ok(sb.rolecall(None).args(["setup", "credential-process", "ro"]).output().unwrap(), "print");
+    let stanza = format!(
+        "[profile rolecall-ro]\ncredential_process = {} credential-process ro\nregion = us-east-1\n",
+        rolecall_bin().display()
+    );
+    assert_eq!(stdout(&printed), stanza);
+    assert_eq!(std::fs::read_to_string(sb.config_path()).unwrap(), original, "printing writes nothing");
+
+    let out = ok(sb.rolecall(None).args(["setup", "credential-process", "ro", "--write"]).output().unwrap(), "write");
+    let updated = std::fs::read_to_string(sb.config_path()).unwrap();
+    assert_eq!(updated, format!("{original}\n\n{stanza}"));
+    let backups: Vec<_> = std::fs::read_dir(sb.home().join(".aws"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("config.rolecall-backup-"))
+        .collect();
+    assert_eq!(backups.len(), 1, "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&backups[0]).unwrap(), original);
+
+    // The AWS CLI uses the new profile.
+    let mut aws = sb.cmd(&aws_cli(), Some(&w.endpoint()));
+    let who = ok(aws.args(["--profile", "rolecall-ro", "sts", "get-caller-identity"]).output().unwrap(), "aws");
+    assert!(stdout(&who).contains(":assumed-role/ReadOnly/alice"), "{}", stdout(&who));
+
+    let again = sb.rolecall(None).args(["setup", "credential-process", "ro", "--write"]).output().unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("profile 'rolecall-ro' already exists"), "{}", stderr(&again));
+}

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod obtain;
+pub mod org;
 pub mod output;
 pub mod paths;
 pub mod store;

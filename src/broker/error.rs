@@ -97,9 +97,18 @@ pub enum BrokerError {
     /// The keyring or rolecall's cache files could not be used.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// An organisation could not be discovered, or an organisation target cannot be assumed.
+    #[error(transparent)]
+    Org(Box<crate::org::OrgError>),
     /// STS returned something that breaks its own contract.
     #[error("STS returned unexpected data ({0}); this is a bug worth reporting")]
     Unexpected(String),
+}
+
+impl From<crate::org::OrgError> for BrokerError {
+    fn from(e: crate::org::OrgError) -> Self {
+        Self::Org(Box::new(e))
+    }
 }
 
 impl From<ConfigError> for BrokerError {
@@ -115,6 +124,7 @@ impl BrokerError {
             Self::Plan(_) | Self::Base { .. } | Self::Unsupported(_) => 1,
             Self::MfaUnavailable { .. } | Self::MfaProcess { .. } => 3,
             Self::Network { .. } => 5,
+            Self::Org(e) => e.exit_code(),
             Self::Store(_) => 4,
             Self::MfaRejected { .. }
             | Self::AccessDenied(_)

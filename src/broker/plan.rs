@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::config::{AwsConfig, Base, ConfigError, RoleArn, Settings};
+use crate::config::{AwsConfig, Base, Chain, ConfigError, RoleArn, Settings};
 
 /// Shortest role session AWS grants, in seconds.
 pub const MIN_DURATION: u32 = 900;
@@ -158,6 +158,24 @@ impl fmt::Display for SessionName {
 /// Builds the plan for profile `target`.
 pub fn build(target: &str, config: &AwsConfig, settings: &Settings, flags: &Overrides) -> Result<Plan, PlanError> {
     let chain = config.chain(target)?;
+    let target_profile = config.profile(target)?;
+    let endpoint_profile = Some(target.to_owned());
+    from_chain(target, chain, target_profile.region.as_deref(), endpoint_profile, config, settings, flags)
+}
+
+/// Builds the plan for a resolved chain whose last role is the target: the
+/// rules shared by profile targets and organisation targets. `target_region`
+/// is the target's own region setting; `endpoint_profile` the profile whose
+/// endpoint configuration applies.
+pub fn from_chain(
+    target: &str,
+    chain: Chain,
+    target_region: Option<&str>,
+    endpoint_profile: Option<String>,
+    config: &AwsConfig,
+    settings: &Settings,
+    flags: &Overrides,
+) -> Result<Plan, PlanError> {
     let defaults = &settings.defaults;
     let invalid = |msg: String| PlanError::Invalid(msg);
 
@@ -264,24 +282,15 @@ pub fn build(target: &str, config: &AwsConfig, settings: &Settings, flags: &Over
         });
     }
 
-    let target_profile = config.profile(target)?;
     let region = flags
         .region
         .clone()
         .or_else(|| config.env_region().map(str::to_owned))
-        .or_else(|| target_profile.region.clone())
+        .or_else(|| target_region.map(str::to_owned))
         .or_else(|| defaults.region.clone())
         .unwrap_or_else(|| FALLBACK_REGION.to_owned());
 
-    Ok(Plan {
-        target: target.to_owned(),
-        base: chain.base,
-        mfa_session,
-        steps,
-        region,
-        endpoint_profile: Some(target.to_owned()),
-        notices,
-    })
+    Ok(Plan { target: target.to_owned(), base: chain.base, mfa_session, steps, region, endpoint_profile, notices })
 }
 
 /// The notice shown when a requested duration is capped because of role chaining.

@@ -96,7 +96,8 @@ pub enum StsFailure {
     },
 }
 
-fn classify<E>(err: SdkError<E, HttpResponse>) -> StsFailure
+/// Sorts an SDK error into what the operator can act on (also used for Organizations calls).
+pub(crate) fn classify<E>(err: SdkError<E, HttpResponse>) -> StsFailure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {

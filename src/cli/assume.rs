@@ -112,11 +112,9 @@ impl AssumeArgs {
 pub fn plan_for(ctx: &Context, target: &str, args: &AssumeArgs) -> Result<Plan, BrokerError> {
     match TargetId::parse(target, &ctx.aws) {
         TargetId::Profile(name) => Ok(plan::build(&name, &ctx.aws, &ctx.settings, &args.overrides()?)?),
-        TargetId::Account { account, role } => Err(ConfigError::Usage(format!(
-            "'{target}' is not a profile in '{}', and no organisation in the settings has account '{account}' with role '{role}'",
-            ctx.aws.files.config.display()
-        ))
-        .into()),
+        TargetId::Account { account, role } => {
+            super::accounts::plan_for_account(ctx, target, &account, &role, &args.overrides()?)
+        }
     }
 }
 
@@ -139,6 +137,7 @@ pub async fn broker_for(ctx: &Context, plan: &Plan, args: &AssumeArgs, cache: Ar
 /// else assumed (once across concurrent processes) and cached. Notices and
 /// cache warnings go to stderr.
 pub async fn assume(ctx: &Context, target: &str, args: &AssumeArgs) -> Result<(Plan, Outcome), BrokerError> {
+    super::accounts::prepare(ctx, target, args).await;
     let plan = plan_for(ctx, target, args)?;
     let cache = Cache::open(&ctx.settings, args.caches()).await?;
     let outcome = obtain(ctx, &plan, args, &cache).await;

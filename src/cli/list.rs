@@ -1,11 +1,16 @@
 //! `rolecall list`: every target with kind, role ARN, source chain, MFA and region.
 
+use std::collections::BTreeMap;
+
 use clap::Args;
 use serde::Serialize;
 
 use super::{Context, print};
 use crate::broker::{BrokerError, Overrides, plan};
 use crate::config::{Base, ProfileKind};
+
+#[path = "list_org.rs"]
+mod org_list;
 
 /// List every target.
 #[derive(Debug, Args)]
@@ -36,6 +41,24 @@ pub struct Row {
     pub region: Option<String>,
     /// Why the target cannot be assumed, if it cannot.
     pub error: Option<String>,
+    /// The organisation the account belongs to (organisation targets, and profiles merged with one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    /// The account's name in the organisation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    /// The account's OU path (`/Workloads/Prod`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ou: Option<String>,
+    /// The account's state (`ACTIVE`, `SUSPENDED`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// The account's tags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<BTreeMap<String, String>>,
+    /// For a profile: the organisation target it is (`ACCOUNT/ROLE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org_target: Option<String>,
 }
 
 /// Builds the rows for every profile, in name order.
@@ -58,6 +81,7 @@ pub fn rows(ctx: &Context) -> Vec<Row> {
                     mfa: plan.needs_mfa(),
                     region: Some(plan.region.clone()),
                     error: None,
+                    ..Row::empty()
                 },
                 (Ok(ProfileKind::Settings), Err(_)) => Row {
                     target: name.to_owned(),
@@ -69,12 +93,36 @@ pub fn rows(ctx: &Context) -> Vec<Row> {
                     mfa: false,
                     region: ctx.aws.profile(name).ok().and_then(|p| p.region),
                     error: None,
+                    ..Row::empty()
                 },
                 (Err(e), _) => invalid(name, e.into()),
                 (_, Err(e)) => invalid(name, e.into()),
             }
         })
         .collect()
+}
+
+impl Row {
+    /// A row with nothing set, to fill in.
+    pub fn empty() -> Self {
+        Self {
+            target: String::new(),
+            kind: String::new(),
+            role_arn: None,
+            account: None,
+            chain: None,
+            mfa: false,
+            assumable: false,
+            region: None,
+            error: None,
+            org: None,
+            account_name: None,
+            ou: None,
+            state: None,
+            tags: None,
+            org_target: None,
+        }
+    }
 }
 
 fn invalid(name: &str, e: BrokerError) -> Row {
@@ -88,6 +136,7 @@ fn invalid(name: &str, e: BrokerError) -> Row {
         mfa: false,
         region: None,
         error: Some(e.to_string()),
+        ..Row::empty()
     }
 }
 
@@ -105,15 +154,20 @@ impl ListCmd {
                 ctx.aws.files.credentials.display()
             );
         }
-        let rows = rows(ctx);
-        for row in rows.iter().filter(|r| r.error.is_some()) {
+        let mut rows = rows(ctx);
+        let orgs = super::accounts::for_listing(ctx).await;
+        let org_rows = org_list::rows(ctx, &orgs, &mut rows);
+        for row in rows.iter().chain(&org_rows).filter(|r| r.error.is_some()) {
             eprintln!("rolecall: warning: {}", row.error.as_deref().unwrap_or_default());
         }
         if self.json {
-            let text = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
+            let all: Vec<&Row> = rows.iter().chain(org_rows.iter().filter(|r| r.kind == org_list::KIND)).collect();
+            let text = serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into());
             print(&format!("{text}\n"))?;
         } else {
-            print(&table(&rows))?;
+            let mut text = table(&rows);
+            text.push_str(&org_list::table(&orgs, &org_rows));
+            print(&text)?;
         }
         Ok(0)
     }

@@ -4,6 +4,7 @@ pub mod arn;
 pub mod aws;
 pub mod edit;
 pub mod error;
+pub mod org;
 pub mod settings;
 
 pub use arn::RoleArn;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer};
 
 use super::error::ConfigError;
+use super::org::{OrgSettings, validate_all};
 
 /// The whole settings file.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -15,6 +16,9 @@ pub struct Settings {
     /// `[defaults]`.
     #[serde(default)]
     pub defaults: Defaults,
+    /// `[[organization]]`: AWS Organizations whose accounts become targets.
+    #[serde(default, rename = "organization")]
+    pub organizations: Vec<OrgSettings>,
 }
 
 /// `[defaults]`: what applies when a profile or flag says nothing.
@@ -138,7 +142,7 @@ impl Settings {
         if !(900..=129_600).contains(&m) {
             return bad(format!("[defaults] mfa_session_duration '{m}s' is outside 15 minutes to 36 hours"));
         }
-        Ok(())
+        validate_all(&self.organizations).or_else(bad)
     }
 }
 

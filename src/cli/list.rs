@@ -156,17 +156,22 @@ impl ListCmd {
         }
         let mut rows = rows(ctx);
         let orgs = super::accounts::for_listing(ctx).await;
-        let org_rows = org_list::rows(ctx, &orgs, &mut rows);
-        for row in rows.iter().chain(&org_rows).filter(|r| r.error.is_some()) {
-            eprintln!("rolecall: warning: {}", row.error.as_deref().unwrap_or_default());
-        }
         if self.json {
+            let org_rows = org_list::rows(ctx, &orgs, &mut rows);
+            for row in rows.iter().chain(&org_rows).filter(|r| r.error.is_some()) {
+                eprintln!("rolecall: warning: {}", row.error.as_deref().unwrap_or_default());
+            }
             let all: Vec<&Row> = rows.iter().chain(org_rows.iter().filter(|r| r.kind == org_list::KIND)).collect();
             let text = serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into());
             print(&format!("{text}\n"))?;
         } else {
+            // Straight from the snapshots: thousands of accounts must not cost thousands of rows.
+            let (org_text, warnings) = org_list::text(ctx, &orgs, &mut rows);
+            for warning in rows.iter().filter_map(|r| r.error.as_deref()).chain(warnings.iter().map(String::as_str)) {
+                eprintln!("rolecall: warning: {warning}");
+            }
             let mut text = table(&rows);
-            text.push_str(&org_list::table(&orgs, &org_rows));
+            text.push_str(&org_text);
             print(&text)?;
         }
         Ok(0)

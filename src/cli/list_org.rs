@@ -10,7 +10,7 @@ use crate::cli::Context;
 use crate::config::org::OrgSettings;
 use crate::org::Snapshot;
 use crate::org::model::age_label;
-use crate::org::targets::{self, OrgView};
+use crate::org::targets::{self, OrgTarget, OrgView};
 
 /// `kind` of an organisation target row.
 pub const KIND: &str = "org";
@@ -60,8 +60,7 @@ pub fn rows(ctx: &Context, orgs: &[(&OrgSettings, Snapshot)], profile_rows: &mut
         };
         if let Some(profile) = t.profile {
             if let Some(&i) = index.get(profile) {
-                decorate(&mut profile_rows[i]);
-                profile_rows[i].org_target = Some(t.id.clone());
+                decorate_profile(&mut profile_rows[i], t);
                 let mut row = profile_rows[i].clone_for_table();
                 row.target = t.id.clone();
                 row.kind = MERGED.into();
@@ -121,63 +120,110 @@ impl Row {
     }
 }
 
-/// The organisation targets as text: per organisation a heading, then per OU
-/// a heading and the targets in it.
-pub fn table(orgs: &[(&OrgSettings, Snapshot)], rows: &[Row]) -> String {
-    if rows.is_empty() {
-        return String::new();
+/// Copies the account's facts onto a profile row merged with organisation target `t`.
+fn decorate_profile(row: &mut Row, t: &OrgTarget<'_>) {
+    row.org = Some(t.org.name.clone());
+    row.account_name = Some(t.account.name.clone());
+    row.ou = t.account.ou.clone();
+    row.state = Some(t.account.state.clone());
+    row.tags = Some(t.account.tags.clone());
+    row.org_target = Some(t.id.clone());
+}
+
+/// The organisation targets as a table, built straight from the snapshots
+/// (no per-target [`Row`]: this is the path `rolecall list` takes for
+/// thousands of accounts): per organisation a heading, per OU a heading, then
+/// its targets. Decorates merged `profile_rows`; returns the text and warnings.
+pub fn text(ctx: &Context, orgs: &[(&OrgSettings, Snapshot)], profile_rows: &mut [Row]) -> (String, Vec<String>) {
+    let views: Vec<OrgView<'_>> = orgs.iter().map(|(o, s)| OrgView { settings: o, snapshot: s }).collect();
+    let by_role = targets::profiles_by_role(&ctx.aws);
+    let all = targets::all(&views, &by_role);
+    if all.is_empty() {
+        return (String::new(), Vec::new());
     }
-    let header = ["TARGET", "ACCOUNT", "STATE", "CHAIN", "MFA", "REGION"];
-    let cells: Vec<[String; 6]> = rows
-        .iter()
-        .map(|r| {
-            let state = r.state.clone().unwrap_or_default();
-            let state = if r.kind == MERGED { format!("{state} (profile)") } else { state };
-            [
-                r.target.clone(),
-                r.account.clone().unwrap_or_default(),
-                state,
-                r.chain.clone().unwrap_or_else(|| "-".into()),
-                if r.mfa { "yes".into() } else { "-".into() },
-                r.region.clone().unwrap_or_else(|| "-".into()),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
+    let index: HashMap<&str, usize> = profile_rows.iter().enumerate().map(|(i, r)| (r.target.as_str(), i)).collect();
+    let mut merged = Vec::new();
+    let mut plans: HashMap<(&str, &str), RolePlan> = HashMap::new();
+    for t in &all {
+        if let Some(&i) = t.profile.and_then(|p| index.get(p)) {
+            merged.push((i, t));
+        }
+        plans.entry((&t.org.name, t.role)).or_insert_with(|| role_plan(ctx, t.org, t.role));
+    }
+    for (i, t) in merged {
+        decorate_profile(&mut profile_rows[i], t);
+    }
+    let mut warnings = Vec::new();
+    for ((org, role), plan) in &plans {
+        if let Some(e) = &plan.error {
+            warnings.push(format!("organisation '{org}' role '{role}': {e}"));
         }
     }
-    let line = |cols: &[String], out: &mut String| {
+    warnings.sort();
+
+    let cells = |t: &OrgTarget<'_>| {
+        let plan = &plans[&(t.org.name.as_str(), t.role)];
+        let state = match t.profile {
+            Some(_) => format!("{} (profile)", t.account.state),
+            None => t.account.state.clone(),
+        };
+        let chain = match (t.profile, &plan.error) {
+            (Some(p), _) => format!("= profile '{p}'"),
+            (None, Some(_)) => "-".to_owned(),
+            (None, None) => format!("{} -> {}", plan.chain_prefix, t.id),
+        };
+        let mfa = if plan.mfa && t.profile.is_none() { "yes" } else { "-" };
+        let region = if plan.error.is_some() { "-".to_owned() } else { plan.region.clone() };
+        (state, chain, mfa, region)
+    };
+    let header = ["TARGET", "ACCOUNT", "STATE", "CHAIN", "MFA", "REGION"];
+    let mut widths = header.map(str::len);
+    let rendered: Vec<_> = all.iter().map(|t| (t, cells(t))).collect();
+    for (t, (state, chain, mfa, region)) in &rendered {
+        let lens =
+            [t.id.chars().count(), t.account.id.len(), state.len(), chain.chars().count(), mfa.len(), region.len()];
+        for (w, l) in widths.iter_mut().zip(lens) {
+            *w = (*w).max(l);
+        }
+    }
+    let line_len: usize = widths.iter().sum::<usize>() + 2 * widths.len() + 4;
+    let mut out = String::with_capacity((rendered.len() + 64) * (line_len + 8));
+    let push_line = |out: &mut String, cols: [&str; 6]| {
         out.push_str("    ");
         for (i, (c, w)) in cols.iter().zip(widths).enumerate() {
             out.push_str(c);
             if i + 1 < cols.len() {
-                out.push_str(&" ".repeat(w - c.chars().count() + 2));
+                out.extend(std::iter::repeat_n(' ', w - c.chars().count() + 2));
             }
         }
         out.push('\n');
     };
-    let mut out = String::new();
-    let (mut org, mut ou) = (None::<&str>, None::<&str>);
-    for (row, cols) in rows.iter().zip(&cells) {
-        let row_org = row.org.as_deref().unwrap_or_default();
-        if org != Some(row_org) {
-            org = Some(row_org);
+    let now = crate::org::now_unix();
+    let (mut org, mut ou): (Option<&str>, Option<&str>) = (None, None);
+    for (t, (state, chain, mfa, region)) in &rendered {
+        if org != Some(t.org.name.as_str()) {
+            org = Some(&t.org.name);
             ou = None;
-            let snap = orgs.iter().find(|(o, _)| o.name == row_org).map(|(_, s)| s);
-            let (count, fetched) = snap.map_or((0, String::new()), |s| (s.accounts.len(), s.fetched_at.clone()));
-            let age = snap.map(|s| age_label(s.age(crate::org::now_unix()))).unwrap_or_default();
-            out.push_str(&format!("\norganisation '{row_org}': {count} accounts, listed {fetched} ({age} ago)\n"));
-            line(&header.map(str::to_owned), &mut out);
+            let snap = orgs.iter().find(|(o, _)| o.name == t.org.name).map(|(_, s)| s);
+            if let Some(s) = snap {
+                out.push_str(&format!(
+                    "\norganisation '{}': {} accounts, listed {} ({} ago)\n",
+                    t.org.name,
+                    s.accounts.len(),
+                    s.fetched_at,
+                    age_label(s.age(now))
+                ));
+            }
+            push_line(&mut out, header);
         }
-        let row_ou = row.ou.as_deref().unwrap_or("?");
-        if ou != Some(row_ou) {
-            ou = Some(row_ou);
-            out.push_str(&format!("  {row_ou}\n"));
+        let here = t.account.ou_label();
+        if ou != Some(here) {
+            ou = Some(here);
+            out.push_str("  ");
+            out.push_str(here);
+            out.push('\n');
         }
-        line(cols, &mut out);
+        push_line(&mut out, [&t.id, &t.account.id, state, chain, mfa, region]);
     }
-    out
+    (out, warnings)
 }

@@ -75,7 +75,7 @@ def main():
 
     # Accounts are created one at a time: moto pages ListAccounts by join time.
     plan = []  # (name, ou path, tags)
-    plan.append(("identity", "/Security", [{"Key": "env", "Value": "security"}]))
+    plan.append(("identity", "/Security" if "/Security" in ou_ids else leaves[0], [{"Key": "env", "Value": "security"}]))
     names = [f"acct-{i:04d}" for i in range(count - 1)]
     if args.layout == "org300":
         names[: len(SPECIAL) + len(CLOSED)] = SPECIAL + CLOSED

@@ -16,8 +16,6 @@ pub struct KeyringStore {
     store: Arc<CredentialStore>,
 }
 
-const SECRET_SERVICE_HINT: &str = "unlock it (log in to your desktop session, or run \
-    'gnome-keyring-daemon --unlock'), or set store = \"keyutils\" under [defaults] in rolecall's settings";
 const KEYUTILS_HINT: &str = "run rolecall inside a login session (or under 'keyctl session -'), \
     or set store = \"secret-service\" under [defaults] in rolecall's settings";
 #[cfg_attr(target_os = "linux", allow(dead_code))]
@@ -30,12 +28,7 @@ pub fn open(kind: StoreKind) -> Result<Arc<dyn SecretStore>, StoreError> {
     #[cfg(target_os = "linux")]
     {
         let secret_service = || -> Result<Arc<dyn SecretStore>, StoreError> {
-            let store = zbus_secret_service_keyring_store::Store::new().map_err(|e| StoreError::Unavailable {
-                store: "secret-service",
-                detail: e.to_string(),
-                hint: SECRET_SERVICE_HINT,
-            })?;
-            Ok(Arc::new(KeyringStore { name: "secret-service", hint: SECRET_SERVICE_HINT, store }))
+            Ok(Arc::new(super::secret_service::SecretServiceStore::connect()?))
         };
         let keyutils = || -> Result<Arc<dyn SecretStore>, StoreError> {
             let store = linux_keyutils_keyring_store::Store::new().map_err(|e| StoreError::Unavailable {

@@ -10,6 +10,8 @@ pub mod index;
 pub mod keyring;
 pub mod lock;
 pub mod memory;
+#[cfg(target_os = "linux")]
+pub mod secret_service;
 pub mod sessions;
 
 use crate::config::settings::StoreKind;

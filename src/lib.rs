@@ -11,3 +11,4 @@ pub mod output;
 pub mod paths;
 pub mod store;
 pub mod target;
+pub mod tui;

@@ -51,14 +51,18 @@ fn second_aws_cli_call_is_served_from_the_keyring() {
         assert_eq!(moto_requests("AssumeRole", &role), 1, "round {round}: exactly one AssumeRole");
     }
     // The secret is in the Secret Service, under service 'rolecall', user 'role/<target>'.
-    let lookup =
-        Command::new("secret-tool").args(["lookup", "service", "rolecall", "username", &format!("role/{cp}")]).output().unwrap();
+    let lookup = Command::new("secret-tool")
+        .args(["lookup", "service", "rolecall", "username", &format!("role/{cp}")])
+        .output()
+        .unwrap();
     let stored = stdout(&lookup);
     assert!(stored.contains("\"AccessKeyId\":\"ASIA"), "secret-tool sees no entry: {stored}");
     // The index holds metadata only.
     let index = std::fs::read_to_string(sb.home().join("cache/index.json")).unwrap();
     assert!(
-        index.contains(&format!("\"role/{cp}\"")) && !index.contains("SecretAccessKey") && !index.contains("SessionToken"),
+        index.contains(&format!("\"role/{cp}\""))
+            && !index.contains("SecretAccessKey")
+            && !index.contains("SessionToken"),
         "{index}"
     );
     let mode = std::os::unix::fs::PermissionsExt::mode(

@@ -160,7 +160,7 @@ fn table(rows: &[AccountRow<'_>]) -> String {
 /// Loads the configured organisations (only `only`, when given): from the
 /// cache within `org_cache_ttl`, else from Organizations. Returns what loaded
 /// and, separately, what failed; warnings are printed on stderr.
-pub(super) async fn load_orgs<'a>(
+pub(crate) async fn load_orgs<'a>(
     ctx: &'a Context,
     only: Option<&str>,
     refresh: Refresh,
@@ -173,7 +173,7 @@ pub(super) async fn load_orgs<'a>(
         match load_or_fetch(&cache, org, ttl, refresh, now_unix(), || fetch(ctx, org, args)).await {
             Ok(l) => {
                 for w in &l.warnings {
-                    eprintln!("rolecall: warning: {w}");
+                    ctx.warn(&format!("warning: {w}"));
                 }
                 loaded.push((org, l));
             }
@@ -228,7 +228,7 @@ pub(super) async fn prepare(ctx: &Context, target: &str, args: &AssumeArgs) {
     }
     let (_, failures) = load_orgs(ctx, None, Refresh::IfStale, args).await;
     for f in failures {
-        eprintln!("rolecall: warning: {f}");
+        ctx.warn(&format!("warning: {f}"));
     }
 }
 

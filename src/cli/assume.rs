@@ -122,7 +122,8 @@ pub fn plan_for(ctx: &Context, target: &str, args: &AssumeArgs) -> Result<Plan, 
 /// session cache, and MFA codes from the flag, `mfa_process` or a terminal prompt.
 pub async fn broker_for(ctx: &Context, plan: &Plan, args: &AssumeArgs, cache: Arc<dyn SessionCache>) -> Broker {
     let connector = SdkConnector::new(&ctx.aws, &ctx.env, plan.endpoint_profile.as_deref(), &plan.region).await;
-    let prompt: Option<Arc<dyn MfaPrompt>> = TtyPrompt::available().then(|| Arc::new(TtyPrompt) as Arc<dyn MfaPrompt>);
+    let interactive = !ctx.quiet && TtyPrompt::available();
+    let prompt: Option<Arc<dyn MfaPrompt>> = interactive.then(|| Arc::new(TtyPrompt) as Arc<dyn MfaPrompt>);
     let mut mfa = MfaSource::new(args.mfa_code.clone(), prompt);
     if let Some(base) = plan.base.profile() {
         mfa = mfa.with_no_prompt_reason(format!(
@@ -142,11 +143,11 @@ pub async fn assume(ctx: &Context, target: &str, args: &AssumeArgs) -> Result<(P
     let cache = Cache::open(&ctx.settings, args.caches()).await?;
     let outcome = obtain(ctx, &plan, args, &cache).await;
     for warning in cache.warnings() {
-        eprintln!("rolecall: warning: {warning}");
+        ctx.warn(&format!("warning: {warning}"));
     }
     let outcome = outcome?;
     for notice in &outcome.notices {
-        eprintln!("rolecall: {notice}");
+        ctx.warn(notice);
     }
     Ok((plan, outcome))
 }

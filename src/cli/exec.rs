@@ -41,13 +41,20 @@ impl ExecCmd {
         let (plan, outcome) = assume(ctx, &self.target, &self.assume).await?;
         eprintln!("rolecall: {} as {}", self.target, outcome.session.identity.arn);
         let argv = exec::command_line(self.command);
-        let inherited = ctx.env.get("AWS_ENDPOINT_URL").is_ok();
-        let profile_endpoint = plan.endpoint_profile.as_deref().and_then(|p| ctx.aws.profile_endpoint_url(p));
         let env = SessionEnv::new(&outcome.session.credentials, &plan.region, &self.target)
-            .with_endpoint(profile_endpoint.filter(|_| !inherited));
+            .with_endpoint(child_endpoint(ctx, &plan));
         let child = exec::command(&argv, &env);
         drop(outcome);
         exec::run(child)
             .map_err(|e| ConfigError::Usage(format!("cannot run '{}': {e}", argv[0].to_string_lossy())).into())
     }
+}
+
+/// The endpoint a child should be pointed at: the target profile's
+/// `endpoint_url`, unless rolecall's own environment already sets one.
+pub fn child_endpoint(ctx: &Context, plan: &crate::broker::Plan) -> Option<String> {
+    if ctx.env.get("AWS_ENDPOINT_URL").is_ok() {
+        return None;
+    }
+    plan.endpoint_profile.as_deref().and_then(|p| ctx.aws.profile_endpoint_url(p))
 }

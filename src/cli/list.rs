@@ -102,6 +102,16 @@ pub fn rows(ctx: &Context) -> Vec<Row> {
         .collect()
 }
 
+/// Every target, profiles and organisation accounts × roles, from files and
+/// the given organisation snapshots (no network). Merged profile rows carry
+/// their account's name, OU and tags; organisation rows follow the profiles.
+pub fn rows_with_orgs(ctx: &Context, orgs: &[(&crate::config::org::OrgSettings, crate::org::Snapshot)]) -> Vec<Row> {
+    let mut rows = rows(ctx);
+    let org_rows = org_list::rows(ctx, orgs, &mut rows);
+    rows.extend(org_rows.into_iter().filter(|r| r.kind == org_list::KIND));
+    rows
+}
+
 impl Row {
     /// A row with nothing set, to fill in.
     pub fn empty() -> Self {

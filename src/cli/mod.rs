@@ -1,12 +1,12 @@
 //! The command line: clap definitions and dispatch to one module per subcommand.
 
-mod accounts;
-mod assume;
+pub mod accounts;
+pub mod assume;
 mod credential_process;
-mod exec;
+pub mod exec;
 mod export;
 mod forget;
-mod list;
+pub mod list;
 mod login;
 mod setup;
 mod status;
@@ -28,14 +28,19 @@ pub struct Cli {
     /// Settings file (default: $ROLECALL_CONFIG, else the platform config dir's rolecall/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// What to do.
+    /// Run the picker and print the chosen target id (same as 'rolecall pick').
+    #[arg(long)]
+    pub select: bool,
+    /// What to do (default: the interactive picker).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Pick a target interactively and print its id (for scripts: rolecall exec "$(rolecall pick)").
+    Pick,
     /// List every target with its kind, role, source chain, MFA and region.
     List(list::ListCmd),
     /// Assume a target and print its credentials for eval, a .env file or credential_process.
@@ -66,6 +71,8 @@ pub struct Context {
     pub aws: AwsConfig,
     /// rolecall's settings.
     pub settings: Settings,
+    /// Set by the TUI, which owns the terminal: print nothing, prompt for nothing.
+    pub quiet: bool,
 }
 
 impl Context {
@@ -74,28 +81,40 @@ impl Context {
         let env = Env::real();
         let settings = Settings::load(settings_flag)?;
         let aws = AwsConfig::load(&env).await?;
-        Ok(Self { env, aws, settings })
+        Ok(Self { env, aws, settings, quiet: false })
+    }
+
+    /// Prints a warning or notice on stderr, unless the TUI owns the terminal.
+    pub fn warn(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("rolecall: {text}");
+        }
     }
 }
 
 /// Runs the parsed command line and returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8, BrokerError> {
+    use crate::tui::app::Mode;
     // The credential_process fast path must not parse the AWS files unless it has to.
-    if let Command::CredentialProcess(cmd) = cli.command {
-        return cmd.run(cli.config.as_deref()).await;
-    }
+    let command = match cli.command {
+        Some(Command::CredentialProcess(cmd)) => return cmd.run(cli.config.as_deref()).await,
+        other => other,
+    };
     let ctx = Context::load(cli.config.as_deref()).await?;
-    match cli.command {
-        Command::List(cmd) => cmd.run(&ctx).await,
-        Command::Export(cmd) => cmd.run(&ctx).await,
-        Command::Exec(cmd) => cmd.run(&ctx).await,
-        Command::Whoami(cmd) => cmd.run(&ctx).await,
-        Command::Accounts(cmd) => cmd.run(&ctx).await,
-        Command::Login(cmd) => cmd.run(&ctx).await,
-        Command::Status(cmd) => cmd.run(&ctx).await,
-        Command::Forget(cmd) => cmd.run(&ctx).await,
-        Command::Setup(cmd) => cmd.run(&ctx).await,
-        Command::CredentialProcess(cmd) => cmd.run(cli.config.as_deref()).await,
+    match command {
+        None if cli.select => crate::tui::run(ctx, Mode::Pick).await,
+        None => crate::tui::run(ctx, Mode::Assume).await,
+        Some(Command::Pick) => crate::tui::run(ctx, Mode::Pick).await,
+        Some(Command::List(cmd)) => cmd.run(&ctx).await,
+        Some(Command::Export(cmd)) => cmd.run(&ctx).await,
+        Some(Command::Exec(cmd)) => cmd.run(&ctx).await,
+        Some(Command::Whoami(cmd)) => cmd.run(&ctx).await,
+        Some(Command::Accounts(cmd)) => cmd.run(&ctx).await,
+        Some(Command::Login(cmd)) => cmd.run(&ctx).await,
+        Some(Command::Status(cmd)) => cmd.run(&ctx).await,
+        Some(Command::Forget(cmd)) => cmd.run(&ctx).await,
+        Some(Command::Setup(cmd)) => cmd.run(&ctx).await,
+        Some(Command::CredentialProcess(cmd)) => cmd.run(cli.config.as_deref()).await,
     }
 }
 

@@ -19,6 +19,9 @@ pub struct Settings {
     /// `[[organization]]`: AWS Organizations whose accounts become targets.
     #[serde(default, rename = "organization")]
     pub organizations: Vec<OrgSettings>,
+    /// `[keys]`: TUI key bindings on top of the defaults.
+    #[serde(default)]
+    pub keys: crate::tui::action::KeySettings,
 }
 
 /// `[defaults]`: what applies when a profile or flag says nothing.

@@ -1,0 +1,89 @@
+//! What one keystroke costs in the TUI with 10,000 targets: the app's update
+//! (fuzzy filter and ranking) plus drawing a 120×40 frame. Budget: 5 ms.
+
+use std::collections::BTreeMap;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use rolecall::cli::list::Row;
+use rolecall::tui::action::KeyMap;
+use rolecall::tui::app::{App, Mode, Msg};
+use rolecall::tui::model::Item;
+use rolecall::tui::theme::Theme;
+use rolecall::tui::view;
+
+const TEAMS: [&str; 10] =
+    ["payments", "checkout", "search", "ledger", "identity", "mobile", "data", "ml", "notify", "partner"];
+const ENVS: [&str; 5] = ["prod", "staging", "dev", "sandbox", "test"];
+const ROLES: [&str; 5] = ["ReadOnly", "Developer", "Admin", "Auditor", "Billing"];
+
+/// 2,000 accounts × 5 roles.
+fn items() -> Vec<Item> {
+    let mut items = Vec::with_capacity(10_000);
+    for a in 0..2_000u64 {
+        let team = TEAMS[(a % 10) as usize];
+        let env = ENVS[((a / 10) % 5) as usize];
+        let name = format!("{team}-{env}-{a:04}");
+        let account = format!("{:012}", 100_000_000_000 + a);
+        let ou = format!("/Workloads/{}/{team}", env.to_uppercase());
+        for role in ROLES {
+            let row = Row {
+                target: format!("{name}/{role}"),
+                kind: "org".into(),
+                role_arn: Some(format!("arn:aws:iam::{account}:role/{role}")),
+                account: Some(account.clone()),
+                chain: Some(format!("hub (keys) -> {name}/{role}")),
+                mfa: role != "ReadOnly",
+                assumable: true,
+                region: Some("eu-west-1".into()),
+                org: Some("acme".into()),
+                account_name: Some(name.clone()),
+                ou: Some(ou.clone()),
+                state: Some("ACTIVE".into()),
+                tags: Some(BTreeMap::from([("env".to_owned(), env.to_owned()), ("team".to_owned(), team.to_owned())])),
+                ..Row::empty()
+            };
+            items.push(Item::from_row(&row));
+        }
+    }
+    items
+}
+
+fn key(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn keystroke(c: &mut Criterion) {
+    let items = items();
+    let theme = Theme::mono();
+    let mut group = c.benchmark_group("keystroke_10k_targets");
+    // The fourth character of "payprodro": filter + rank 10,000 targets, then draw.
+    group.bench_function("update_and_draw", |b| {
+        b.iter_batched(
+            || {
+                let mut app = App::new(items.clone(), KeyMap::default(), Mode::Assume, 0);
+                for ch in "pay".chars() {
+                    app.update(key(ch));
+                }
+                (app, Terminal::new(TestBackend::new(120, 40)).expect("test backend"))
+            },
+            |(mut app, mut term)| {
+                app.update(key('p'));
+                term.draw(|f| view::draw(f, &mut app, &theme)).expect("draw");
+                (app, term)
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("draw_only", |b| {
+        let mut app = App::new(items.clone(), KeyMap::default(), Mode::Assume, 0);
+        let mut term = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+        b.iter(|| term.draw(|f| view::draw(f, &mut app, &theme)).map(|_| ()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, keystroke);
+criterion_main!(benches);

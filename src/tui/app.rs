@@ -1,0 +1,627 @@
+//! The TUI's state and its pure update function: `App::update(Msg) -> Vec<Effect>`.
+//! No I/O, no `.await`, no terminal here; the runtime in `mod.rs` performs the effects.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+
+use super::action::{Action, Context, Key, KeyMap};
+use super::model::{Details, Item};
+use super::search::Search;
+
+/// How the list is grouped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grouping {
+    /// By organisation and OU path.
+    Ou,
+    /// By the source (base) profile.
+    Source,
+}
+
+/// Which pane has the focus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    /// The target list.
+    List,
+    /// The details pane.
+    Details,
+}
+
+/// Interactive (assume) or headless picking (`rolecall pick`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Assume targets, open shells, export.
+    Assume,
+    /// Print the chosen target id and quit.
+    Pick,
+}
+
+/// What an assume produced, as the screen may show it (no secrets but the key id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assumed {
+    /// The target.
+    pub target: String,
+    /// Verified identity ARN.
+    pub arn: String,
+    /// Account id.
+    pub account: String,
+    /// Access key id (`ASIA…`).
+    pub access_key_id: String,
+    /// Expiry, unix seconds.
+    pub expires_at: u64,
+    /// Notices (chaining cap…).
+    pub notices: Vec<String>,
+    /// True when the session came from the cache.
+    pub from_cache: bool,
+}
+
+/// Why an assume failed, as the screen shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// The message (AccessDenied checklist, network, keyring…).
+    pub message: String,
+    /// AWS rejected the MFA code: keep the MFA dialog open.
+    pub mfa_rejected: bool,
+    /// A code is needed that was not given: open the MFA dialog.
+    pub mfa_needed: Option<String>,
+}
+
+/// Dialogs over the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Modal {
+    /// The key bindings.
+    Help,
+    /// Typing an MFA code.
+    Mfa {
+        /// The target being assumed.
+        target: String,
+        /// The device asked for.
+        device: String,
+        /// Digits typed so far.
+        input: String,
+        /// AWS's message after a rejected code.
+        error: Option<String>,
+    },
+    /// An assume in flight.
+    Working {
+        /// The target.
+        target: String,
+        /// The request id its answer will carry.
+        request: u64,
+    },
+    /// A successful assume and what to do with it.
+    Result(Assumed),
+    /// Something failed.
+    Error {
+        /// What was being done.
+        title: String,
+        /// The full message.
+        text: String,
+    },
+}
+
+/// Messages into the app: terminal events and answers from effects.
+#[derive(Clone, Debug)]
+pub enum Msg {
+    /// A key press.
+    Key(KeyEvent),
+    /// A mouse event.
+    Mouse(MouseEvent),
+    /// The clock, unix seconds (sent while something counts down or spins).
+    Tick(u64),
+    /// The list area's height changed (rows visible), for paging and clicks.
+    Resized {
+        /// Rows of targets visible.
+        list_rows: u16,
+        /// Screen row of the first target row.
+        list_top: u16,
+    },
+    /// Details of a target arrived.
+    Described(String, Box<Details>),
+    /// An assume finished.
+    AssumeFinished(u64, Result<Assumed, Failure>),
+    /// The session was stored (or not).
+    Stored(Result<String, String>),
+    /// The shell exited with this code.
+    ShellExited(i32),
+    /// The organisation accounts were refreshed: the new full list, or why not.
+    TargetsRefreshed(Result<Vec<Item>, String>),
+}
+
+/// What the runtime must do for the app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Compute the details of a target.
+    Describe(String),
+    /// Assume a target (with a code when one was typed); answer with `request`.
+    Assume {
+        /// Request id.
+        request: u64,
+        /// Target id.
+        target: String,
+        /// MFA code digits.
+        code: Option<String>,
+    },
+    /// Stop the assume `request`.
+    Cancel(u64),
+    /// Keep the last session in the keyring.
+    Store,
+    /// Leave for a shell with the last session.
+    Shell,
+    /// Fetch the organisations' accounts again.
+    Refresh,
+    /// Save favourites and recent targets.
+    SavePrefs {
+        /// Favourite target ids.
+        favourites: Vec<String>,
+        /// Recently assumed ids, newest first.
+        recent: Vec<String>,
+    },
+}
+
+/// How the TUI ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Just quit.
+    Quit,
+    /// Print export lines for the last session.
+    Export,
+    /// Print this target id (pick mode).
+    Pick(String),
+}
+
+/// The whole state of the TUI.
+pub struct App {
+    items: Vec<Item>,
+    /// Indices into `items` in display order (filtered, ranked or grouped).
+    pub visible: Vec<usize>,
+    /// Position of the selection in `visible`.
+    pub selected: usize,
+    /// First visible row.
+    pub offset: usize,
+    /// The search line.
+    pub query: String,
+    /// Focused pane.
+    pub pane: Pane,
+    /// Current grouping.
+    pub grouping: Grouping,
+    /// The open dialog.
+    pub modal: Option<Modal>,
+    /// A one-line status (stored, shell exited, refresh failed…).
+    pub status: Option<String>,
+    /// Favourite target ids.
+    pub favourites: BTreeSet<String>,
+    /// Recently assumed target ids, newest first.
+    pub recent: Vec<String>,
+    /// Cached role sessions: target → expiry (unix seconds).
+    pub cached: HashMap<String, u64>,
+    /// Details of the selected target, when known.
+    pub details: Option<(String, Details)>,
+    /// An organisation refresh is running.
+    pub refreshing: bool,
+    /// The clock, unix seconds.
+    pub now: u64,
+    /// Animation frame of the spinner.
+    pub spinner: usize,
+    /// Pick or assume.
+    pub mode: Mode,
+    /// Set when the app wants to end.
+    pub exit: Option<Exit>,
+    /// The key bindings.
+    pub keymap: KeyMap,
+    list_rows: u16,
+    list_top: u16,
+    next_request: u64,
+    search: Search,
+}
+
+const MAX_RECENT: usize = 10;
+
+impl App {
+    /// A new app over `items`.
+    pub fn new(items: Vec<Item>, keymap: KeyMap, mode: Mode, now: u64) -> Self {
+        let mut app = Self {
+            items,
+            visible: Vec::new(),
+            selected: 0,
+            offset: 0,
+            query: String::new(),
+            pane: Pane::List,
+            grouping: Grouping::Ou,
+            modal: None,
+            status: None,
+            favourites: BTreeSet::new(),
+            recent: Vec::new(),
+            cached: HashMap::new(),
+            details: None,
+            refreshing: false,
+            now,
+            spinner: 0,
+            mode,
+            exit: None,
+            keymap,
+            list_rows: 20,
+            list_top: 2,
+            next_request: 1,
+            search: Search::default(),
+        };
+        app.refilter();
+        app
+    }
+
+    /// All items.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    /// The selected item.
+    pub fn selected_item(&self) -> Option<&Item> {
+        self.visible.get(self.selected).and_then(|&i| self.items.get(i))
+    }
+
+    /// The positions in `item`'s id that the query matched.
+    pub fn matches(&mut self, item_index: usize) -> Vec<usize> {
+        match self.items.get(item_index) {
+            Some(item) if !self.query.is_empty() => self.search.id_matches(item),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Replaces favourites and recent targets (loaded from the cache dir).
+    pub fn set_prefs(&mut self, favourites: Vec<String>, recent: Vec<String>) {
+        self.favourites = favourites.into_iter().collect();
+        self.recent = recent;
+        self.refilter();
+    }
+
+    /// True while the runtime should send `Tick`s (a spinner or a countdown is shown).
+    pub fn wants_tick(&self) -> bool {
+        matches!(self.modal, Some(Modal::Working { .. }) | Some(Modal::Result(_)))
+    }
+
+    /// The group label of an item under the current grouping.
+    pub fn group_of<'a>(&self, item: &'a Item) -> &'a str {
+        match self.grouping {
+            Grouping::Ou => &item.ou_group,
+            Grouping::Source => &item.source,
+        }
+    }
+
+    /// Handles one message and returns the effects to run.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let before = self.selected_item().map(|i| i.id.clone());
+        let mut effects = match msg {
+            Msg::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key),
+            Msg::Key(_) => Vec::new(),
+            Msg::Mouse(m) => self.on_mouse(m),
+            Msg::Tick(now) => {
+                self.now = now;
+                self.spinner = self.spinner.wrapping_add(1);
+                Vec::new()
+            }
+            Msg::Resized { list_rows, list_top } => {
+                self.list_rows = list_rows.max(1);
+                self.list_top = list_top;
+                self.scroll_into_view();
+                Vec::new()
+            }
+            Msg::Described(id, details) => {
+                if self.selected_item().is_some_and(|i| i.id == id) {
+                    self.details = Some((id, *details));
+                }
+                Vec::new()
+            }
+            Msg::AssumeFinished(request, result) => self.on_assumed(request, result),
+            Msg::Stored(result) => {
+                self.status = Some(match result {
+                    Ok(text) => text,
+                    Err(e) => format!("not stored: {e}"),
+                });
+                Vec::new()
+            }
+            Msg::ShellExited(code) => {
+                if matches!(self.modal, Some(Modal::Result(_))) {
+                    self.modal = None;
+                }
+                self.status = Some(format!("shell exited ({code}); back in rolecall"));
+                Vec::new()
+            }
+            Msg::TargetsRefreshed(result) => {
+                self.refreshing = false;
+                match result {
+                    Ok(items) => self.replace_items(items),
+                    Err(e) => self.status = Some(format!("refresh failed, showing the cached accounts: {e}")),
+                }
+                Vec::new()
+            }
+        };
+        let after = self.selected_item().map(|i| i.id.clone());
+        if after != before {
+            self.details = None;
+            if let Some(id) = after {
+                effects.push(Effect::Describe(id));
+            }
+        }
+        effects
+    }
+
+    fn replace_items(&mut self, items: Vec<Item>) {
+        let keep = self.selected_item().map(|i| i.id.clone());
+        self.items = items;
+        self.refilter();
+        if let Some(id) = keep
+            && let Some(pos) = self.visible.iter().position(|&i| self.items[i].id == id)
+        {
+            self.selected = pos;
+            self.scroll_into_view();
+        }
+    }
+
+    fn on_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        let Some(key) = Key::from_event(&ev) else { return Vec::new() };
+        match self.modal.clone() {
+            Some(Modal::Help) => {
+                self.modal = None;
+                Vec::new()
+            }
+            Some(Modal::Mfa { .. }) => self.on_mfa_key(ev, &key),
+            Some(Modal::Working { request, .. }) => match self.keymap.action(Context::List, &key) {
+                Some(Action::Back) => {
+                    self.modal = None;
+                    self.status = Some("assume cancelled".into());
+                    vec![Effect::Cancel(request)]
+                }
+                Some(Action::Quit) => self.quit_with(Exit::Quit),
+                _ => Vec::new(),
+            },
+            Some(Modal::Error { .. }) => match self.keymap.action(Context::List, &key) {
+                Some(Action::Quit) => self.quit_with(Exit::Quit),
+                _ => {
+                    self.modal = None;
+                    Vec::new()
+                }
+            },
+            Some(Modal::Result(_)) => match self.keymap.action(Context::Result, &key) {
+                Some(Action::Shell) => vec![Effect::Shell],
+                Some(Action::Store) => vec![Effect::Store],
+                Some(Action::Export) => self.quit_with(Exit::Export),
+                Some(Action::Quit) => self.quit_with(Exit::Quit),
+                Some(Action::Back) | Some(Action::AssumeSelected) => {
+                    self.modal = None;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            },
+            None => self.on_list_key(ev, &key),
+        }
+    }
+
+    fn on_list_key(&mut self, ev: KeyEvent, key: &Key) -> Vec<Effect> {
+        if let Some(action) = self.keymap.action(Context::List, key) {
+            // A bound printable key (e.g. '?') still types once a search has started.
+            if !key.is_text() || self.query.is_empty() {
+                return self.on_action(action);
+            }
+        }
+        match ev.code {
+            KeyCode::Char(c) if key.is_text() || ev.modifiers == crossterm::event::KeyModifiers::SHIFT => {
+                self.query.push(c);
+                self.refilter();
+            }
+            KeyCode::Backspace => {
+                self.query.pop();
+                self.refilter();
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn on_action(&mut self, action: Action) -> Vec<Effect> {
+        let page = usize::from(self.list_rows).max(1);
+        match action {
+            Action::SelectNext => self.move_by(1),
+            Action::SelectPrev => self.move_by(-1),
+            Action::PageDown => self.move_by(page as isize),
+            Action::PageUp => self.move_by(-(page as isize)),
+            Action::SelectFirst => self.move_to(0),
+            Action::SelectLast => self.move_to(self.visible.len().saturating_sub(1)),
+            Action::AssumeSelected => return self.assume_selected(),
+            Action::SwitchPane => {
+                self.pane = match self.pane {
+                    Pane::List => Pane::Details,
+                    Pane::Details => Pane::List,
+                }
+            }
+            Action::Refresh => {
+                if !self.refreshing {
+                    self.refreshing = true;
+                    return vec![Effect::Refresh];
+                }
+            }
+            Action::Back => {
+                if !self.query.is_empty() {
+                    self.query.clear();
+                    self.refilter();
+                } else if self.pane == Pane::Details {
+                    self.pane = Pane::List;
+                } else {
+                    return self.quit_with(Exit::Quit);
+                }
+            }
+            Action::Quit => return self.quit_with(Exit::Quit),
+            Action::ToggleGrouping => {
+                self.grouping = match self.grouping {
+                    Grouping::Ou => Grouping::Source,
+                    Grouping::Source => Grouping::Ou,
+                };
+                self.refilter();
+            }
+            Action::ToggleFavourite => {
+                if let Some(id) = self.selected_item().map(|i| i.id.clone()) {
+                    if !self.favourites.remove(&id) {
+                        self.favourites.insert(id);
+                    }
+                    self.refilter();
+                    return vec![self.save_prefs()];
+                }
+            }
+            Action::Help => self.modal = Some(Modal::Help),
+            Action::Shell | Action::Store | Action::Export => {}
+        }
+        Vec::new()
+    }
+
+    fn quit_with(&mut self, exit: Exit) -> Vec<Effect> {
+        self.exit = Some(exit);
+        Vec::new()
+    }
+
+    fn save_prefs(&self) -> Effect {
+        Effect::SavePrefs { favourites: self.favourites.iter().cloned().collect(), recent: self.recent.clone() }
+    }
+
+    fn assume_selected(&mut self) -> Vec<Effect> {
+        let Some(item) = self.selected_item().cloned() else { return Vec::new() };
+        if self.mode == Mode::Pick {
+            return self.quit_with(Exit::Pick(item.id));
+        }
+        if !item.assumable {
+            let why = item
+                .error
+                .clone()
+                .or_else(|| item.state.clone().map(|s| format!("the account is {s}")))
+                .unwrap_or_else(|| "this kind of profile cannot be assumed yet".into());
+            self.modal = Some(Modal::Error { title: format!("cannot assume '{}'", item.id), text: why });
+            return Vec::new();
+        }
+        let details = self.details.as_ref().filter(|(id, _)| *id == item.id).map(|(_, d)| d);
+        let cached = self.cached.get(&item.id).is_some_and(|&exp| exp > self.now + 60);
+        let needs_code = !cached && details.map_or(item.mfa, |d| d.needs_code);
+        if needs_code {
+            let device = details.and_then(|d| d.mfa_device.clone()).unwrap_or_else(|| "your MFA device".into());
+            self.modal = Some(Modal::Mfa { target: item.id, device, input: String::new(), error: None });
+            return Vec::new();
+        }
+        self.start_assume(item.id, None)
+    }
+
+    fn start_assume(&mut self, target: String, code: Option<String>) -> Vec<Effect> {
+        let request = self.next_request;
+        self.next_request += 1;
+        self.modal = Some(Modal::Working { target: target.clone(), request });
+        vec![Effect::Assume { request, target, code }]
+    }
+
+    fn on_mfa_key(&mut self, ev: KeyEvent, key: &Key) -> Vec<Effect> {
+        let Some(Modal::Mfa { target, device, mut input, .. }) = self.modal.clone() else { return Vec::new() };
+        match (ev.code, self.keymap.action(Context::List, key)) {
+            (_, Some(Action::Quit)) => return self.quit_with(Exit::Quit),
+            (KeyCode::Esc, _) | (_, Some(Action::Back)) => {
+                self.modal = None;
+                return Vec::new();
+            }
+            (KeyCode::Char(c), _) if c.is_ascii_digit() && input.len() < 6 => input.push(c),
+            (KeyCode::Backspace, _) => {
+                input.pop();
+            }
+            (KeyCode::Enter, _) if input.len() == 6 => return self.start_assume(target, Some(input)),
+            _ => {}
+        }
+        self.modal = Some(Modal::Mfa { target, device, input, error: None });
+        Vec::new()
+    }
+
+    fn on_assumed(&mut self, request: u64, result: Result<Assumed, Failure>) -> Vec<Effect> {
+        let Some(Modal::Working { target, request: pending }) = self.modal.clone() else { return Vec::new() };
+        if pending != request {
+            return Vec::new(); // a stale answer (cancelled or superseded)
+        }
+        match result {
+            Ok(assumed) => {
+                self.cached.insert(assumed.target.clone(), assumed.expires_at);
+                self.recent.retain(|r| *r != assumed.target);
+                self.recent.insert(0, assumed.target.clone());
+                self.recent.truncate(MAX_RECENT);
+                self.modal = Some(Modal::Result(assumed));
+                vec![self.save_prefs()]
+            }
+            Err(f) if f.mfa_rejected || f.mfa_needed.is_some() => {
+                let device = f.mfa_needed.clone().unwrap_or_else(|| {
+                    self.details.as_ref().and_then(|(_, d)| d.mfa_device.clone()).unwrap_or_default()
+                });
+                let error = f.mfa_rejected.then_some(f.message);
+                self.modal = Some(Modal::Mfa { target, device, input: String::new(), error });
+                Vec::new()
+            }
+            Err(f) => {
+                self.modal = Some(Modal::Error { title: format!("could not assume '{target}'"), text: f.message });
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
+        if self.modal.is_some() {
+            return Vec::new();
+        }
+        match m.kind {
+            MouseEventKind::ScrollDown => self.move_by(3),
+            MouseEventKind::ScrollUp => self.move_by(-3),
+            MouseEventKind::Down(MouseButton::Left) if m.row >= self.list_top => {
+                let row = usize::from(m.row - self.list_top);
+                if row < usize::from(self.list_rows) && self.offset + row < self.visible.len() {
+                    self.selected = self.offset + row;
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn move_by(&mut self, delta: isize) {
+        if self.visible.is_empty() {
+            return;
+        }
+        let last = self.visible.len() - 1;
+        let target = (self.selected as isize + delta).clamp(0, last as isize) as usize;
+        self.move_to(target);
+    }
+
+    fn move_to(&mut self, pos: usize) {
+        self.selected = pos.min(self.visible.len().saturating_sub(1));
+        self.scroll_into_view();
+    }
+
+    fn scroll_into_view(&mut self) {
+        let rows = usize::from(self.list_rows).max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + rows {
+            self.offset = self.selected + 1 - rows;
+        }
+        let max_offset = self.visible.len().saturating_sub(rows);
+        self.offset = self.offset.min(max_offset);
+    }
+
+    /// Recomputes `visible`: ranked matches for a query; otherwise favourites,
+    /// then recent targets, then everything grouped.
+    fn refilter(&mut self) {
+        if self.query.trim().is_empty() {
+            let rank = |i: &usize| {
+                let item = &self.items[*i];
+                let fav = !self.favourites.contains(&item.id);
+                let recent = self.recent.iter().position(|r| *r == item.id).unwrap_or(usize::MAX);
+                (fav, recent, self.group_of(item).to_owned(), *i)
+            };
+            let mut order: Vec<usize> = (0..self.items.len()).collect();
+            order.sort_by_cached_key(rank);
+            self.visible = order;
+        } else {
+            self.search.set_query(&self.query);
+            self.visible = self.search.rank(&self.items, 0..self.items.len());
+        }
+        self.selected = 0;
+        self.offset = 0;
+    }
+}

@@ -1,0 +1,284 @@
+//! The terminal UI: one `tokio::select!` loop owns the terminal (drawn on
+//! stderr, so stdout stays free for `eval "$(rolecall)"` and `rolecall pick`),
+//! feeds terminal events and effect answers to the pure [`app::App`], performs
+//! the effects it returns, and draws once per burst of messages.
+
+pub mod action;
+pub mod app;
+pub mod effects;
+pub mod model;
+pub mod search;
+pub mod theme;
+pub mod view;
+
+use std::io::{Stderr, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
+use crossterm::execute;
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc;
+
+use crate::broker::BrokerError;
+use crate::cli::Context;
+use crate::config::ConfigError;
+use crate::output::exec;
+use crate::output::export::{Format, SessionEnv, render};
+use action::KeyMap;
+use app::{App, Effect, Exit, Mode, Msg};
+use effects::{Effects, Prefs};
+use model::Item;
+use theme::Theme;
+
+type Term = Terminal<CrosstermBackend<Stderr>>;
+
+fn now_unix() -> u64 {
+    crate::store::index::epoch_secs(std::time::SystemTime::now())
+}
+
+fn io_err(what: &str, e: std::io::Error) -> BrokerError {
+    ConfigError::Usage(format!("terminal: {what}: {e}")).into()
+}
+
+/// Puts the terminal into TUI mode (raw, alternate screen, mouse) on stderr.
+fn enter() -> Result<Term, BrokerError> {
+    enable_raw_mode().map_err(|e| io_err("cannot enter raw mode (is this a terminal?)", e))?;
+    let mut err = std::io::stderr();
+    execute!(err, EnterAlternateScreen, EnableMouseCapture).map_err(|e| io_err("cannot set up", e))?;
+    Terminal::new(CrosstermBackend::new(std::io::stderr())).map_err(|e| io_err("cannot start", e))
+}
+
+/// Restores the terminal; safe to call more than once.
+fn leave() {
+    let _ = disable_raw_mode();
+    let mut err = std::io::stderr();
+    let _ = execute!(err, DisableMouseCapture, LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = err.flush();
+}
+
+/// Restores the terminal before a panic message is printed.
+fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        leave();
+        default(info);
+    }));
+}
+
+/// The targets to show: every profile and organisation target, from files and
+/// the organisation caches only (never the network), and whether any
+/// organisation's cache is missing or stale (so a background refresh is due).
+pub fn load_items(ctx: &Context) -> (Vec<Item>, bool) {
+    use crate::org::cache::{Cached, OrgCache};
+    let cache = OrgCache::new(&crate::paths::cache_dir());
+    let (ttl, now) = (ctx.settings.defaults.org_cache_ttl.as_secs(), now_unix());
+    let mut orgs = Vec::new();
+    let mut stale = false;
+    for org in &ctx.settings.organizations {
+        match cache.load(org, ttl, now) {
+            Cached::Found { snapshot, fresh } => {
+                stale |= !fresh;
+                orgs.push((org, snapshot));
+            }
+            Cached::Missing | Cached::Unreadable(_) => stale = true,
+        }
+    }
+    let rows = crate::cli::list::rows_with_orgs(ctx, &orgs);
+    (rows.iter().map(Item::from_row).collect(), stale)
+}
+
+/// Runs the TUI until the operator quits; returns the exit code.
+pub async fn run(mut ctx: Context, mode: Mode) -> Result<u8, BrokerError> {
+    let keymap = KeyMap::new(&ctx.settings.keys).map_err(|e| ConfigError::Usage(format!("settings: {e}")))?;
+    ctx.quiet = true;
+    let (items, stale) = load_items(&ctx);
+    let mut app = App::new(items, keymap, mode, now_unix());
+    let prefs = Prefs::load();
+    app.set_prefs(prefs.favourites, prefs.recent);
+    app.cached = effects::cached_sessions();
+    let ctx = Arc::new(ctx);
+    let (tx, mut rx) = mpsc::channel::<Msg>(64);
+    let mut effects = Effects::new(ctx.clone(), tx.clone());
+    let theme = Theme::detect();
+    if stale {
+        app.refreshing = true;
+        effects.refresh();
+    }
+
+    install_panic_hook();
+    let mut term = enter()?;
+    let result = event_loop(&mut term, &mut app, &mut effects, &mut rx, &theme).await;
+    leave();
+    let exit = result?;
+    match exit {
+        Exit::Quit => Ok(0),
+        Exit::Pick(id) => {
+            crate::cli::print(&format!("{id}\n"))?;
+            Ok(0)
+        }
+        Exit::Export => {
+            let last = effects.session.lock().ok().and_then(|s| s.clone());
+            match last {
+                Some(last) => {
+                    crate::cli::print(&render(Format::Env, &last.session.credentials, &last.region, &last.target))?;
+                    Ok(0)
+                }
+                None => Ok(1),
+            }
+        }
+    }
+}
+
+async fn event_loop(
+    term: &mut Term,
+    app: &mut App,
+    effects: &mut Effects,
+    rx: &mut mpsc::Receiver<Msg>,
+    theme: &Theme,
+) -> Result<Exit, BrokerError> {
+    let mut events = Some(EventStream::new());
+    let mut sigterm = signal_stream();
+    let mut tick = tokio::time::interval(Duration::from_millis(120));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let first = app.selected_item().map(|i| i.id.clone());
+    if let Some(id) = first {
+        let d = effects.describe(&id);
+        app.update(Msg::Described(id, Box::new(d)));
+    }
+    draw(term, app, theme)?;
+    // For scripts/bench: time from process start to the first frame.
+    if std::env::var_os("ROLECALL_TUI_EXIT_AFTER_FIRST_FRAME").is_some() {
+        return Ok(Exit::Quit);
+    }
+    loop {
+        let msg = tokio::select! {
+            ev = next_event(&mut events) => match ev {
+                Some(Ok(Event::Key(k))) => Msg::Key(k),
+                Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
+                Some(Ok(Event::Resize(..))) => { draw(term, app, theme)?; continue }
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(io_err("reading input failed", e)),
+                None => return Ok(Exit::Quit),
+            },
+            Some(msg) = rx.recv() => msg,
+            _ = tick.tick(), if app.wants_tick() || app.refreshing => Msg::Tick(now_unix()),
+            _ = sigterm.recv() => return Ok(Exit::Quit),
+        };
+        let mut pending = vec![msg];
+        while let Ok(more) = rx.try_recv() {
+            pending.push(more);
+        }
+        for msg in pending {
+            let out = app.update(msg);
+            for effect in out {
+                perform(effect, term, app, effects, &mut events, theme).await?;
+            }
+        }
+        if let Some(exit) = app.exit.clone() {
+            return Ok(exit);
+        }
+        draw(term, app, theme)?;
+    }
+}
+
+async fn perform(
+    effect: Effect,
+    term: &mut Term,
+    app: &mut App,
+    effects: &mut Effects,
+    events: &mut Option<EventStream>,
+    theme: &Theme,
+) -> Result<(), BrokerError> {
+    match effect {
+        Effect::Describe(id) => {
+            let d = effects.describe(&id);
+            app.update(Msg::Described(id, Box::new(d)));
+        }
+        Effect::Assume { request, target, code } => effects.assume(request, target, code),
+        Effect::Cancel(request) => effects.cancel(request),
+        Effect::Store => effects.store(),
+        Effect::Refresh => effects.refresh(),
+        Effect::SavePrefs { favourites, recent } => Prefs { favourites, recent }.save(),
+        Effect::Shell => {
+            let last = effects.session.lock().ok().and_then(|s| s.clone());
+            if let Some(effects::LastSession { target, region, endpoint, session }) = last {
+                // Leave the TUI with no input reader alive (it would steal the
+                // shell's keystrokes), run the shell, come back.
+                *events = None;
+                leave();
+                let env = SessionEnv::new(&session.credentials, &region, &target).with_endpoint(endpoint);
+                let argv = exec::command_line(Vec::new());
+                let mut child = exec::command(&argv, &env);
+                eprintln!("rolecall: shell as {} ('exit' returns to rolecall)", session.identity.arn);
+                let code = tokio::task::spawn_blocking(move || child.status())
+                    .await
+                    .map_err(|e| BrokerError::Unexpected(e.to_string()))?
+                    .map(|s| s.code().unwrap_or(1))
+                    .unwrap_or(127);
+                *term = enter()?;
+                execute!(std::io::stderr(), crossterm::terminal::Clear(crossterm::terminal::ClearType::All))
+                    .map_err(|e| io_err("redraw", e))?;
+                *events = Some(EventStream::new());
+                app.update(Msg::ShellExited(code));
+                draw(term, app, theme)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<Event>> {
+    match events {
+        Some(stream) => stream.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn draw(term: &mut Term, app: &mut App, theme: &Theme) -> Result<(), BrokerError> {
+    let size = term.size().map_err(|e| io_err("size", e))?;
+    let (list_rows, list_top) = view::list_geometry(ratatui::layout::Rect::new(0, 0, size.width, size.height));
+    app.update(Msg::Resized { list_rows, list_top });
+    term.draw(|f| view::draw(f, app, theme)).map_err(|e| io_err("draw", e))?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn signal_stream() -> SignalStream {
+    SignalStream(tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok())
+}
+
+#[cfg(not(unix))]
+fn signal_stream() -> SignalStream {
+    SignalStream(())
+}
+
+#[cfg(unix)]
+struct SignalStream(Option<tokio::signal::unix::Signal>);
+
+#[cfg(unix)]
+impl SignalStream {
+    async fn recv(&mut self) {
+        match &mut self.0 {
+            Some(s) => {
+                s.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct SignalStream(());
+
+#[cfg(not(unix))]
+impl SignalStream {
+    async fn recv(&mut self) {
+        std::future::pending::<()>().await
+    }
+}
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,345 @@
+//! `App::update` driven headlessly, and snapshots of what it draws (TestBackend + insta).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::action::KeyMap;
+use super::app::{App, Assumed, Effect, Exit, Failure, Modal, Mode, Msg};
+use super::model::{Details, Item};
+use super::theme::Theme;
+use super::view;
+use crate::cli::list::Row;
+
+fn row(target: &str, account: &str, role: &str, ou: &str, mfa: bool) -> Row {
+    Row {
+        target: target.into(),
+        kind: "org".into(),
+        role_arn: Some(format!("arn:aws:iam::{account}:role/{role}")),
+        account: Some(account.into()),
+        chain: Some(format!("hub (keys) -> {}{target}", if mfa { "mfa-session -> " } else { "" })),
+        mfa,
+        assumable: true,
+        region: Some("eu-west-1".into()),
+        org: Some("acme".into()),
+        account_name: Some(target.split('/').next().unwrap_or(target).into()),
+        ou: Some(ou.into()),
+        state: Some("ACTIVE".into()),
+        tags: Some([("env".to_owned(), ou.rsplit('/').next().unwrap_or("").to_lowercase())].into_iter().collect()),
+        ..Row::empty()
+    }
+}
+
+fn items() -> Vec<Item> {
+    let rows = [
+        row("payments-prod/ReadOnly", "222222222222", "ReadOnly", "/Workloads/Prod", false),
+        row("payments-prod/Developer", "222222222222", "Developer", "/Workloads/Prod", true),
+        row("payments-dev/ReadOnly", "333333333333", "ReadOnly", "/Workloads/Dev", false),
+        row("data-lake/Auditor", "444444444444", "Auditor", "/Workloads/Dev", false),
+        row("security-audit/ReadOnly", "555555555555", "ReadOnly", "/Security", false),
+    ];
+    let mut items: Vec<Item> = rows.iter().map(Item::from_row).collect();
+    let mut suspended = row("old-sandbox/ReadOnly", "666666666666", "ReadOnly", "/Sandbox", false);
+    suspended.state = Some("SUSPENDED".into());
+    items.push(Item::from_row(&suspended));
+    items
+}
+
+fn make_app() -> App {
+    let mut app = App::new(items(), KeyMap::default(), Mode::Assume, 1_800_000_000);
+    app.update(Msg::Resized { list_rows: 10, list_top: 2 });
+    app
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn typed(app: &mut App, text: &str) -> Vec<Effect> {
+    text.chars().flat_map(|c| app.update(key(KeyCode::Char(c)))).collect()
+}
+
+fn selected(app: &App) -> String {
+    app.selected_item().map(|i| i.id.clone()).unwrap_or_default()
+}
+
+fn assumed(target: &str) -> Assumed {
+    Assumed {
+        target: target.into(),
+        arn: format!("arn:aws:sts::222222222222:assumed-role/{}/alice", target.rsplit('/').next().unwrap_or("")),
+        account: "222222222222".into(),
+        access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
+        expires_at: 1_800_000_000 + 3600,
+        notices: vec![],
+        from_cache: false,
+    }
+}
+
+#[test]
+fn navigation_moves_and_clamps() {
+    let mut app = make_app();
+    let first = selected(&app);
+    app.update(key(KeyCode::Down));
+    app.update(ctrl('n'));
+    app.update(ctrl('j'));
+    assert_eq!(app.selected, 3);
+    app.update(ctrl('k'));
+    app.update(ctrl('p'));
+    assert_eq!(app.selected, 1);
+    app.update(key(KeyCode::Up));
+    app.update(key(KeyCode::Up));
+    assert_eq!(selected(&app), first, "clamped at the top");
+    app.update(key(KeyCode::End));
+    assert_eq!(app.selected, app.visible.len() - 1);
+    app.update(key(KeyCode::PageUp));
+    assert_eq!(app.selected, 0);
+}
+
+#[test]
+fn search_ranks_the_best_match_first() {
+    let mut app = make_app();
+    typed(&mut app, "payprodro");
+    assert_eq!(selected(&app), "payments-prod/ReadOnly");
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+    assert!(app.query.is_empty());
+    typed(&mut app, "444444");
+    assert_eq!(selected(&app), "data-lake/Auditor", "account ids are searched");
+    app.update(key(KeyCode::Esc));
+    typed(&mut app, "security");
+    assert_eq!(selected(&app), "security-audit/ReadOnly", "OU paths are searched");
+    app.update(key(KeyCode::Esc));
+    typed(&mut app, "zzzz");
+    assert!(app.visible.is_empty());
+    app.update(key(KeyCode::Backspace));
+    assert_eq!(app.query, "zzz");
+}
+
+#[test]
+fn selection_change_asks_for_details() {
+    let mut app = make_app();
+    let effects = app.update(key(KeyCode::Down));
+    assert_eq!(effects, vec![Effect::Describe(selected(&app))]);
+    let effects = app.update(Msg::Tick(1));
+    assert!(effects.is_empty());
+}
+
+#[test]
+fn mfa_modal_takes_digits_only_and_esc_cancels() {
+    let mut app = make_app();
+    typed(&mut app, "payments-prod/Developer");
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    let Some(Modal::Mfa { input, .. }) = &app.modal else { panic!("MFA modal expected: {:?}", app.modal) };
+    assert!(input.is_empty());
+    typed(&mut app, "12a3x456789");
+    let Some(Modal::Mfa { input, .. }) = &app.modal else { panic!() };
+    assert_eq!(input, "123456", "letters ignored, six digits at most");
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.modal, None);
+
+    app.update(key(KeyCode::Enter));
+    typed(&mut app, "654321");
+    let effects = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        vec![Effect::Assume { request: 1, target: "payments-prod/Developer".into(), code: Some("654321".into()) }]
+    );
+    assert!(matches!(app.modal, Some(Modal::Working { request: 1, .. })));
+}
+
+#[test]
+fn wrong_code_keeps_the_modal_open_with_the_message() {
+    let mut app = make_app();
+    typed(&mut app, "payments-prod/Developer");
+    app.update(key(KeyCode::Enter));
+    typed(&mut app, "000000");
+    app.update(key(KeyCode::Enter));
+    let failure = Failure { message: "AWS rejected the MFA code".into(), mfa_rejected: true, mfa_needed: None };
+    app.update(Msg::AssumeFinished(1, Err(failure)));
+    let Some(Modal::Mfa { error, input, .. }) = &app.modal else { panic!("{:?}", app.modal) };
+    assert_eq!(error.as_deref(), Some("AWS rejected the MFA code"));
+    assert!(input.is_empty());
+}
+
+#[test]
+fn stale_and_cancelled_results_are_dropped() {
+    let mut app = make_app();
+    typed(&mut app, "payprodro");
+    app.update(key(KeyCode::Enter)); // needs no MFA
+    assert!(matches!(app.modal, Some(Modal::Working { request: 1, .. })));
+    let effects = app.update(key(KeyCode::Esc));
+    assert_eq!(effects, vec![Effect::Cancel(1)]);
+    app.update(Msg::AssumeFinished(1, Ok(assumed("payments-prod/ReadOnly"))));
+    assert_eq!(app.modal, None, "a cancelled request's answer is ignored");
+
+    app.update(key(KeyCode::Enter));
+    app.update(Msg::AssumeFinished(1, Ok(assumed("payments-prod/ReadOnly"))));
+    assert!(matches!(app.modal, Some(Modal::Working { request: 2, .. })), "answer to an older request ignored");
+    let effects = app.update(Msg::AssumeFinished(2, Ok(assumed("payments-prod/ReadOnly"))));
+    assert!(matches!(app.modal, Some(Modal::Result(_))));
+    assert!(matches!(effects.as_slice(), [Effect::SavePrefs { recent, .. }] if recent[0] == "payments-prod/ReadOnly"));
+}
+
+#[test]
+fn result_actions_and_error_panel() {
+    let mut app = make_app();
+    typed(&mut app, "payprodro");
+    app.update(key(KeyCode::Enter));
+    app.update(Msg::AssumeFinished(1, Ok(assumed("payments-prod/ReadOnly"))));
+    assert_eq!(app.update(key(KeyCode::Char('s'))), vec![Effect::Shell]);
+    assert_eq!(app.update(key(KeyCode::Char('k'))), vec![Effect::Store]);
+    app.update(Msg::ShellExited(0));
+    assert_eq!(app.modal, None, "back to the list after the shell");
+
+    app.update(key(KeyCode::Enter));
+    let failure = Failure { message: "AccessDenied: …".into(), mfa_rejected: false, mfa_needed: None };
+    app.update(Msg::AssumeFinished(2, Err(failure)));
+    assert!(matches!(&app.modal, Some(Modal::Error { text, .. }) if text == "AccessDenied: …"));
+    app.update(key(KeyCode::Char('x')));
+    assert_eq!(app.modal, None, "any key dismisses the error");
+
+    app.update(key(KeyCode::Enter));
+    app.update(Msg::AssumeFinished(3, Ok(assumed("payments-prod/ReadOnly"))));
+    app.update(key(KeyCode::Char('e')));
+    assert_eq!(app.exit, Some(Exit::Export));
+}
+
+#[test]
+fn unassumable_targets_explain_themselves_and_pick_mode_prints() {
+    let mut app = make_app();
+    typed(&mut app, "old-sandbox");
+    app.update(key(KeyCode::Enter));
+    assert!(matches!(&app.modal, Some(Modal::Error { text, .. }) if text.contains("SUSPENDED")));
+
+    let mut pick = App::new(items(), KeyMap::default(), Mode::Pick, 0);
+    typed(&mut pick, "lake");
+    pick.update(key(KeyCode::Enter));
+    assert_eq!(pick.exit, Some(Exit::Pick("data-lake/Auditor".into())));
+}
+
+#[test]
+fn details_decide_whether_a_code_is_asked() {
+    let mut app = make_app();
+    typed(&mut app, "payments-prod/Developer");
+    let id = selected(&app);
+    let details =
+        Details { mfa_device: Some("arn:aws:iam::1:mfa/alice".into()), needs_code: false, ..Details::default() };
+    app.update(Msg::Described(id, Box::new(details)));
+    let effects = app.update(key(KeyCode::Enter));
+    assert!(matches!(effects.as_slice(), [Effect::Assume { code: None, .. }]), "MFA session stored: no modal");
+}
+
+#[test]
+fn favourites_grouping_help_mouse_and_quit() {
+    let mut app = make_app();
+    app.update(key(KeyCode::End));
+    let last = selected(&app);
+    let effects = app.update(ctrl('f'));
+    assert!(matches!(effects.as_slice(), [Effect::SavePrefs { favourites, .. }] if favourites == &vec![last.clone()]));
+    assert_eq!(app.visible[0], app.items().iter().position(|i| i.id == last).unwrap(), "favourites first");
+
+    app.update(ctrl('g'));
+    assert_eq!(app.grouping, super::app::Grouping::Source);
+    app.update(key(KeyCode::Char('?')));
+    assert_eq!(app.modal, Some(Modal::Help));
+    app.update(key(KeyCode::Char('x')));
+    assert_eq!(app.modal, None);
+
+    app.update(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 0,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(app.selected, 3);
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(crossterm::event::MouseButton::Left),
+        column: 3,
+        row: 3,
+        modifiers: KeyModifiers::NONE,
+    };
+    app.update(Msg::Mouse(click));
+    assert_eq!(app.selected, 1);
+
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.exit, Some(Exit::Quit), "Esc with nothing open quits");
+    let mut other = make_app();
+    other.update(ctrl('c'));
+    assert_eq!(other.exit, Some(Exit::Quit));
+}
+
+fn render(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let (list_rows, list_top) = view::list_geometry(ratatui::layout::Rect::new(0, 0, width, height));
+    app.update(Msg::Resized { list_rows, list_top });
+    terminal.draw(|f| view::draw(f, app, &Theme::mono())).unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        for x in 0..width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn described(app: &mut App) {
+    let id = selected(app);
+    let details = Details {
+        role_arn: Some("arn:aws:iam::222222222222:role/Developer".into()),
+        chain: format!("hub (keys) -> mfa-session -> {id}"),
+        mfa_device: Some("arn:aws:iam::111111111111:mfa/alice".into()),
+        needs_code: true,
+        external_id: Some("•••••••f3a".into()),
+        requested_duration: Some(43200),
+        effective_duration: Some(3600),
+        duration_note: Some("capped at 3600 s: role chaining".into()),
+        region: "eu-west-1".into(),
+        cached: None,
+        error: None,
+    };
+    app.update(Msg::Described(id, Box::new(details)));
+}
+
+#[test]
+fn snapshots() {
+    for (w, h) in [(100u16, 30u16), (60, 15)] {
+        let mut app = make_app();
+        insta::assert_snapshot!(format!("empty_{w}x{h}"), render(&mut app, w, h));
+
+        typed(&mut app, "payprod");
+        described(&mut app);
+        insta::assert_snapshot!(format!("searched_{w}x{h}"), render(&mut app, w, h));
+
+        app.update(key(KeyCode::Tab));
+        insta::assert_snapshot!(format!("details_{w}x{h}"), render(&mut app, w, h));
+        app.update(key(KeyCode::Tab));
+
+        app.update(key(KeyCode::Down));
+        described(&mut app);
+        app.update(key(KeyCode::Enter));
+        typed(&mut app, "123");
+        insta::assert_snapshot!(format!("mfa_modal_{w}x{h}"), render(&mut app, w, h));
+
+        typed(&mut app, "456");
+        app.update(key(KeyCode::Enter));
+        let mut result = assumed("payments-prod/Developer");
+        result.notices = vec!["notice: capped at 3600 s (role chaining)".into()];
+        app.update(Msg::AssumeFinished(1, Ok(result)));
+        app.update(Msg::Tick(1_800_000_000 + 61));
+        insta::assert_snapshot!(format!("result_{w}x{h}"), render(&mut app, w, h));
+
+        app.update(key(KeyCode::Esc));
+        app.update(key(KeyCode::Enter));
+        let text = "AccessDenied: sts:AssumeRole on 'arn:aws:iam::222222222222:role/Developer' was refused.\nCheck, in this order:\n  1. Does the role's trust policy trust this caller?";
+        app.update(Msg::AssumeFinished(
+            2,
+            Err(Failure { message: text.into(), mfa_rejected: false, mfa_needed: None }),
+        ));
+        insta::assert_snapshot!(format!("error_{w}x{h}"), render(&mut app, w, h));
+    }
+}

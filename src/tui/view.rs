@@ -1,0 +1,363 @@
+//! Drawing the app: search line, target list, details pane, dialogs, status line.
+//! Pure functions of the state; the same code draws to the terminal and to tests.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span, Text};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+
+use super::app::{App, Grouping, Modal, Mode, Pane};
+use super::theme::Theme;
+
+const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
+
+/// Where the list is on screen: (rows of targets, first screen row), for the app's paging and clicks.
+pub fn list_geometry(area: Rect) -> (u16, u16) {
+    let [_, list, _] = main_areas(area);
+    (list.height.saturating_sub(1), list.y + 1)
+}
+
+fn main_areas(area: Rect) -> [Rect; 3] {
+    Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area)
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &mut App, theme: &Theme) {
+    let area = frame.area();
+    let [search, body, status] = main_areas(area);
+    draw_search(frame, app, theme, search);
+    // The details pane needs width; on narrow terminals it takes the list's place when focused.
+    let wide = body.width >= 100;
+    if wide {
+        let [list, details] = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
+        draw_list(frame, app, theme, list);
+        draw_details(frame, app, theme, details);
+    } else if app.pane == Pane::Details {
+        draw_details(frame, app, theme, body);
+    } else {
+        draw_list(frame, app, theme, body);
+    }
+    draw_status(frame, app, theme, status);
+    if let Some(modal) = app.modal.clone() {
+        draw_modal(frame, app, theme, &modal, area);
+    }
+}
+
+fn draw_search(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let prompt = if app.mode == Mode::Pick { "pick › " } else { "› " };
+    let count = format!(" {}/{}", app.visible.len(), app.items().len());
+    let mut spans = vec![Span::styled(prompt, theme.accent), Span::styled(app.query.clone(), theme.text)];
+    if app.query.is_empty() {
+        spans.push(Span::styled("type to search accounts, roles, ids, OUs, tags", theme.dim));
+    }
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let pad = usize::from(area.width).saturating_sub(used + count.chars().count());
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.push(Span::styled(count, theme.dim));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    if app.modal.is_none() {
+        let x = area.x + (prompt.chars().count() + app.query.chars().count()) as u16;
+        frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+    }
+}
+
+fn time_left(secs: u64) -> String {
+    if secs >= 3600 { format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60) } else { format!("{}m", secs / 60) }
+}
+
+fn draw_list(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
+    let title = match app.grouping {
+        Grouping::Ou => " targets · by OU ",
+        Grouping::Source => " targets · by source ",
+    };
+    let border = if app.pane == Pane::List { theme.accent } else { theme.dim };
+    let block = Block::default().borders(Borders::TOP).title(Span::styled(title, border));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let width = usize::from(inner.width);
+    // marker, id, account (14), mfa (4), time left (6)
+    let show_account = width >= 52;
+    let id_width =
+        if show_account { width.saturating_sub(1 + 14 + 4 + 6).min(56) } else { width.saturating_sub(1 + 4 + 6) };
+    let rows = usize::from(inner.height);
+    let start = app.offset.min(app.visible.len());
+    let end = (start + rows).min(app.visible.len());
+    let mut lines: Vec<Line> = Vec::with_capacity(rows);
+    let mut last_group: Option<String> =
+        start.checked_sub(1).and_then(|p| app.visible.get(p)).map(|&i| app.group_of(&app.items()[i]).to_owned());
+    for pos in start..end {
+        let index = app.visible[pos];
+        let matches = app.matches(index);
+        let item = &app.items()[index];
+        let group = app.group_of(item).to_owned();
+        let new_group = app.query.is_empty() && last_group.as_deref() != Some(group.as_str());
+        last_group = Some(group.clone());
+        let selected = pos == app.selected;
+        let mut spans = Vec::new();
+        let marker = if app.favourites.contains(&item.id) {
+            "★"
+        } else if new_group {
+            "▸"
+        } else {
+            " "
+        };
+        spans.push(Span::styled(marker, theme.dim));
+        spans.extend(highlight(&item.id, &matches, id_width, theme, item.assumable));
+        if show_account {
+            spans.push(Span::styled(format!(" {:<12} ", item.account.as_deref().unwrap_or("")), theme.dim));
+        }
+        let mfa = if item.mfa { "mfa " } else { "    " };
+        spans.push(Span::styled(mfa, theme.mfa));
+        let left = app.cached.get(&item.id).map(|&e| e.saturating_sub(app.now)).filter(|&s| s > 0);
+        spans.push(Span::styled(format!("{:>6}", left.map(time_left).unwrap_or_default()), theme.ok));
+        if new_group && width > id_width + 30 {
+            spans.push(Span::styled(format!("  {group}"), theme.dim));
+        }
+        if selected {
+            // One uniform bar for the selection; matched characters stay emphasised.
+            for span in &mut spans {
+                let matched = span.style == theme.matched;
+                span.style = if matched { theme.selected.patch(theme.matched) } else { theme.selected };
+            }
+            let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+            spans.push(Span::styled(" ".repeat(width.saturating_sub(used)), theme.selected));
+        }
+        lines.push(Line::from(spans));
+    }
+    if app.visible.is_empty() {
+        let text = if app.items().is_empty() {
+            "no targets: add profiles to ~/.aws/config or an [[organization]] to rolecall's settings"
+        } else {
+            "nothing matches; Esc clears the search"
+        };
+        lines.push(Line::from(Span::styled(text, theme.dim)));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The id, cut to `width`, with matched characters highlighted.
+fn highlight<'a>(id: &str, matches: &[usize], width: usize, theme: &Theme, assumable: bool) -> Vec<Span<'a>> {
+    let base = if assumable { theme.text } else { theme.dim };
+    let mut spans = Vec::new();
+    let chars: Vec<char> = id.chars().collect();
+    let shown = chars.len().min(width);
+    let mut run = String::new();
+    let mut run_matched = false;
+    for (i, c) in chars.iter().take(shown).enumerate() {
+        let m = matches.binary_search(&i).is_ok();
+        if m != run_matched && !run.is_empty() {
+            spans.push(Span::styled(std::mem::take(&mut run), if run_matched { theme.matched } else { base }));
+        }
+        run_matched = m;
+        run.push(if i + 1 == shown && chars.len() > width { '…' } else { *c });
+    }
+    if !run.is_empty() {
+        spans.push(Span::styled(run, if run_matched { theme.matched } else { base }));
+    }
+    spans.push(Span::raw(" ".repeat(width.saturating_sub(shown))));
+    spans
+}
+
+fn field<'a>(label: &'a str, value: String, theme: &Theme) -> Line<'a> {
+    Line::from(vec![Span::styled(format!("{label:<10}"), theme.dim), Span::styled(value, theme.text)])
+}
+
+/// A label and its value; a value too long for the line goes below the label, cut into lines.
+fn kv(lines: &mut Vec<Line<'static>>, label: &str, value: String, width: usize, theme: &Theme) {
+    const LABEL: usize = 10;
+    if LABEL + value.chars().count() <= width || width <= LABEL + 4 {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{label:<LABEL$}"), theme.dim),
+            Span::styled(value, theme.text),
+        ]));
+        return;
+    }
+    lines.push(Line::from(Span::styled(label.to_owned(), theme.dim)));
+    let chars: Vec<char> = value.chars().collect();
+    for chunk in chars.chunks(width.saturating_sub(2).max(1)) {
+        lines.push(Line::from(Span::styled(format!("  {}", chunk.iter().collect::<String>()), theme.text)));
+    }
+}
+
+fn draw_details(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let border = if app.pane == Pane::Details { theme.accent } else { theme.dim };
+    let block = Block::default().borders(Borders::TOP | Borders::LEFT).title(Span::styled(" details ", border));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(item) = app.selected_item() else { return };
+    let w = usize::from(inner.width);
+    let mut lines: Vec<Line<'static>> = vec![Line::from(Span::styled(item.id.clone(), theme.accent))];
+    if let Some(name) = &item.account_name {
+        kv(&mut lines, "account", format!("{name} ({})", item.account.as_deref().unwrap_or("")), w, theme);
+    }
+    if let Some(state) = &item.state {
+        kv(&mut lines, "state", state.clone(), w, theme);
+    }
+    let details = app.details.as_ref().filter(|(id, _)| *id == item.id).map(|(_, d)| d);
+    kv(&mut lines, "role", item.role_arn.clone().unwrap_or_else(|| "-".into()), w, theme);
+    kv(&mut lines, "chain", details.map(|d| d.chain.clone()).unwrap_or_else(|| item.chain.clone()), w, theme);
+    if let Some(d) = details {
+        if let Some(dev) = &d.mfa_device {
+            let when = if d.needs_code { "code needed" } else { "MFA session stored" };
+            kv(&mut lines, "mfa", format!("{dev} ({when})"), w, theme);
+        }
+        if let Some(x) = &d.external_id {
+            kv(&mut lines, "extern id", x.clone(), w, theme);
+        }
+        if let (Some(req), Some(eff)) = (d.requested_duration, d.effective_duration) {
+            let text = if req == eff {
+                time_left(u64::from(eff))
+            } else {
+                format!("{} (asked {})", time_left(u64::from(eff)), time_left(u64::from(req)))
+            };
+            kv(&mut lines, "duration", text, w, theme);
+        }
+        if let Some(note) = &d.duration_note {
+            lines.push(Line::from(Span::styled(note.clone(), theme.dim)));
+        }
+        kv(&mut lines, "region", d.region.clone(), w, theme);
+        if let Some((arn, exp)) = &d.cached {
+            kv(&mut lines, "cached", format!("{} left", time_left(exp.saturating_sub(app.now))), w, theme);
+            kv(&mut lines, "as", arn.clone(), w, theme);
+        }
+        if let Some(e) = &d.error {
+            lines.push(Line::from(Span::styled(e.clone(), theme.error)));
+        }
+    } else if let Some(region) = &item.region {
+        kv(&mut lines, "region", region.clone(), w, theme);
+    }
+    if !item.tags.is_empty() {
+        kv(&mut lines, "tags", item.tags.clone(), w, theme);
+    }
+    if let Some(e) = &item.error {
+        lines.push(Line::from(Span::styled(e.clone(), theme.error)));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+fn draw_status(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let mut spans = Vec::new();
+    if app.refreshing {
+        spans.push(Span::styled(format!("{} refreshing accounts  ", SPINNER[app.spinner % SPINNER.len()]), theme.dim));
+    }
+    match &app.status {
+        Some(s) => spans.push(Span::styled(s.clone(), theme.text)),
+        None => {
+            let hint = if app.mode == Mode::Pick {
+                "enter pick · ↑↓ move · esc quit · ? help"
+            } else {
+                "enter assume · ↑↓ move · tab details · ctrl-g group · ctrl-f ★ · ? help"
+            };
+            spans.push(Span::styled(hint, theme.dim));
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+fn dialog<'a>(title: &'a str, style: Style) -> Block<'a> {
+    Block::default().borders(Borders::ALL).border_type(BorderType::Rounded).title(Span::styled(title, style))
+}
+
+fn draw_modal(frame: &mut Frame, app: &App, theme: &Theme, modal: &Modal, area: Rect) {
+    match modal {
+        Modal::Help => {
+            let mut lines = Vec::new();
+            for (context, key, action) in app.keymap.bindings() {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{key:>10} "), theme.accent),
+                    Span::styled(action.describe(), theme.text),
+                    Span::styled(if context == "result" { "  (after assume)" } else { "" }, theme.dim),
+                ]));
+            }
+            lines.push(Line::from(Span::styled("type to search · any key closes", theme.dim)));
+            let rect = centered(area, 60, lines.len() as u16 + 2);
+            frame.render_widget(Clear, rect);
+            frame.render_widget(Paragraph::new(lines).block(dialog(" keys ", theme.accent)), rect);
+        }
+        Modal::Mfa { target, device, input, error } => {
+            let dots: String = (0..6).map(|i| input.chars().nth(i).unwrap_or('·')).collect();
+            let mut lines = vec![
+                Line::from(vec![Span::styled("assume ", theme.dim), Span::styled(target.clone(), theme.text)]),
+                Line::from(vec![Span::styled("device ", theme.dim), Span::styled(device.clone(), theme.text)]),
+                Line::from(""),
+                Line::from(vec![Span::styled("code   ", theme.dim), Span::styled(dots, theme.accent)]),
+            ];
+            if let Some(e) = error {
+                lines.push(Line::from(Span::styled(e.clone(), theme.error)));
+            }
+            lines.push(Line::from(Span::styled("6 digits · enter to send · esc cancels", theme.dim)));
+            let rect = centered(area, 64, lines.len() as u16 + 4);
+            frame.render_widget(Clear, rect);
+            let text = Paragraph::new(lines).wrap(Wrap { trim: false }).block(dialog(" MFA code ", theme.mfa));
+            frame.render_widget(text, rect);
+        }
+        Modal::Working { target, .. } => {
+            let lines = vec![
+                Line::from(vec![
+                    Span::styled(format!("{} ", SPINNER[app.spinner % SPINNER.len()]), theme.accent),
+                    Span::styled(format!("assuming {target}"), theme.text),
+                ]),
+                Line::from(Span::styled("esc cancels", theme.dim)),
+            ];
+            let rect = centered(area, 56, 4);
+            frame.render_widget(Clear, rect);
+            frame.render_widget(Paragraph::new(lines).block(dialog(" working ", theme.accent)), rect);
+        }
+        Modal::Result(r) => {
+            let left = r.expires_at.saturating_sub(app.now);
+            let mut lines = vec![
+                Line::from(Span::styled(r.arn.clone(), theme.ok)),
+                field("account", r.account.clone(), theme),
+                field("session", r.arn.rsplit('/').next().unwrap_or_default().to_owned(), theme),
+                field("key", r.access_key_id.clone(), theme),
+                field("expires", format!("{}:{:02}:{:02} left", left / 3600, (left % 3600) / 60, left % 60), theme),
+            ];
+            if r.from_cache {
+                lines.push(Line::from(Span::styled("from the keyring cache", theme.dim)));
+            }
+            for n in &r.notices {
+                lines.push(Line::from(Span::styled(n.clone(), theme.dim)));
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::from(vec![
+                Span::styled("s", theme.accent),
+                Span::raw(" shell   "),
+                Span::styled("k", theme.accent),
+                Span::raw(" keep in keyring   "),
+                Span::styled("e", theme.accent),
+                Span::raw(" export & quit   "),
+                Span::styled("esc", theme.accent),
+                Span::raw(" back"),
+            ]));
+            let height = lines.len() as u16 + 2 + 2;
+            let rect = centered(area, 90, height);
+            frame.render_widget(Clear, rect);
+            let title = format!(" {} ", r.target);
+            frame.render_widget(
+                Paragraph::new(lines).wrap(Wrap { trim: false }).block(dialog_owned(title, theme.ok)),
+                rect,
+            );
+        }
+        Modal::Error { title, text } => {
+            let mut lines: Vec<Line> = Text::from(text.clone()).lines;
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled("any key closes", theme.dim)));
+            let rect = centered(area, 96, lines.len() as u16 + 6);
+            frame.render_widget(Clear, rect);
+            let block = dialog_owned(format!(" {title} "), theme.error);
+            frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(block), rect);
+        }
+    }
+}
+
+fn dialog_owned(title: String, style: Style) -> Block<'static> {
+    Block::default().borders(Borders::ALL).border_type(BorderType::Rounded).title(Span::styled(title, style))
+}

@@ -1,0 +1,148 @@
+//! The TUI end to end in tmux against moto: search, MFA, shell, and back.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Sandbox, World, aws_cli, ok, unique};
+
+/// A tmux server of its own, killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Self {
+        Self { socket: unique("rolecall-tui-") }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket, "-f", "/dev/null"]);
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = self.cmd().args(args).output().expect("tmux (scripts/test installs it)");
+        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "t", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-t", "t", "-p"])
+    }
+
+    /// Waits until the screen shows `want` (polling, not sleeping a fixed time).
+    fn wait_for(&self, want: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(want) {
+                return screen;
+            }
+            assert!(start.elapsed() < Duration::from_secs(20), "waited 20 s for {want:?}; the screen is:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").output();
+    }
+}
+
+#[test]
+fn find_an_mfa_role_assume_it_open_a_shell_and_come_back() {
+    let w = World::main();
+    let prod = w.account("payments-prod");
+    let config = format!(
+        "[profile hub]\nregion = us-east-1\nmfa_serial = {}\n\n[profile org-reader]\nregion = us-east-1\n",
+        w.s("mfa_serial")
+    );
+    let credentials = format!(
+        "{}\n[org-reader]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+        w.credentials_file()
+    );
+    let sb = Sandbox::new(&config, &credentials);
+    sb.settings(
+        "[defaults]\nstore = \"none\"\n\n[[organization]]\nname = \"acme\"\nprofile = \"org-reader\"\n\
+         source_profile = \"hub\"\nroles = [\"ReadOnly\", \"Developer\"]\n[organization.role.Developer]\nmfa = true\n",
+    );
+    // Fill the organisation cache first, so the TUI shows the accounts at once.
+    ok(sb.rolecall(Some(&w.endpoint())).args(["accounts"]).output().unwrap(), "accounts");
+
+    let tmux = Tmux::new();
+    let bin = assert_cmd::cargo::cargo_bin("rolecall");
+    let venv_bin = aws_cli().parent().unwrap().display().to_string();
+    let home = sb.home().display().to_string();
+    let env = [
+        format!("HOME={home}"),
+        format!("AWS_CONFIG_FILE={home}/.aws/config"),
+        format!("AWS_SHARED_CREDENTIALS_FILE={home}/.aws/credentials"),
+        format!("ROLECALL_CONFIG={home}/rolecall.toml"),
+        format!("ROLECALL_CACHE_DIR={home}/cache"),
+        format!("AWS_ENDPOINT_URL={}", w.endpoint()),
+        format!("PATH={venv_bin}:/usr/bin:/bin"),
+        "SHELL=/bin/sh".to_owned(),
+        "TERM=xterm-256color".to_owned(),
+    ];
+    let mut args: Vec<String> = vec![
+        "new-session".into(),
+        "-d".into(),
+        "-s".into(),
+        "t".into(),
+        "-x".into(),
+        "120".into(),
+        "-y".into(),
+        "36".into(),
+    ];
+    for e in &env {
+        args.push("-e".into());
+        args.push(e.clone());
+    }
+    args.push(format!("{}; echo rolecall-exited-$?; sleep 30", bin.display()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    tmux.run(&args);
+
+    tmux.wait_for("payments-prod/Developer");
+    tmux.text("payprodDev");
+    let screen = tmux.wait_for("› payprodDev");
+    let first_row = screen.lines().nth(2).unwrap_or_default();
+    assert!(first_row.contains("payments-prod/Developer"), "best match first:\n{screen}");
+
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("MFA code");
+    tmux.text("123456");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&format!("arn:aws:sts::{prod}:assumed-role/Developer/alice"));
+
+    tmux.text("s");
+    tmux.wait_for("rolecall: shell as");
+    tmux.text("aws sts get-caller-identity --query Arn --output text");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&format!("\narn:aws:sts::{prod}:assumed-role/Developer/alice"));
+    tmux.text("exit");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("shell exited (0); back in rolecall");
+
+    // Usable again: clear the search, search anew.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("type to search");
+    tmux.text("lake");
+    tmux.wait_for("› lake");
+    tmux.wait_for("data-lake/ReadOnly");
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("rolecall-exited-0");
+}

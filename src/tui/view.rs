@@ -77,10 +77,16 @@ fn draw_list(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
     frame.render_widget(block, area);
 
     let width = usize::from(inner.width);
-    // marker, id, account (14), mfa (4), time left (6)
+    // [group (<=22)] marker id [account (14)] mfa (4) time left (6)
+    let show_group = width >= 84;
+    let group_width = if show_group {
+        app.visible.iter().map(|&i| app.group_of(&app.items()[i]).chars().count()).max().unwrap_or(0).min(22) + 2
+    } else {
+        0
+    };
     let show_account = width >= 52;
-    let id_width =
-        if show_account { width.saturating_sub(1 + 14 + 4 + 6).min(56) } else { width.saturating_sub(1 + 4 + 6) };
+    let fixed = group_width + 1 + 4 + 6 + if show_account { 14 } else { 0 };
+    let id_width = width.saturating_sub(fixed).min(56);
     let rows = usize::from(inner.height);
     let start = app.offset.min(app.visible.len());
     let end = (start + rows).min(app.visible.len());
@@ -92,13 +98,20 @@ fn draw_list(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
         let matches = app.matches(index);
         let item = &app.items()[index];
         let group = app.group_of(item).to_owned();
+        // Grouped: a group's name on its first row. Searching: every row's, for context.
+        let first_of_group = last_group.as_deref() != Some(group.as_str()) || pos == start;
         let new_group = app.query.is_empty() && last_group.as_deref() != Some(group.as_str());
         last_group = Some(group.clone());
         let selected = pos == app.selected;
         let mut spans = Vec::new();
+        if show_group {
+            let label = if first_of_group || !app.query.is_empty() { group.as_str() } else { "" };
+            let cut: String = label.chars().take(group_width - 2).collect();
+            spans.push(Span::styled(format!("{cut:<w$}  ", w = group_width - 2), theme.dim));
+        }
         let marker = if app.favourites.contains(&item.id) {
             "★"
-        } else if new_group {
+        } else if new_group && !show_group {
             "▸"
         } else {
             " "
@@ -112,9 +125,6 @@ fn draw_list(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
         spans.push(Span::styled(mfa, theme.mfa));
         let left = app.cached.get(&item.id).map(|&e| e.saturating_sub(app.now)).filter(|&s| s > 0);
         spans.push(Span::styled(format!("{:>6}", left.map(time_left).unwrap_or_default()), theme.ok));
-        if new_group && width > id_width + 30 {
-            spans.push(Span::styled(format!("  {group}"), theme.dim));
-        }
         if selected {
             // One uniform bar for the selection; matched characters stay emphasised.
             for span in &mut spans {
@@ -191,6 +201,9 @@ fn draw_details(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     let mut lines: Vec<Line<'static>> = vec![Line::from(Span::styled(item.id.clone(), theme.accent))];
     if let Some(name) = &item.account_name {
         kv(&mut lines, "account", format!("{name} ({})", item.account.as_deref().unwrap_or("")), w, theme);
+    }
+    if item.account_name.is_some() {
+        kv(&mut lines, "ou", item.ou_group.clone(), w, theme);
     }
     if let Some(state) = &item.state {
         kv(&mut lines, "state", state.clone(), w, theme);

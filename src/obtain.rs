@@ -63,9 +63,13 @@ impl Cache {
         blocking(move || sessions.lock(&key)).await.map(Some)
     }
 
-    /// Keeps `session` as `target`'s role session.
+    /// Keeps `session` as `target`'s role session. Credentials without an
+    /// expiry (an IAM user's own keys) are not sessions and are not copied.
     pub async fn store(&self, target: &str, session: &Session) -> Result<(), BrokerError> {
         let Some(sessions) = self.sessions.clone() else { return Ok(()) };
+        if session.credentials.expiration.is_none() {
+            return Ok(());
+        }
         let (target, session) = (target.to_owned(), session.clone());
         blocking(move || sessions.put(&role_key(&target), EntryKind::Role, &target, None, &session)).await
     }

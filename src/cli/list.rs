@@ -91,7 +91,7 @@ pub fn rows(ctx: &Context) -> Vec<Row> {
                     account: None,
                     chain: None,
                     mfa: false,
-                    region: ctx.aws.profile(name).ok().and_then(|p| p.region),
+                    region: ctx.aws.profile(name).ok().and_then(|p| p.region.clone()),
                     error: None,
                     ..Row::empty()
                 },
@@ -102,11 +102,63 @@ pub fn rows(ctx: &Context) -> Vec<Row> {
         .collect()
 }
 
+/// Rows for every profile without planning them: the role, the first hop of
+/// the chain and the profile's own MFA device only. For the TUI's first frame
+/// with thousands of profiles; the full plan of one target comes on demand.
+pub fn quick_rows(ctx: &Context) -> Vec<Row> {
+    let region_default = ctx
+        .aws
+        .env_region()
+        .map(str::to_owned)
+        .or_else(|| ctx.settings.defaults.region.clone())
+        .unwrap_or_else(|| plan::FALLBACK_REGION.to_owned());
+    ctx.aws
+        .profile_names()
+        .into_iter()
+        .map(|name| match ctx.aws.profile(name) {
+            Err(e) => invalid(name, e.into()),
+            Ok(def) => {
+                let kind = def.kind();
+                let first_hop = match (&def.role, &def.static_keys) {
+                    (Some(role), _) => match &role.source {
+                        crate::config::RoleSource::Profile(src) => format!("{src} -> {name}"),
+                        other => format!("{other:?} -> {name}").to_lowercase(),
+                    },
+                    (None, Some(_)) => format!("{name} (keys)"),
+                    (None, None) => format!("{name} ({})", kind.label()),
+                };
+                Row {
+                    target: name.to_owned(),
+                    kind: kind_label(kind).to_owned(),
+                    assumable: !matches!(kind, ProfileKind::Sso | ProfileKind::WebIdentity | ProfileKind::Settings),
+                    role_arn: def.role.as_ref().map(|r| r.arn.to_string()),
+                    account: def.role.as_ref().map(|r| r.arn.account().to_owned()),
+                    chain: Some(first_hop),
+                    mfa: def.mfa_serial.is_some(),
+                    region: Some(
+                        ctx.aws
+                            .env_region()
+                            .map(str::to_owned)
+                            .or_else(|| def.region.clone())
+                            .unwrap_or_else(|| region_default.clone()),
+                    ),
+                    ..Row::empty()
+                }
+            }
+        })
+        .collect()
+}
+
 /// Every target, profiles and organisation accounts × roles, from files and
 /// the given organisation snapshots (no network). Merged profile rows carry
 /// their account's name, OU and tags; organisation rows follow the profiles.
-pub fn rows_with_orgs(ctx: &Context, orgs: &[(&crate::config::org::OrgSettings, crate::org::Snapshot)]) -> Vec<Row> {
-    let mut rows = rows(ctx);
+/// `quick` skips planning each profile (see [`quick_rows`]).
+pub fn rows_with_orgs(
+    ctx: &Context,
+    orgs: &[(&crate::config::org::OrgSettings, crate::org::Snapshot)],
+    quick: bool,
+) -> Vec<Row> {
+    let mut rows = if quick { quick_rows(ctx) } else { rows(ctx) };
     let org_rows = org_list::rows(ctx, orgs, &mut rows);
     rows.extend(org_rows.into_iter().filter(|r| r.kind == org_list::KIND));
     rows

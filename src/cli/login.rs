@@ -77,8 +77,8 @@ impl LoginCmd {
         }
         let profile = ctx.aws.profile(&self.profile)?;
         let mut devices: Vec<MfaDevice> = Vec::new();
-        if let Some(serial) = profile.mfa_serial {
-            devices.push(MfaDevice { serial, process: profile.mfa_process });
+        if let Some(serial) = profile.mfa_serial.clone() {
+            devices.push(MfaDevice { serial, process: profile.mfa_process.clone() });
         } else {
             for name in ctx.aws.profile_names() {
                 let Ok(p) = plan::build(name, &ctx.aws, &ctx.settings, &Overrides::default()) else { continue };

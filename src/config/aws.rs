@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use aws_config::profile::ProfileSet;
 use aws_runtime::env_config::file::{EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles};
@@ -87,6 +88,7 @@ pub struct AwsConfig {
     credentials: ProfileSet,
     env_region: Option<String>,
     env_profile: Option<String>,
+    defs: std::sync::Mutex<std::collections::HashMap<String, Result<Arc<ProfileDef>, ConfigError>>>,
 }
 
 impl AwsConfig {
@@ -104,6 +106,7 @@ impl AwsConfig {
             credentials,
             env_region: non_empty("AWS_REGION").or_else(|| non_empty("AWS_DEFAULT_REGION")),
             env_profile: non_empty("AWS_PROFILE").or_else(|| non_empty("AWS_DEFAULT_PROFILE")),
+            defs: Default::default(),
         })
     }
 
@@ -201,15 +204,33 @@ impl AwsConfig {
     }
 
     /// Reads profile `name` into the model, validating every key rolecall uses.
-    pub fn profile(&self, name: &str) -> Result<ProfileDef, ConfigError> {
-        if !self.has_profile(name) {
+    /// Profiles are read once and remembered: listing thousands of profiles
+    /// resolves each many times (chains, plans), and every read is a dozen lookups.
+    pub fn profile(&self, name: &str) -> Result<Arc<ProfileDef>, ConfigError> {
+        if let Some(found) = self.defs.lock().ok().and_then(|defs| defs.get(name).cloned()) {
+            return found;
+        }
+        let result = self.read_profile(name).map(Arc::new);
+        if let Ok(mut defs) = self.defs.lock() {
+            defs.insert(name.to_owned(), result.clone());
+        }
+        result
+    }
+
+    fn read_profile(&self, name: &str) -> Result<ProfileDef, ConfigError> {
+        let (in_credentials, in_config) = (self.credentials.get_profile(name), self.config.get_profile(name));
+        if in_credentials.is_none() && in_config.is_none() {
             return Err(ConfigError::UnknownProfile {
                 name: name.to_owned(),
                 config: self.files.config.clone(),
                 credentials: self.files.credentials.clone(),
             });
         }
-        let v = |key: &str| self.value(name, key);
+        // The credentials file's value wins, as in aws-config's merge.
+        let v = |key: &str| {
+            let raw = in_credentials.and_then(|p| p.get(key)).or_else(|| in_config.and_then(|p| p.get(key)))?;
+            Some(raw.trim()).filter(|v| !v.is_empty()).map(str::to_owned)
+        };
         let list = |key: &str| -> Vec<String> {
             v(key)
                 .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
@@ -319,7 +340,7 @@ impl AwsConfig {
     /// Resolves the chain of profiles that leads to `name`'s credentials:
     /// the base credentials and the roles to assume from them, outermost first.
     pub fn chain(&self, name: &str) -> Result<Chain, ConfigError> {
-        let mut roles: Vec<ProfileDef> = Vec::new();
+        let mut roles: Vec<Arc<ProfileDef>> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
         let mut current = self.profile(name)?;
         loop {
@@ -623,11 +644,11 @@ pub struct Chain {
     /// Where the first caller's credentials come from.
     pub base: Base,
     /// Role profiles, outermost (assumed first) to the target (assumed last).
-    pub roles: Vec<ProfileDef>,
+    pub roles: Vec<Arc<ProfileDef>>,
 }
 
 impl Chain {
-    fn new(base: Base, mut roles_target_first: Vec<ProfileDef>) -> Self {
+    fn new(base: Base, mut roles_target_first: Vec<Arc<ProfileDef>>) -> Self {
         roles_target_first.reverse();
         Self { base, roles: roles_target_first }
     }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 /// A problem with configuration the user can fix by editing a file.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum ConfigError {
     /// A file exists but cannot be read or parsed.
     #[error("cannot read '{}': {message}", path.display())]

@@ -40,7 +40,7 @@ pub struct OrgTarget<'a> {
 pub fn profiles_by_role(aws: &AwsConfig) -> HashMap<(String, String), String> {
     let mut map = HashMap::new();
     for name in aws.profile_names() {
-        if let Ok(ProfileDef { role: Some(role), .. }) = aws.profile(name) {
+        if let Some(role) = aws.profile(name).ok().and_then(|p| p.role.clone()) {
             let key = (role.arn.account().to_owned(), role.arn.name().to_owned());
             map.entry(key).or_insert_with(|| name.to_owned());
         }
@@ -188,7 +188,7 @@ pub fn build_for_account(
     } else {
         (None, None)
     };
-    chain.roles.push(ProfileDef {
+    chain.roles.push(std::sync::Arc::new(ProfileDef {
         name: target.to_owned(),
         static_keys: None,
         role: Some(crate::config::aws::RoleDef {
@@ -210,7 +210,7 @@ pub fn build_for_account(
         policy_arns: Vec::new(),
         policy: None,
         policy_file: None,
-    });
+    }));
     plan::from_chain(target, chain, source.region.as_deref(), Some(source_name.to_owned()), config, settings, flags)
 }
 

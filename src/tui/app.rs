@@ -213,6 +213,8 @@ pub struct App {
     list_top: u16,
     next_request: u64,
     search: Search,
+    /// The last query and the items it matched (in item order), to narrow the next one.
+    searched: Option<(String, Vec<usize>)>,
 }
 
 const MAX_RECENT: usize = 10;
@@ -244,6 +246,7 @@ impl App {
             list_top: 2,
             next_request: 1,
             search: Search::default(),
+            searched: None,
         };
         app.refilter();
         app
@@ -348,6 +351,7 @@ impl App {
     fn replace_items(&mut self, items: Vec<Item>) {
         let keep = self.selected_item().map(|i| i.id.clone());
         self.items = items;
+        self.searched = None;
         self.refilter();
         if let Some(id) = keep
             && let Some(pos) = self.visible.iter().position(|&i| self.items[i].id == id)
@@ -619,7 +623,23 @@ impl App {
             self.visible = order;
         } else {
             self.search.set_query(&self.query);
-            self.visible = self.search.rank(&self.items, 0..self.items.len());
+            // Typing on: only what matched the shorter query can match the longer one.
+            let narrowing = self.searched.as_ref().is_some_and(|(q, _)| {
+                self.query.len() > q.len()
+                    && self.query.starts_with(q.as_str())
+                    && self.query[q.len()..].chars().all(|c| c.is_alphanumeric() || "-_./@".contains(c))
+            });
+            let candidates = match (&self.searched, narrowing) {
+                (Some((_, matched)), true) => matched.clone(),
+                _ => (0..self.items.len()).collect(),
+            };
+            self.visible = self.search.rank(&self.items, candidates.into_iter());
+            let mut matched = self.visible.clone();
+            matched.sort_unstable();
+            self.searched = Some((self.query.clone(), matched));
+        }
+        if self.query.trim().is_empty() {
+            self.searched = None;
         }
         self.selected = 0;
         self.offset = 0;

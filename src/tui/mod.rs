@@ -36,6 +36,25 @@ use theme::Theme;
 
 type Term = Terminal<CrosstermBackend<Stderr>>;
 
+static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Records when the process started (called first thing in `main`), for the
+/// first-frame benchmark.
+pub fn mark_start() {
+    let _ = START.set(std::time::Instant::now());
+}
+
+/// With `ROLECALL_TUI_EXIT_AFTER_FIRST_FRAME=FILE`, appends a timing line to FILE
+/// (milliseconds since `main` started) for `scripts/bench-tui`.
+fn bench_mark(what: &str) {
+    if let (Some(path), Some(start)) = (std::env::var_os("ROLECALL_TUI_EXIT_AFTER_FIRST_FRAME"), START.get()) {
+        let line = format!("{what} {:.2}\n", start.elapsed().as_secs_f64() * 1000.0);
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
+}
+
 fn now_unix() -> u64 {
     crate::store::index::epoch_secs(std::time::SystemTime::now())
 }
@@ -87,7 +106,7 @@ pub fn load_items(ctx: &Context) -> (Vec<Item>, bool) {
             Cached::Missing | Cached::Unreadable(_) => stale = true,
         }
     }
-    let rows = crate::cli::list::rows_with_orgs(ctx, &orgs);
+    let rows = crate::cli::list::rows_with_orgs(ctx, &orgs, true);
     (rows.iter().map(Item::from_row).collect(), stale)
 }
 
@@ -95,10 +114,14 @@ pub fn load_items(ctx: &Context) -> (Vec<Item>, bool) {
 pub async fn run(mut ctx: Context, mode: Mode) -> Result<u8, BrokerError> {
     let keymap = KeyMap::new(&ctx.settings.keys).map_err(|e| ConfigError::Usage(format!("settings: {e}")))?;
     ctx.quiet = true;
+    bench_mark("context_loaded");
     let (items, stale) = load_items(&ctx);
-    let mut app = App::new(items, keymap, mode, now_unix());
+    bench_mark("items_loaded");
     let prefs = Prefs::load();
-    app.set_prefs(prefs.favourites, prefs.recent);
+    let mut app = App::new(items, keymap, mode, now_unix());
+    if !prefs.favourites.is_empty() || !prefs.recent.is_empty() {
+        app.set_prefs(prefs.favourites, prefs.recent);
+    }
     app.cached = effects::cached_sessions();
     let ctx = Arc::new(ctx);
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
@@ -113,7 +136,20 @@ pub async fn run(mut ctx: Context, mode: Mode) -> Result<u8, BrokerError> {
     let mut term = enter()?;
     let result = event_loop(&mut term, &mut app, &mut effects, &mut rx, &theme).await;
     leave();
-    let exit = result?;
+    let code = finish(result?, &effects);
+    // Secrets are dropped (and zeroized) now; the thousands of targets and the
+    // parsed files are left to the OS, which frees them faster than drop would.
+    if let Ok(mut last) = effects.session.lock() {
+        last.take();
+    }
+    std::mem::forget(app);
+    std::mem::forget(effects);
+    std::mem::forget(ctx);
+    code
+}
+
+/// Prints what the exit asks for and returns the exit code.
+fn finish(exit: Exit, effects: &Effects) -> Result<u8, BrokerError> {
     match exit {
         Exit::Quit => Ok(0),
         Exit::Pick(id) => {
@@ -144,15 +180,17 @@ async fn event_loop(
     let mut sigterm = signal_stream();
     let mut tick = tokio::time::interval(Duration::from_millis(120));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let first = app.selected_item().map(|i| i.id.clone());
-    if let Some(id) = first {
-        let d = effects.describe(&id);
-        app.update(Msg::Described(id, Box::new(d)));
-    }
     draw(term, app, theme)?;
     // For scripts/bench: time from process start to the first frame.
     if std::env::var_os("ROLECALL_TUI_EXIT_AFTER_FIRST_FRAME").is_some() {
+        bench_mark("first_frame");
         return Ok(Exit::Quit);
+    }
+    // The details of the first target follow the first frame.
+    if let Some(id) = app.selected_item().map(|i| i.id.clone()) {
+        let d = effects.describe(&id);
+        app.update(Msg::Described(id, Box::new(d)));
+        draw(term, app, theme)?;
     }
     loop {
         let msg = tokio::select! {

@@ -343,3 +343,20 @@ fn snapshots() {
         insta::assert_snapshot!(format!("error_{w}x{h}"), render(&mut app, w, h));
     }
 }
+
+#[test]
+fn narrowing_search_matches_a_fresh_search() {
+    let mut typed_on = make_app();
+    let mut fresh = make_app();
+    for query in ["p", "pa", "pay", "payp", "paypr", "paypro", "payprod"] {
+        typed(&mut typed_on, &query[query.len() - 1..]);
+        fresh.update(key(KeyCode::Esc));
+        typed(&mut fresh, query);
+        assert_eq!(typed_on.visible, fresh.visible, "{query}");
+    }
+    // Backspace widens again.
+    typed_on.update(key(KeyCode::Backspace));
+    fresh.update(key(KeyCode::Esc));
+    typed(&mut fresh, "paypro");
+    assert_eq!(typed_on.visible, fresh.visible);
+}

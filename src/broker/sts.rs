@@ -55,20 +55,9 @@ impl StsConnector for SdkConnector {
     }
 }
 
-/// The STS endpoint by the SDKs' precedence (environment before files,
-/// service-specific before global): `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`,
-/// the profile's `[services]` entry, the profile's `endpoint_url`, else the
-/// regional endpoint (DESIGN rule 6).
+/// The STS endpoint requests go to (see [`AwsConfig::endpoint_for`]).
 pub fn endpoint_for(aws: &AwsConfig, env: &Env, profile: Option<&str>, region: &str) -> String {
-    let var = |k: &str| env.get(k).ok().filter(|v| !v.is_empty());
-    var("AWS_ENDPOINT_URL_STS")
-        .or_else(|| var("AWS_ENDPOINT_URL"))
-        .or_else(|| profile.and_then(|p| aws.service_endpoint_url(p, "sts")))
-        .or_else(|| profile.and_then(|p| aws.profile_endpoint_url(p)))
-        .unwrap_or_else(|| match region {
-            r if r.starts_with("cn-") => format!("https://sts.{r}.amazonaws.com.cn"),
-            r => format!("https://sts.{r}.amazonaws.com"),
-        })
+    aws.endpoint_for(env, profile, "sts", region)
 }
 
 /// How an STS call failed, before the broker adds context.

@@ -131,30 +131,7 @@ fn table(rows: &[AccountRow<'_>]) -> String {
             [r.org.into(), r.id.into(), r.name.into(), state, r.ou.unwrap_or("?").into(), tags]
         })
         .collect();
-    let mut widths = header.map(str::len);
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cols: &[String]| {
-        let mut s = String::new();
-        for (i, (c, w)) in cols.iter().zip(widths).enumerate() {
-            if i + 1 == cols.len() {
-                s.push_str(c.trim_end());
-            } else {
-                s.push_str(c);
-                s.push_str(&" ".repeat(w - c.chars().count() + 2));
-            }
-        }
-        s.push('\n');
-        s
-    };
-    let mut out = line(&header.map(str::to_owned));
-    for row in &cells {
-        out.push_str(&line(row));
-    }
-    out
+    crate::output::table::render(header, &cells)
 }
 
 /// Loads the configured organisations (only `only`, when given): from the

@@ -189,6 +189,23 @@ impl AwsConfig {
         self.config.other_sections().get(&key).map(|v| v.to_string())
     }
 
+    /// The endpoint URL for `service` (its SDK id, e.g. `sts`, `organizations`)
+    /// by the SDKs' precedence, environment before files and service-specific
+    /// before global: `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the
+    /// profile's `[services]` entry, the profile's `endpoint_url`, else the
+    /// regional AWS endpoint (DESIGN rule 6). For messages naming the endpoint.
+    pub fn endpoint_for(&self, env: &Env, profile: Option<&str>, service: &str, region: &str) -> String {
+        let var = |k: &str| env.get(k).ok().filter(|v| !v.is_empty());
+        var(&format!("AWS_ENDPOINT_URL_{}", service.to_ascii_uppercase()))
+            .or_else(|| var("AWS_ENDPOINT_URL"))
+            .or_else(|| profile.and_then(|p| self.service_endpoint_url(p, service)))
+            .or_else(|| profile.and_then(|p| self.profile_endpoint_url(p)))
+            .unwrap_or_else(|| match region {
+                r if r.starts_with("cn-") => format!("https://{service}.{r}.amazonaws.com.cn"),
+                r => format!("https://{service}.{r}.amazonaws.com"),
+            })
+    }
+
     /// The profile's own `endpoint_url`.
     pub fn profile_endpoint_url(&self, name: &str) -> Option<String> {
         self.value(name, "endpoint_url")

@@ -32,15 +32,7 @@ pub async fn client(aws: &AwsConfig, profile: Option<&str>, region: &str, creds:
     Client::from_conf(aws_sdk_organizations::config::Builder::from(&sdk).retry_config(retry).build())
 }
 
-/// The endpoint requests go to, for messages, by the SDKs' precedence.
+/// The Organizations endpoint requests go to (see [`AwsConfig::endpoint_for`]).
 pub fn endpoint_for(aws: &AwsConfig, env: &Env, profile: Option<&str>, region: &str) -> String {
-    let var = |k: &str| env.get(k).ok().filter(|v| !v.is_empty());
-    var("AWS_ENDPOINT_URL_ORGANIZATIONS")
-        .or_else(|| var("AWS_ENDPOINT_URL"))
-        .or_else(|| profile.and_then(|p| aws.service_endpoint_url(p, "organizations")))
-        .or_else(|| profile.and_then(|p| aws.profile_endpoint_url(p)))
-        .unwrap_or_else(|| match region {
-            r if r.starts_with("cn-") => format!("https://organizations.{r}.amazonaws.com.cn"),
-            r => format!("https://organizations.{r}.amazonaws.com"),
-        })
+    aws.endpoint_for(env, profile, "organizations", region)
 }

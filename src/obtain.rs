@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::broker::{BrokerError, MemoryCache, SessionCache};
+use std::future::Future;
+
+use crate::broker::{BrokerError, MemoryCache, Outcome, SessionCache};
 use crate::config::Settings;
 use crate::config::settings::StoreKind;
 use crate::credentials::Session;
@@ -72,6 +74,27 @@ impl Cache {
         }
         let (target, session) = (target.to_owned(), session.clone());
         blocking(move || sessions.put(&role_key(&target), EntryKind::Role, &target, None, &session)).await
+    }
+
+    /// `target`'s cached role session, or else — once across concurrent
+    /// processes, under the target's lock — the outcome of `assume`, which is
+    /// then cached. A cached session comes with no notices.
+    pub async fn get_or_assume<F, Fut>(&self, target: &str, assume: F) -> Result<Outcome, BrokerError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Outcome, BrokerError>>,
+    {
+        if let Some(session) = self.cached(target).await? {
+            return Ok(Outcome { session, notices: Vec::new() });
+        }
+        let _lock = self.lock(target).await?;
+        // Another process may have refreshed it while this one waited.
+        if let Some(session) = self.cached(target).await? {
+            return Ok(Outcome { session, notices: Vec::new() });
+        }
+        let outcome = assume().await?;
+        self.store(target, &outcome.session).await?;
+        Ok(outcome)
     }
 
     /// Warnings the store collected (corrupted entries replaced…).

@@ -153,16 +153,9 @@ pub async fn assume(ctx: &Context, target: &str, args: &AssumeArgs) -> Result<(P
 }
 
 async fn obtain(ctx: &Context, plan: &Plan, args: &AssumeArgs, cache: &Cache) -> Result<Outcome, BrokerError> {
-    let target = &plan.target;
-    if let Some(session) = cache.cached(target).await? {
-        return Ok(Outcome { session, notices: Vec::new() });
-    }
-    let _lock = cache.lock(target).await?;
-    if let Some(session) = cache.cached(target).await? {
-        return Ok(Outcome { session, notices: Vec::new() });
-    }
-    let broker = broker_for(ctx, plan, args, cache.session_cache()).await;
-    let outcome = broker.run(plan).await?;
-    cache.store(target, &outcome.session).await?;
-    Ok(outcome)
+    cache
+        .get_or_assume(&plan.target, || async {
+            broker_for(ctx, plan, args, cache.session_cache()).await.run(plan).await
+        })
+        .await
 }

@@ -36,21 +36,18 @@ impl CredentialProcessCmd {
         settings_flag: Option<&std::path::Path>,
         cache: &Cache,
     ) -> Result<crate::credentials::Session, BrokerError> {
-        if let Some(session) = cache.cached(&self.target).await? {
-            return Ok(session);
-        }
-        let _lock = cache.lock(&self.target).await?;
-        if let Some(session) = cache.cached(&self.target).await? {
-            return Ok(session);
-        }
-        let ctx = Context::load(settings_flag).await?;
-        let args = AssumeArgs::default();
-        let plan = plan_for(&ctx, &self.target, &args)?;
-        let outcome = broker_for(&ctx, &plan, &args, cache.session_cache()).await.run(&plan).await?;
+        let outcome = cache
+            .get_or_assume(&self.target, || async {
+                // Only a refresh needs the AWS files.
+                let ctx = Context::load(settings_flag).await?;
+                let args = AssumeArgs::default();
+                let plan = plan_for(&ctx, &self.target, &args)?;
+                broker_for(&ctx, &plan, &args, cache.session_cache()).await.run(&plan).await
+            })
+            .await?;
         for notice in &outcome.notices {
             eprintln!("rolecall: {notice}");
         }
-        cache.store(&self.target, &outcome.session).await?;
         Ok(outcome.session)
     }
 }

@@ -3,16 +3,30 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::ErrorKind;
+use rolecall::cli::{Cli, run};
 
 /// Startup builds tens of thousands of small strings for a large organisation;
 /// mimalloc makes that (and freeing them) markedly cheaper than the system allocator.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use rolecall::cli::{Cli, run};
 
 fn main() -> ExitCode {
     rolecall::tui::mark_start();
-    let cli = Cli::parse();
+    // clap exits 2 on a bad flag; rolecall's 2 means "AWS refused" (rule 12), a usage error is 1.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
+                _ => 1,
+            };
+            return ExitCode::from(code);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -80,11 +80,6 @@ impl Index {
         Self { path: dir.join("index.json") }
     }
 
-    /// The index file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Reads the index. A missing file is empty; an unparsable one is reported
     /// in the second value and treated as empty (it is rewritten on the next update).
     pub fn load(&self) -> (IndexFile, Option<String>) {

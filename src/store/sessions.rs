@@ -88,11 +88,6 @@ impl Sessions {
         Self { store, index: Index::in_dir(dir), dir: dir.to_path_buf(), warnings: Mutex::new(Vec::new()) }
     }
 
-    /// The store's name.
-    pub fn store_name(&self) -> &'static str {
-        self.store.name()
-    }
-
     /// The index.
     pub fn index(&self) -> &Index {
         &self.index

@@ -49,11 +49,6 @@ impl Effects {
         Self { ctx, tx, tasks: HashMap::new(), session: Arc::default() }
     }
 
-    /// The context.
-    pub fn ctx(&self) -> &Context {
-        &self.ctx
-    }
-
     /// Describes `target` now (planning is pure and fast; the index is one small file).
     pub fn describe(&self, target: &str) -> Details {
         describe(&self.ctx, target)

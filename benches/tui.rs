@@ -2,13 +2,15 @@
 //! (fuzzy filter and ranking) plus drawing a 120×40 frame. Budget: 5 ms.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use rolecall::cli::list::Row;
-use rolecall::tui::action::KeyMap;
+use rolecall::catalog::{AccountRef, BaseRef, Entry, Kind, Route};
+use rolecall::config::RoleArn;
+use rolecall::config::keys::KeyMap;
 use rolecall::tui::app::{App, Mode, Msg};
 use rolecall::tui::model::Item;
 use rolecall::tui::theme::Theme;
@@ -28,24 +30,31 @@ fn items() -> Vec<Item> {
         let name = format!("{team}-{env}-{a:04}");
         let account = format!("{:012}", 100_000_000_000 + a);
         let ou = format!("/Workloads/{}/{team}", env.to_uppercase());
+        let acct = Arc::new(AccountRef {
+            org: "acme".into(),
+            id: account.clone(),
+            name: name.clone(),
+            ou: Some(ou.clone()),
+            state: "ACTIVE".into(),
+            tags: BTreeMap::from([("env".to_owned(), env.to_owned()), ("team".to_owned(), team.to_owned())]),
+        });
         for role in ROLES {
-            let row = Row {
-                target: format!("{name}/{role}"),
-                kind: "org".into(),
-                role_arn: Some(format!("arn:aws:iam::{account}:role/{role}")),
-                account: Some(account.clone()),
-                chain: Some(format!("hub (keys) -> {name}/{role}")),
-                mfa: role != "ReadOnly",
-                assumable: true,
-                region: Some("eu-west-1".into()),
-                org: Some("acme".into()),
-                account_name: Some(name.clone()),
-                ou: Some(ou.clone()),
-                state: Some("ACTIVE".into()),
-                tags: Some(BTreeMap::from([("env".to_owned(), env.to_owned()), ("team".to_owned(), team.to_owned())])),
-                ..Row::empty()
+            let entry = Entry {
+                id: format!("{name}/{role}"),
+                kind: Kind::OrgRole,
+                role_arn: Some(RoleArn::new(&account, role)),
+                route: Some(Arc::new(Route {
+                    base: BaseRef { name: "hub".into(), detail: Some("keys".into()) },
+                    via: Vec::new(),
+                    assumes: true,
+                    mfa: role != "ReadOnly",
+                    region: "eu-west-1".into(),
+                })),
+                account: Some(acct.clone()),
+                alias: None,
+                problem: None,
             };
-            items.push(Item::from_row(&row));
+            items.push(Item::from_entry(&entry));
         }
     }
     items

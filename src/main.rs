@@ -37,7 +37,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("rolecall: {err}");
+            eprintln!("rolecall: {}", rolecall::text::clean_multiline(&err.to_string()));
             ExitCode::from(err.exit_code())
         }
     }

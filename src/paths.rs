@@ -1,10 +1,12 @@
 //! rolecall's own files: where the cache dir is, and how files in it are
-//! written (0600 in a 0700 directory, atomically, never half-written).
+//! made: 0600 in a 0700 directory the user owns, created without following
+//! symbolic links, written atomically (never half-written), and a directory
+//! that is someone else's or writable by others is refused, not "fixed".
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// `ROLECALL_CACHE_DIR`, else the platform cache dir's `rolecall` (DESIGN rule 9).
+/// `ROLECALL_CACHE_DIR`, else the platform cache dir's `rolecall`.
 pub fn cache_dir() -> PathBuf {
     match std::env::var_os("ROLECALL_CACHE_DIR").filter(|v| !v.is_empty()) {
         Some(dir) => PathBuf::from(dir),
@@ -12,30 +14,69 @@ pub fn cache_dir() -> PathBuf {
     }
 }
 
-/// Creates `dir` (and parents) and makes it private to the user (0700 on Unix).
-pub fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-    }
-    Ok(())
+fn refuse(dir: &Path, why: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::PermissionDenied, format!("'{}' {why}", dir.display()))
 }
 
-/// Writes `bytes` to `path` atomically: a private (0600) temporary file in the
-/// same directory, flushed to disk, then renamed over `path`. Readers see the
-/// old file or the new one, never a mix.
+/// Creates `dir` (and parents) private to the user (0700 on Unix). An
+/// existing `dir` must be a real directory (not a symbolic link) owned by the
+/// user; if it is, its mode is tightened to 0700. Parents are created with
+/// the umask, as any program's are.
+pub fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        let meta = std::fs::symlink_metadata(dir)?;
+        if meta.file_type().is_symlink() {
+            return Err(refuse(dir, "is a symbolic link; rolecall keeps its files only in a real directory"));
+        }
+        if !meta.is_dir() {
+            return Err(refuse(dir, "is not a directory"));
+        }
+        if meta.uid() != current_uid() {
+            return Err(refuse(dir, "belongs to another user; set ROLECALL_CACHE_DIR to a directory of yours"));
+        }
+        if meta.permissions().mode() & 0o777 != 0o700 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
+}
+
+#[cfg(unix)]
+fn current_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// Writes `bytes` to `path` atomically: a new private (0600) temporary file
+/// in the same directory (never an existing file or link), flushed to disk,
+/// renamed over `path`, and the directory flushed. Readers see the old file
+/// or the new one, never a mix.
 pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| Path::new("."));
     ensure_private_dir(dir)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = dir.join(format!(".{name}.{}.{}.tmp", std::process::id(), unique()));
     let result = (|| {
-        let mut file = private_file(&tmp)?;
+        let mut file = new_private_file(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        sync_dir(dir);
+        Ok(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -43,16 +84,49 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
-/// Creates (truncating) a file readable and writable by the user only.
-pub fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Flushes a directory's entries to disk (after a rename); best effort.
+pub fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+fn options() -> std::fs::OpenOptions {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
-    options.open(path)
+    options
+}
+
+/// Creates a new file readable and writable by the user only; fails if
+/// anything (a file, a link) is already there.
+pub fn new_private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    options().write(true).create_new(true).open(path)
+}
+
+/// Opens (creating if needed) a private file without following a link and
+/// without truncating it: for lock files.
+pub fn open_private(path: &Path) -> std::io::Result<std::fs::File> {
+    options().read(true).write(true).create(true).truncate(false).open(path)
+}
+
+/// A short, stable hash of `bytes` (16 hex digits of SHA-256), for file names.
+pub fn short_hash(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -73,5 +147,27 @@ mod tests {
         assert_eq!(std::fs::metadata(&sub).unwrap().permissions().mode() & 0o777, 0o700);
         let leftovers: Vec<_> = std::fs::read_dir(&sub).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temporary files left behind");
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_linked_cache_dir_is_refused_and_left_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let shared = dir.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        let link = dir.path().join("cache");
+        std::os::unix::fs::symlink(&shared, &link).unwrap();
+        let err = ensure_private_dir(&link).unwrap_err().to_string();
+        assert!(err.contains("symbolic link"), "{err}");
+        let mode = std::fs::metadata(&shared).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o1777, "the sticky, shared directory was not touched");
+        assert!(write_private_atomic(&link.join("index.json"), b"x").is_err());
+    }
+
+    #[test]
+    fn hashes_are_short_and_stable() {
+        assert_eq!(short_hash(b"abc"), "ba7816bf8f01cfea");
     }
 }

@@ -1,5 +1,7 @@
 //! Base credentials: where the first caller of a chain gets its keys.
 
+use std::time::Duration;
+
 use aws_credential_types::provider::ProvideCredentials;
 use aws_types::os_shim_internal::Env;
 
@@ -7,8 +9,19 @@ use super::error::BrokerError;
 use crate::config::Base;
 use crate::credentials::Credentials;
 
-/// Fetches the base credentials of a chain.
-pub async fn resolve(base: &Base, env: &Env) -> Result<Credentials, BrokerError> {
+/// Fetches the base credentials of a chain; a `credential_process` (and the
+/// instance/container metadata services) get at most `timeout`.
+pub async fn resolve(base: &Base, env: &Env, timeout: Duration) -> Result<Credentials, BrokerError> {
+    match tokio::time::timeout(timeout, fetch(base, env)).await {
+        Ok(result) => result,
+        Err(_) => Err(BrokerError::Base {
+            source_desc: describe(base),
+            reason: format!("no credentials within {} s (it was stopped)", timeout.as_secs()),
+        }),
+    }
+}
+
+async fn fetch(base: &Base, env: &Env) -> Result<Credentials, BrokerError> {
     let fail = |reason: String| BrokerError::Base { source_desc: describe(base), reason };
     match base {
         Base::StaticKeys { credentials, .. } => Ok(credentials.clone()),

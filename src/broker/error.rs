@@ -65,6 +65,19 @@ pub enum BrokerError {
         /// AWS's message.
         message: String,
     },
+    /// STS answered for a role with credentials that prove another identity.
+    #[error(
+        "STS returned credentials for '{role_arn}' that prove to be '{arn}' (account '{account}'), \
+         not that role; nothing was kept. Check the STS endpoint in use (AWS_ENDPOINT_URL*, endpoint_url)"
+    )]
+    WrongIdentity {
+        /// The role asked for.
+        role_arn: String,
+        /// What GetCallerIdentity said.
+        arn: String,
+        /// Its account.
+        account: String,
+    },
     /// Any other refusal by AWS.
     #[error("{operation} failed ({code}): {message}")]
     Aws {
@@ -97,18 +110,12 @@ pub enum BrokerError {
     /// The keyring or rolecall's cache files could not be used.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
-    /// An organisation could not be discovered, or an organisation target cannot be assumed.
-    #[error(transparent)]
-    Org(Box<crate::org::OrgError>),
+    /// A background task of the broker failed (a panic): a bug, not AWS.
+    #[error("internal error while assuming ({0}); this is a bug worth reporting")]
+    Internal(String),
     /// STS returned something that breaks its own contract.
     #[error("STS returned unexpected data ({0}); this is a bug worth reporting")]
     Unexpected(String),
-}
-
-impl From<crate::org::OrgError> for BrokerError {
-    fn from(e: crate::org::OrgError) -> Self {
-        Self::Org(Box::new(e))
-    }
 }
 
 impl From<ConfigError> for BrokerError {
@@ -121,16 +128,17 @@ impl BrokerError {
     /// The process exit code for this error (DESIGN rule 12).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Plan(_) | Self::Base { .. } | Self::Unsupported(_) => 1,
+            Self::Plan(_) | Self::Base { .. } | Self::Unsupported(_) | Self::Internal(_) => 1,
             Self::MfaUnavailable { .. } | Self::MfaProcess { .. } => 3,
             Self::Network { .. } => 5,
-            Self::Org(e) => e.exit_code(),
+            Self::Store(crate::store::StoreError::LockTimeout { .. }) => 6,
             Self::Store(_) => 4,
             Self::MfaRejected { .. }
             | Self::AccessDenied(_)
             | Self::BadCredentials { .. }
             | Self::DurationTooLong { .. }
             | Self::Aws { .. }
+            | Self::WrongIdentity { .. }
             | Self::Unexpected(_) => 2,
         }
     }

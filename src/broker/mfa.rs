@@ -4,6 +4,7 @@
 use std::fmt;
 use std::io::{BufRead, Write};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::error::BrokerError;
 use super::plan::MfaDevice;
@@ -47,14 +48,34 @@ pub struct MfaSource {
     flag: Arc<Mutex<Option<MfaCode>>>,
     prompt: Option<Arc<dyn MfaPrompt>>,
     no_prompt: String,
+    process_timeout: Duration,
+    prompt_timeout: Duration,
 }
+
+/// Default wait for an `mfa_process` command.
+const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default wait for a person at the prompt.
+const PROMPT_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl MfaSource {
     /// A source with an optional `--mfa-code` (used at most once: AWS rejects a
     /// reused code) and an optional interactive prompt.
     pub fn new(flag: Option<MfaCode>, prompt: Option<Arc<dyn MfaPrompt>>) -> Self {
         let no_prompt = "no code was given: pass --mfa-code, or set 'mfa_process' in the profile".to_owned();
-        Self { flag: Arc::new(Mutex::new(flag)), prompt, no_prompt }
+        Self {
+            flag: Arc::new(Mutex::new(flag)),
+            prompt,
+            no_prompt,
+            process_timeout: PROCESS_TIMEOUT,
+            prompt_timeout: PROMPT_TIMEOUT,
+        }
+    }
+
+    /// Sets how long an `mfa_process` and the terminal prompt may take.
+    pub fn with_timeouts(mut self, process: Duration, prompt: Duration) -> Self {
+        self.process_timeout = process;
+        self.prompt_timeout = prompt;
+        self
     }
 
     /// Replaces what the error says when a code is needed and there is no prompt
@@ -76,14 +97,22 @@ impl MfaSource {
             return Ok(code);
         }
         if let Some(cmd) = &device.process {
-            return run_process(cmd).await;
+            return run_process(cmd, self.process_timeout).await;
         }
         match &self.prompt {
             Some(prompt) => {
-                let (prompt, device, target) = (prompt.clone(), device.clone(), target.to_owned());
-                tokio::task::spawn_blocking(move || prompt.ask(&device, &target))
-                    .await
-                    .map_err(|e| BrokerError::MfaUnavailable { device: String::new(), reason: e.to_string() })?
+                let (prompt, d, target) = (prompt.clone(), device.clone(), target.to_owned());
+                // The blocking read cannot be interrupted; on a timeout it is
+                // abandoned and rolecall goes on to fail (and exit).
+                let asked = tokio::task::spawn_blocking(move || prompt.ask(&d, &target));
+                match tokio::time::timeout(self.prompt_timeout, asked).await {
+                    Ok(answer) => answer
+                        .map_err(|e| BrokerError::MfaUnavailable { device: String::new(), reason: e.to_string() })?,
+                    Err(_) => Err(BrokerError::MfaUnavailable {
+                        device: device.serial.clone(),
+                        reason: format!("nobody typed a code within {} s", self.prompt_timeout.as_secs()),
+                    }),
+                }
             }
             None => Err(BrokerError::MfaUnavailable { device: device.serial.clone(), reason: self.no_prompt.clone() }),
         }
@@ -91,13 +120,17 @@ impl MfaSource {
 }
 
 /// Runs an `mfa_process` command through the shell and reads a code from its stdout.
-async fn run_process(cmd: &str) -> Result<MfaCode, BrokerError> {
+/// It is killed when it takes longer than `timeout`.
+async fn run_process(cmd: &str, timeout: Duration) -> Result<MfaCode, BrokerError> {
     let fail = |reason: String| BrokerError::MfaProcess { command: cmd.to_owned(), reason };
-    let output = shell_command(cmd)
+    let running = shell_command(cmd)
         .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::inherit())
-        .output()
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(timeout, running)
         .await
+        .map_err(|_| fail(format!("it did not finish within {} s and was stopped", timeout.as_secs())))?
         .map_err(|e| fail(format!("could not start it: {e}")))?;
     if !output.status.success() {
         return Err(fail(format!("it exited with {}", output.status)));

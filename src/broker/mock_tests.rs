@@ -54,12 +54,33 @@ fn sts_creds(key: &str) -> StsCredentials {
         .expect("complete credentials")
 }
 
+/// `GetCallerIdentity` that always answers as the IAM user.
 fn identity_rule() -> Rule {
     mock!(Client::get_caller_identity).then_output(|| {
         GetCallerIdentityOutput::builder()
             .arn("arn:aws:iam::111111111111:user/alice")
             .account("111111111111")
             .user_id("AIDAALICE")
+            .build()
+    })
+}
+
+/// `GetCallerIdentity` that answers as the IAM user first (the base), then
+/// as role `role` in `account` (after the assume).
+fn identity_rule_for(account: &'static str, role: &'static str) -> Rule {
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    mock!(Client::get_caller_identity).then_output(move || {
+        if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            return GetCallerIdentityOutput::builder()
+                .arn("arn:aws:iam::111111111111:user/alice")
+                .account("111111111111")
+                .user_id("AIDAALICE")
+                .build();
+        }
+        GetCallerIdentityOutput::builder()
+            .arn(format!("arn:aws:sts::{account}:assumed-role/{role}/alice"))
+            .account(account)
+            .user_id("AROAX:alice")
             .build()
     })
 }
@@ -102,7 +123,7 @@ async fn mfa_session_then_assume_role_with_every_parameter() {
                 && r.token_code().is_none()
         })
         .then_output(|| AssumeRoleOutput::builder().credentials(sts_creds("ASIAROLE")).build());
-    let who = identity_rule();
+    let who = identity_rule_for("222222222222", "Developer");
     let client = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&session_token, &assume, &who]);
 
     let outcome = broker(client, "123456").await.run(&plan).await.unwrap();
@@ -122,10 +143,70 @@ async fn mfa_code_on_assume_role_when_the_base_is_a_session() {
             r.serial_number() == Some("arn:aws:iam::111111111111:mfa/alice") && r.token_code() == Some("654321")
         })
         .then_output(|| AssumeRoleOutput::builder().credentials(sts_creds("ASIAROLE")).build());
-    let who = identity_rule();
+    let who = identity_rule_for("222222222222", "Developer");
     let client = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&assume, &who]);
     broker(client, "654321").await.run(&plan).await.unwrap();
     assert_eq!(assume.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn an_identity_that_is_not_the_role_is_refused() {
+    let config_text = "[profile ro]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = hub\n";
+    let (_dir, config) = from_text(config_text, CREDS, &[]).await;
+    let plan = plan::build("ro", &config, &Settings::default(), &Overrides::default()).unwrap();
+    let assume = mock!(Client::assume_role)
+        .then_output(|| AssumeRoleOutput::builder().credentials(sts_creds("ASIAROLE")).build());
+    // A (fake) STS whose credentials prove to be another account's role.
+    let liar = mock!(Client::get_caller_identity).then_output(|| {
+        GetCallerIdentityOutput::builder()
+            .arn("arn:aws:sts::999999999999:assumed-role/ReadOnly/alice")
+            .account("999999999999")
+            .user_id("AROAX:alice")
+            .build()
+    });
+    let client = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&assume, &liar]);
+    let err = broker(client, "123456").await.run(&plan).await.unwrap_err();
+    assert!(matches!(err, BrokerError::WrongIdentity { .. }), "{err:?}");
+    assert_eq!(err.exit_code(), 2);
+    assert!(err.to_string().contains("prove to be 'arn:aws:sts::999999999999:assumed-role/ReadOnly/alice'"), "{err}");
+}
+
+#[tokio::test]
+async fn a_role_assumed_with_an_mfa_session_is_capped_at_one_hour() {
+    let (_dir, config) = from_text(CONFIG, CREDS, &[]).await;
+    let four_hours = Overrides { duration: Some(14_400), ..Overrides::default() };
+    let plan = plan::build("tagged", &config, &Settings::default(), &four_hours).unwrap();
+    let session_token = mock!(Client::get_session_token)
+        .then_output(|| GetSessionTokenOutput::builder().credentials(sts_creds("ASIAMFA")).build());
+    let assume = mock!(Client::assume_role)
+        .match_requests(|r| r.duration_seconds() == Some(3600) && r.serial_number().is_none())
+        .then_output(|| AssumeRoleOutput::builder().credentials(sts_creds("ASIAROLE")).build());
+    let who = identity_rule_for("222222222222", "Developer");
+    let client = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&session_token, &assume, &who]);
+    let outcome = broker(client, "123456").await.run(&plan).await.unwrap();
+    assert_eq!((session_token.num_calls(), assume.num_calls()), (1, 1));
+    assert!(outcome.notices.iter().any(|n| n.contains("treats as role chaining")), "{:?}", outcome.notices);
+}
+
+#[tokio::test]
+async fn mfa_on_assume_sends_the_code_with_assume_role_for_the_full_duration() {
+    let (_dir, config) = from_text(CONFIG, CREDS, &[]).await;
+    let flags = Overrides { duration: Some(14_400), mfa_on_assume: Some(true), ..Overrides::default() };
+    let plan = plan::build("tagged", &config, &Settings::default(), &flags).unwrap();
+    assert!(plan.mfa_session.is_none());
+    let assume = mock!(Client::assume_role)
+        .match_requests(|r| {
+            r.duration_seconds() == Some(14_400)
+                && r.serial_number() == Some("arn:aws:iam::111111111111:mfa/alice")
+                && r.token_code() == Some("123456")
+        })
+        .then_output(|| AssumeRoleOutput::builder().credentials(sts_creds("ASIAROLE")).build());
+    let who = identity_rule_for("222222222222", "Developer");
+    // No GetSessionToken rule: a call to it would fail the test.
+    let client = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&assume, &who]);
+    let outcome = broker(client, "123456").await.run(&plan).await.unwrap();
+    assert_eq!(assume.num_calls(), 1);
+    assert!(outcome.notices.is_empty(), "{:?}", outcome.notices);
 }
 
 #[tokio::test]
@@ -190,7 +271,7 @@ async fn throttling_is_retried() {
         .times(2)
         .output(|| AssumeRoleOutput::builder().credentials(sts_creds("ASIAROLE")).build())
         .build();
-    let who = identity_rule();
+    let who = identity_rule_for("222222222222", "ReadOnly");
     let client = mock_client!(aws_sdk_sts, RuleMode::MatchAny, [&assume, &who], |c| c
         .retry_config(RetryConfig::standard().with_max_attempts(3).with_initial_backoff(Duration::from_millis(5))));
     let outcome = broker(client, "123456").await.run(&plan).await.unwrap();

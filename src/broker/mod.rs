@@ -1,7 +1,6 @@
 //! The broker: runs a [`Plan`] against STS and returns verified credentials.
 
 pub mod base;
-pub mod cache;
 pub mod error;
 pub mod mfa;
 pub mod plan;
@@ -12,12 +11,15 @@ use std::time::Duration;
 
 use aws_types::os_shim_internal::Env;
 
-pub use cache::{MemoryCache, MfaSessionKey, SessionCache};
+pub use crate::store::cache::{MemoryCache, MfaSessionKey, SessionCache};
 pub use error::{AccessDenied, BrokerError};
 pub use mfa::{MfaCode, MfaPrompt, MfaSource, TtyPrompt};
-use plan::{AssumeStep, CHAINED_MAX_DURATION, SessionName};
+use plan::{AssumeStep, SessionName};
 pub use plan::{Overrides, Plan};
-use sts::{AssumeCall, StsConnector, StsFailure};
+use sts::{AssumeCall, StsConnector};
+
+use crate::aws::AwsFailure;
+use crate::limits::CHAINED_MAX_DURATION;
 
 use crate::credentials::{Credentials, Identity, Session};
 
@@ -39,37 +41,44 @@ pub struct Broker {
     mfa: MfaSource,
     cache: Arc<dyn SessionCache>,
     env: Env,
+    process_timeout: Duration,
 }
 
 impl Broker {
     /// A broker over the given STS connector, MFA source and session cache.
     pub fn new(connector: Arc<dyn StsConnector>, mfa: MfaSource, cache: Arc<dyn SessionCache>, env: Env) -> Self {
-        Self { connector, mfa, cache, env }
+        Self { connector, mfa, cache, env, process_timeout: Duration::from_secs(60) }
+    }
+
+    /// Sets how long a base profile's `credential_process` may take.
+    pub fn with_process_timeout(mut self, timeout: Duration) -> Self {
+        self.process_timeout = timeout;
+        self
     }
 
     fn network(&self, detail: String) -> BrokerError {
         BrokerError::Network { endpoint: self.connector.endpoint(), detail }
     }
 
-    fn failure(&self, operation: &'static str, f: StsFailure) -> BrokerError {
+    fn failure(&self, operation: &'static str, f: AwsFailure) -> BrokerError {
         match f {
-            StsFailure::Network(detail) => self.network(detail),
-            StsFailure::Denied(message) => BrokerError::Aws { operation, code: "AccessDenied".into(), message },
-            StsFailure::BadCredentials { code, message } | StsFailure::Other { code, message } => {
+            AwsFailure::Network(detail) | AwsFailure::Server(detail) => self.network(detail),
+            AwsFailure::Denied(message) => BrokerError::Aws { operation, code: "AccessDenied".into(), message },
+            AwsFailure::BadCredentials { code, message } | AwsFailure::Other { code, message } => {
                 BrokerError::Aws { operation, code, message }
             }
-            StsFailure::Validation(message) => BrokerError::Aws { operation, code: "ValidationError".into(), message },
+            AwsFailure::Validation(message) => BrokerError::Aws { operation, code: "ValidationError".into(), message },
         }
     }
 
-    async fn identity(&self, creds: &Credentials) -> Result<Identity, StsFailure> {
+    async fn identity(&self, creds: &Credentials) -> Result<Identity, AwsFailure> {
         sts::get_caller_identity(&self.connector.client(creds)).await
     }
 
     /// `GetCallerIdentity` for arbitrary credentials, with errors worded for `whoami`.
     pub async fn whoami(&self, creds: &Credentials, source_desc: &str) -> Result<Identity, BrokerError> {
         self.identity(creds).await.map_err(|f| match f {
-            StsFailure::BadCredentials { code, message } => {
+            AwsFailure::BadCredentials { code, message } => {
                 BrokerError::BadCredentials { source_desc: source_desc.to_owned(), code, message }
             }
             f => self.failure("GetCallerIdentity", f),
@@ -113,6 +122,7 @@ impl Broker {
                 )));
             }
             let identity = self.identity(&creds).await.map_err(|f| self.failure("GetCallerIdentity", f))?;
+            check_identity(&identity, step)?;
             caller = Session { credentials: creds, identity };
             caller_is_role = true;
             mfa_in_caller = false;
@@ -135,7 +145,7 @@ impl Broker {
 
     /// The base credentials and the identity they prove.
     async fn base(&self, plan: &Plan) -> Result<(Session, Identity), BrokerError> {
-        let credentials = base::resolve(&plan.base, &self.env).await?;
+        let credentials = base::resolve(&plan.base, &self.env, self.process_timeout).await?;
         let identity = self.whoami(&credentials, &base::describe(&plan.base)).await?;
         Ok((Session { credentials, identity: identity.clone() }, identity))
     }
@@ -154,17 +164,19 @@ impl Broker {
             serial: step.device.serial.clone(),
         };
         let cached = |cache: Arc<dyn SessionCache>, key: MfaSessionKey| async move {
-            tokio::task::spawn_blocking(move || cache.mfa_session(&key, MFA_SESSION_MIN_LEFT)).await.ok()
+            tokio::task::spawn_blocking(move || cache.mfa_session(&key, MFA_SESSION_MIN_LEFT))
+                .await
+                .map_err(|e| BrokerError::Internal(e.to_string()))
         };
-        if !fresh && let Some(Some(session)) = cached(self.cache.clone(), key.clone()).await.transpose()? {
+        if !fresh && let Some(session) = cached(self.cache.clone(), key.clone()).await?? {
             return Ok(session);
         }
         let (cache, k) = (self.cache.clone(), key.clone());
         let _lock = tokio::task::spawn_blocking(move || cache.lock_mfa(&k))
             .await
-            .map_err(|e| BrokerError::Unexpected(e.to_string()))??;
+            .map_err(|e| BrokerError::Internal(e.to_string()))??;
         // Another process may have made the session while this one waited.
-        if !fresh && let Some(Some(session)) = cached(self.cache.clone(), key.clone()).await.transpose()? {
+        if !fresh && let Some(session) = cached(self.cache.clone(), key.clone()).await?? {
             return Ok(session);
         }
         let code = self.mfa.code(&step.device, &plan.target).await?;
@@ -172,8 +184,8 @@ impl Broker {
         let base_desc = base::describe(&plan.base);
         let creds = sts::get_session_token(&client, &step.device.serial, &code, step.duration).await.map_err(
             |f| match f {
-                StsFailure::Denied(message) => BrokerError::MfaRejected { device: step.device.serial.clone(), message },
-                StsFailure::BadCredentials { code, message } => {
+                AwsFailure::Denied(message) => BrokerError::MfaRejected { device: step.device.serial.clone(), message },
+                AwsFailure::BadCredentials { code, message } => {
                     BrokerError::BadCredentials { source_desc: base_desc.clone(), code, message }
                 }
                 f => self.failure("GetSessionToken", f),
@@ -183,34 +195,34 @@ impl Broker {
         let (cache, s) = (self.cache.clone(), session.clone());
         tokio::task::spawn_blocking(move || cache.put_mfa_session(&key, &s))
             .await
-            .map_err(|e| BrokerError::Unexpected(e.to_string()))??;
+            .map_err(|e| BrokerError::Internal(e.to_string()))??;
         Ok(session)
     }
 
     fn assume_failure(
         &self,
-        f: StsFailure,
+        f: AwsFailure,
         step: &AssumeStep,
         caller: &Session,
         mfa_sent: bool,
         duration: u32,
     ) -> BrokerError {
         match f {
-            StsFailure::Denied(message) if message.contains("MultiFactorAuthentication") => BrokerError::MfaRejected {
+            AwsFailure::Denied(message) if message.contains("MultiFactorAuthentication") => BrokerError::MfaRejected {
                 device: step.mfa.as_ref().map(|d| d.serial.clone()).unwrap_or_default(),
                 message,
             },
-            StsFailure::Denied(message) => BrokerError::AccessDenied(Box::new(AccessDenied {
+            AwsFailure::Denied(message) => BrokerError::AccessDenied(Box::new(AccessDenied {
                 role_arn: step.role_arn.to_string(),
                 caller_arn: Some(caller.identity.arn.clone()),
                 mfa_sent,
                 external_id_sent: step.external_id.is_some(),
                 message,
             })),
-            StsFailure::Validation(message) if message.contains("DurationSeconds") => {
+            AwsFailure::Validation(message) if message.contains("DurationSeconds") => {
                 BrokerError::DurationTooLong { role_arn: step.role_arn.to_string(), requested: duration, message }
             }
-            StsFailure::BadCredentials { code, message } => BrokerError::BadCredentials {
+            AwsFailure::BadCredentials { code, message } => BrokerError::BadCredentials {
                 source_desc: format!("the caller '{}'", caller.identity.arn),
                 code,
                 message,
@@ -229,9 +241,35 @@ impl Broker {
                     "" => os_user.as_str(),
                     u => u,
                 };
-                plan::sanitize_session_name(&t.replace("{user}", user).replace("{os_user}", &os_user))
+                crate::limits::sanitize_session_name(&t.replace("{user}", user).replace("{os_user}", &os_user))
             }
         }
+    }
+}
+
+/// Checks that credentials from `AssumeRole` of `step` are that role: the
+/// `GetCallerIdentity` ARN must be `arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/…`
+/// with the step's account and role name. Anything else is refused.
+pub fn check_identity(identity: &Identity, step: &AssumeStep) -> Result<(), BrokerError> {
+    let parts: Vec<&str> = identity.arn.splitn(6, ':').collect();
+    let ok = match parts.as_slice() {
+        ["arn", _partition, "sts", "", account, resource] => {
+            let mut r = resource.split('/');
+            *account == step.role_arn.account()
+                && identity.account == step.role_arn.account()
+                && r.next() == Some("assumed-role")
+                && r.next() == Some(step.role_arn.name())
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(BrokerError::WrongIdentity {
+            role_arn: step.role_arn.to_string(),
+            arn: crate::text::clean(&identity.arn).into_owned(),
+            account: crate::text::clean(&identity.account).into_owned(),
+        })
     }
 }
 

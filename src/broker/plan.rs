@@ -5,14 +5,8 @@ use std::fmt;
 
 use crate::config::{AwsConfig, Base, Chain, ConfigError, RoleArn, Settings};
 
-/// Shortest role session AWS grants, in seconds.
-pub const MIN_DURATION: u32 = 900;
-/// Longest role session AWS grants (the role's maximum may be lower), in seconds.
-pub const MAX_DURATION: u32 = 43_200;
-/// AWS caps a session assumed from another role session at one hour.
-pub const CHAINED_MAX_DURATION: u32 = 3_600;
-/// STS region when nothing else names one.
-pub const FALLBACK_REGION: &str = "us-east-1";
+pub use crate::limits::{CHAINED_MAX_DURATION, FALLBACK_REGION, check_duration};
+use crate::limits::{check_external_id, check_policy, check_policy_arns, check_session_name, check_tags};
 
 /// Values from the command line that override the profile and settings.
 #[derive(Clone, Debug, Default)]
@@ -35,6 +29,9 @@ pub struct Overrides {
     pub policy_arns: Option<Vec<String>>,
     /// Contents of `--policy-file`.
     pub policy: Option<String>,
+    /// `--mfa-on-assume`: send the MFA code with the target's `AssumeRole`
+    /// instead of using an MFA session.
+    pub mfa_on_assume: Option<bool>,
 }
 
 /// The `RoleSessionName` to send: fixed, or a template filled in at run time.
@@ -201,9 +198,31 @@ pub fn from_chain(
             (true, Some(d)) => d,
             _ => role_profile.duration_seconds.unwrap_or(default_duration),
         };
-        let chained = i > 0;
+        let device = role_profile
+            .mfa_serial
+            .clone()
+            .map(|serial| MfaDevice { serial, process: role_profile.mfa_process.clone() });
+        // MFA once per day: long-lived keys + MFA on the first role → one
+        // GetSessionToken, reused by every role — unless the operator asks for
+        // MFA on the AssumeRole call itself (a code per role, no 1-hour cap).
+        let on_assume = flags.mfa_on_assume.filter(|_| is_final).unwrap_or(role_profile.mfa_on_assume);
+        let mfa = match device {
+            Some(device) if i == 0 && base_is_long_lived && !on_assume => {
+                let duration = u32::try_from(defaults.mfa_session_duration.as_secs()).unwrap_or(43_200);
+                mfa_session = Some(MfaSessionStep { device, duration });
+                None
+            }
+            other => other,
+        };
+        // AWS counts a role assumed with another role session's credentials,
+        // or with an MFA session's (GetSessionToken), as role chaining: 1 hour at most.
+        let chained = i > 0 || mfa_session.is_some();
         let duration = if chained && requested_duration > CHAINED_MAX_DURATION {
-            notices.push(chain_notice(name, requested_duration));
+            let notice = match (i, &mfa_session) {
+                (0, Some(_)) => mfa_session_notice(name, requested_duration),
+                _ => chain_notice(name, requested_duration),
+            };
+            notices.push(notice);
             CHAINED_MAX_DURATION
         } else {
             requested_duration
@@ -251,20 +270,6 @@ pub fn from_chain(
             })?;
         }
 
-        let device = role_profile
-            .mfa_serial
-            .clone()
-            .map(|serial| MfaDevice { serial, process: role_profile.mfa_process.clone() });
-        // Rule 3: long-lived keys + MFA on the first role → one GetSessionToken, reused.
-        let mfa = match device {
-            Some(device) if i == 0 && base_is_long_lived => {
-                let duration = u32::try_from(defaults.mfa_session_duration.as_secs()).unwrap_or(43_200);
-                mfa_session = Some(MfaSessionStep { device, duration });
-                None
-            }
-            other => other,
-        };
-
         steps.push(AssumeStep {
             profile: name.clone(),
             role_arn: role.arn.clone(),
@@ -293,85 +298,22 @@ pub fn from_chain(
     Ok(Plan { target: target.to_owned(), base: chain.base, mfa_session, steps, region, endpoint_profile, notices })
 }
 
+/// The notice shown when a duration is capped because the role is assumed with an MFA session.
+pub fn mfa_session_notice(profile: &str, requested: u32) -> String {
+    format!(
+        "notice: '{profile}' asks for {requested} s, but it is assumed with a stored MFA session \
+         (GetSessionToken credentials), which AWS treats as role chaining and caps at {CHAINED_MAX_DURATION} s; \
+         using {CHAINED_MAX_DURATION} s (rolecall renews it from the MFA session). For one longer session, \
+         pass --mfa-on-assume or set 'rolecall_mfa_on_assume = true' on the profile: a code per role, up to the role's maximum"
+    )
+}
+
 /// The notice shown when a requested duration is capped because of role chaining.
 pub fn chain_notice(profile: &str, requested: u32) -> String {
     format!(
         "notice: '{profile}' asks for {requested} s, but it is assumed from another role session \
          (role chaining), which AWS caps at {CHAINED_MAX_DURATION} s; using {CHAINED_MAX_DURATION} s"
     )
-}
-
-/// Checks a duration is within what AWS accepts for roles.
-pub fn check_duration(seconds: u32) -> Result<(), String> {
-    if (MIN_DURATION..=MAX_DURATION).contains(&seconds) {
-        Ok(())
-    } else {
-        Err(format!("'{seconds}' is outside {MIN_DURATION}..={MAX_DURATION} seconds"))
-    }
-}
-
-fn is_name_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
-}
-
-/// Checks a session name (or source identity) against `[\w+=,.@-]{2,64}`.
-pub fn check_session_name(name: &str) -> Result<(), String> {
-    if (2..=64).contains(&name.len()) && name.chars().all(is_name_char) {
-        Ok(())
-    } else {
-        Err(format!("'{name}' must be 2-64 characters of letters, digits and '_+=,.@-'"))
-    }
-}
-
-/// Turns any text (a user name, a template result) into a valid session name.
-pub fn sanitize_session_name(raw: &str) -> String {
-    let mut name: String = raw.chars().map(|c| if is_name_char(c) { c } else { '-' }).take(64).collect();
-    while name.len() < 2 {
-        name.push('-');
-    }
-    name
-}
-
-fn check_external_id(x: &str) -> Result<(), String> {
-    let ok = |c: char| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c);
-    if (2..=1224).contains(&x.len()) && x.chars().all(ok) {
-        Ok(())
-    } else {
-        Err("must be 2-1224 characters of letters, digits and '_+=,.@:/-'".into())
-    }
-}
-
-fn check_tags(tags: &[(String, String)], transitive: &[String]) -> Result<(), String> {
-    if tags.len() > 50 {
-        return Err(format!("{} tags given; AWS accepts at most 50", tags.len()));
-    }
-    for (k, v) in tags {
-        if k.is_empty() || k.len() > 128 || v.len() > 256 {
-            return Err(format!("'{k}={v}': keys are 1-128 characters and values at most 256"));
-        }
-    }
-    if let Some(missing) = transitive.iter().find(|t| !tags.iter().any(|(k, _)| k == *t)) {
-        return Err(format!("transitive tag key '{missing}' is not one of the session tags"));
-    }
-    Ok(())
-}
-
-fn check_policy_arns(arns: &[String]) -> Result<(), String> {
-    if arns.len() > 10 {
-        return Err(format!("{} given; AWS accepts at most 10", arns.len()));
-    }
-    match arns.iter().find(|a| !(a.starts_with("arn:") && a.contains(":policy/"))) {
-        Some(bad) => Err(format!("'{bad}' is not a policy ARN (arn:aws:iam::…:policy/…)")),
-        None => Ok(()),
-    }
-}
-
-fn check_policy(text: &str) -> Result<(), String> {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(_)) => Ok(()),
-        Ok(_) => Err("must be a JSON object".into()),
-        Err(e) => Err(format!("is not valid JSON ({e})")),
-    }
 }
 
 #[cfg(test)]

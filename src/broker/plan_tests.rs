@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::config::aws::from_text;
+use crate::limits::sanitize_session_name;
 
 const CREDS: &str = "[hub]\naws_access_key_id = AKIAHUB\naws_secret_access_key = s\n\
                      [temp]\naws_access_key_id = ASIATEMP\naws_secret_access_key = s\naws_session_token = t\n";
@@ -102,14 +103,15 @@ async fn plans_follow_the_rules() {
                 ..Want::default()
             },
         ),
-        // Rule 3: long-lived keys + MFA → one GetSessionToken, no MFA on AssumeRole.
+        // Rule 3: long-lived keys + MFA → one GetSessionToken, no MFA on AssumeRole;
+        // the role is then assumed with temporary credentials: chaining, 1 h at most.
         (
             "dev",
             &none,
             Want {
                 base: "hub (keys)",
                 mfa_session: true,
-                steps: vec![("Developer", 3600, false, false)],
+                steps: vec![("Developer", 3600, true, false)],
                 region: "us-east-1",
                 ..Want::default()
             },

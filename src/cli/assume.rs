@@ -1,19 +1,12 @@
-//! Flags shared by every command that assumes a target, and the one path from
-//! a target id to verified credentials.
-
-use std::sync::Arc;
+//! Flags shared by every command that assumes a target, turned into the
+//! service's [`Flags`].
 
 use clap::Args;
 
-use super::Context;
-use crate::broker::sts::SdkConnector;
-use crate::broker::{
-    Broker, BrokerError, MfaCode, MfaPrompt, MfaSource, Outcome, Overrides, Plan, SessionCache, TtyPrompt, plan,
-};
-use crate::config::ConfigError;
-use crate::config::settings::parse_duration;
-use crate::obtain::Cache;
-use crate::target::TargetId;
+use crate::broker::{MfaCode, Overrides};
+use crate::config::duration::parse_seconds;
+use crate::limits;
+use crate::service::{AppError, Flags};
 
 /// Flags that change how a target is assumed.
 #[derive(Debug, Clone, Default, Args)]
@@ -22,7 +15,7 @@ pub struct AssumeArgs {
     #[arg(long, value_name = "CODE", value_parser = parse_code)]
     pub mfa_code: Option<MfaCode>,
     /// Session duration: seconds or e.g. 1h, 90m (900..=43200 s; 3600 s when chaining).
-    #[arg(long, value_name = "DURATION", value_parser = parse_seconds)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_role_seconds)]
     pub duration: Option<u32>,
     /// RoleSessionName (default: your user name).
     #[arg(long, value_name = "NAME")]
@@ -48,6 +41,11 @@ pub struct AssumeArgs {
     /// JSON file with an inline session policy.
     #[arg(long, value_name = "FILE")]
     pub policy_file: Option<std::path::PathBuf>,
+    /// Send the MFA code with the target's AssumeRole (a code per role, up to
+    /// the role's maximum duration) instead of using the stored MFA session
+    /// (which AWS caps at 1 hour).
+    #[arg(long)]
+    pub mfa_on_assume: bool,
     /// Neither use nor fill the session cache in the keyring.
     #[arg(long)]
     pub no_cache: bool,
@@ -57,10 +55,9 @@ fn parse_code(s: &str) -> Result<MfaCode, String> {
     MfaCode::parse(s).map_err(|e| format!("'{s}': {e}"))
 }
 
-fn parse_seconds(s: &str) -> Result<u32, String> {
-    let secs = parse_duration(s)?.as_secs();
-    let secs = u32::try_from(secs).map_err(|_| format!("'{s}' is too long"))?;
-    plan::check_duration(secs)?;
+fn parse_role_seconds(s: &str) -> Result<u32, String> {
+    let secs = parse_seconds(s)?;
+    limits::check_duration(secs)?;
     Ok(secs)
 }
 
@@ -72,29 +69,17 @@ fn parse_tag(s: &str) -> Result<(String, String), String> {
 }
 
 impl AssumeArgs {
-    /// True when the session may come from, and go to, the cache: no flag that
-    /// makes it differ from the target's usual session (name, policy, tags…).
-    pub fn caches(&self) -> bool {
-        !self.no_cache
-            && self.session_name.is_none()
-            && self.external_id.is_none()
-            && self.source_identity.is_none()
-            && self.tags.is_empty()
-            && self.transitive_tags.is_empty()
-            && self.policy_arns.is_empty()
-            && self.policy_file.is_none()
-    }
-
-    fn overrides(&self) -> Result<Overrides, BrokerError> {
+    /// The service's flags (reads `--policy-file`).
+    pub fn flags(&self) -> Result<Flags, AppError> {
         let policy = match &self.policy_file {
             None => None,
             Some(path) => Some(
                 std::fs::read_to_string(path)
-                    .map_err(|e| ConfigError::Usage(format!("--policy-file '{}': {e}", path.display())))?,
+                    .map_err(|e| AppError::usage(format!("--policy-file '{}': {e}", path.display())))?,
             ),
         };
         let some = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
-        Ok(Overrides {
+        let overrides = Overrides {
             duration: self.duration,
             session_name: self.session_name.clone(),
             region: self.region.clone(),
@@ -104,58 +89,8 @@ impl AssumeArgs {
             transitive_tags: some(&self.transitive_tags),
             policy_arns: some(&self.policy_arns),
             policy,
-        })
+            mfa_on_assume: self.mfa_on_assume.then_some(true),
+        };
+        Ok(Flags { overrides, mfa_code: self.mfa_code.clone(), no_cache: self.no_cache })
     }
-}
-
-/// Builds the plan for `target`.
-pub fn plan_for(ctx: &Context, target: &str, args: &AssumeArgs) -> Result<Plan, BrokerError> {
-    match TargetId::parse(target, &ctx.aws) {
-        TargetId::Profile(name) => Ok(plan::build(&name, &ctx.aws, &ctx.settings, &args.overrides()?)?),
-        TargetId::Account { account, role } => {
-            super::accounts::plan_for_account(ctx, target, &account, &role, &args.overrides()?)
-        }
-    }
-}
-
-/// Builds a broker for `plan` with the real STS connector, the given MFA
-/// session cache, and MFA codes from the flag, `mfa_process` or a terminal prompt.
-pub async fn broker_for(ctx: &Context, plan: &Plan, args: &AssumeArgs, cache: Arc<dyn SessionCache>) -> Broker {
-    let connector = SdkConnector::new(&ctx.aws, &ctx.env, plan.endpoint_profile.as_deref(), &plan.region).await;
-    let interactive = !ctx.quiet && TtyPrompt::available();
-    let prompt: Option<Arc<dyn MfaPrompt>> = interactive.then(|| Arc::new(TtyPrompt) as Arc<dyn MfaPrompt>);
-    let mut mfa = MfaSource::new(args.mfa_code.clone(), prompt);
-    if let Some(base) = plan.base.profile() {
-        mfa = mfa.with_no_prompt_reason(format!(
-            "there is no terminal to ask on: pass --mfa-code, set 'mfa_process' in the profile, \
-             or run 'rolecall login {base}' in a terminal first"
-        ));
-    }
-    Broker::new(Arc::new(connector), mfa, cache, ctx.env.clone())
-}
-
-/// The session for `target`: from the cache when it has enough time left,
-/// else assumed (once across concurrent processes) and cached. Notices and
-/// cache warnings go to stderr.
-pub async fn assume(ctx: &Context, target: &str, args: &AssumeArgs) -> Result<(Plan, Outcome), BrokerError> {
-    super::accounts::prepare(ctx, target, args).await;
-    let plan = plan_for(ctx, target, args)?;
-    let cache = Cache::open(&ctx.settings, args.caches()).await?;
-    let outcome = obtain(ctx, &plan, args, &cache).await;
-    for warning in cache.warnings() {
-        ctx.warn(&format!("warning: {warning}"));
-    }
-    let outcome = outcome?;
-    for notice in &outcome.notices {
-        ctx.warn(notice);
-    }
-    Ok((plan, outcome))
-}
-
-async fn obtain(ctx: &Context, plan: &Plan, args: &AssumeArgs, cache: &Cache) -> Result<Outcome, BrokerError> {
-    cache
-        .get_or_assume(&plan.target, || async {
-            broker_for(ctx, plan, args, cache.session_cache()).await.run(plan).await
-        })
-        .await
 }

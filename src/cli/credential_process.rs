@@ -1,14 +1,12 @@
 //! `rolecall credential-process TARGET`: the AWS CLI/SDK `credential_process`
-//! backend (DESIGN rule 10). stdout carries exactly one JSON object.
+//! backend. stdout carries exactly one JSON object
+//! (`{"Version":1,"AccessKeyId",…,"Expiration"}`) and nothing else.
 
 use clap::Args;
 
-use super::assume::{AssumeArgs, broker_for, plan_for};
-use super::{Context, print};
-use crate::broker::BrokerError;
-use crate::config::Settings;
-use crate::obtain::Cache;
+use super::print_strict;
 use crate::output::export::credential_process_json;
+use crate::service::{AppError, assume::serve_process};
 
 /// Print cached or fresh credentials as credential_process JSON.
 #[derive(Debug, Args)]
@@ -18,36 +16,12 @@ pub struct CredentialProcessCmd {
 }
 
 impl CredentialProcessCmd {
-    /// Runs the command. The warm path reads the settings, the index and one
-    /// keyring entry, and nothing else: no AWS config parsing, no network.
-    pub async fn run(self, settings_flag: Option<&std::path::Path>) -> Result<u8, BrokerError> {
-        let settings = Settings::load(settings_flag)?;
-        let cache = Cache::open(&settings, true).await?;
-        let result = self.serve(settings_flag, &cache).await;
-        for warning in cache.warnings() {
-            eprintln!("rolecall: warning: {warning}");
-        }
-        print(&credential_process_json(&result?.credentials))?;
+    /// Runs the command. The warm path reads the settings, the index, one
+    /// keyring entry and the input files' metadata, and nothing else: no AWS
+    /// config parsing, no network. A failed write to stdout is a failure.
+    pub async fn run(self, settings_flag: Option<&std::path::Path>) -> Result<u8, AppError> {
+        let session = serve_process(settings_flag, &self.target).await?;
+        print_strict(&credential_process_json(&session.credentials))?;
         Ok(0)
-    }
-
-    async fn serve(
-        &self,
-        settings_flag: Option<&std::path::Path>,
-        cache: &Cache,
-    ) -> Result<crate::credentials::Session, BrokerError> {
-        let outcome = cache
-            .get_or_assume(&self.target, || async {
-                // Only a refresh needs the AWS files.
-                let ctx = Context::load(settings_flag).await?;
-                let args = AssumeArgs::default();
-                let plan = plan_for(&ctx, &self.target, &args)?;
-                broker_for(&ctx, &plan, &args, cache.session_cache()).await.run(&plan).await
-            })
-            .await?;
-        for notice in &outcome.notices {
-            eprintln!("rolecall: {notice}");
-        }
-        Ok(outcome.session)
     }
 }

@@ -2,10 +2,10 @@
 
 use clap::Args;
 
-use super::assume::{AssumeArgs, assume};
-use super::{Context, print};
-use crate::broker::BrokerError;
+use super::assume::AssumeArgs;
+use super::print;
 use crate::output::export::{Format, render};
+use crate::service::{AppError, Context, Prompt, assume};
 
 /// Assume a target and print its credentials.
 #[derive(Debug, Args)]
@@ -21,10 +21,10 @@ pub struct ExportCmd {
 
 impl ExportCmd {
     /// Runs the command.
-    pub async fn run(self, ctx: &Context) -> Result<u8, BrokerError> {
-        let (plan, outcome) = assume(ctx, &self.target, &self.assume).await?;
-        eprintln!("rolecall: {} as {}", self.target, outcome.session.identity.arn);
-        print(&render(self.format, &outcome.session.credentials, &plan.region, &self.target))?;
+    pub async fn run(self, ctx: &Context) -> Result<u8, AppError> {
+        let assumed = assume(ctx, &self.target, &self.assume.flags()?, Prompt::Terminal).await?;
+        ctx.warn(&format!("{} as {}", self.target, assumed.session.identity.arn));
+        print(&render(self.format, &assumed.session.credentials, &assumed.plan.region, &self.target))?;
         Ok(0)
     }
 }

@@ -2,12 +2,7 @@
 
 use clap::Args;
 
-use super::Context;
-use crate::broker::BrokerError;
-use crate::config::ConfigError;
-use crate::obtain::blocking;
-use crate::store::sessions::Sessions;
-use crate::{paths, store};
+use crate::service::{AppError, Context, sessions};
 
 /// Remove cached sessions.
 #[derive(Debug, Args)]
@@ -22,33 +17,16 @@ pub struct ForgetCmd {
 
 impl ForgetCmd {
     /// Runs the command.
-    pub async fn run(self, ctx: &Context) -> Result<u8, BrokerError> {
-        let dir = paths::cache_dir();
-        let kind = ctx.settings.defaults.store;
-        let target = self.target.clone();
-        let all = self.all;
-        let removed = blocking(move || {
-            let sessions = Sessions::new(store::open(kind)?, &dir);
-            let (index, _) = sessions.index().load();
-            let keys: Vec<String> = index
-                .entries
-                .iter()
-                .filter(|(_, e)| all || target.as_deref() == Some(e.target.as_str()))
-                .map(|(k, _)| k.clone())
-                .collect();
-            for key in &keys {
-                sessions.remove(key)?;
-            }
-            Ok(keys)
-        })
-        .await?;
+    pub async fn run(self, ctx: &Context) -> Result<u8, AppError> {
+        let target = if self.all { None } else { self.target.clone() };
+        let removed = sessions::forget(ctx, target).await?;
         if removed.is_empty()
             && let Some(t) = &self.target
         {
-            return Err(ConfigError::Usage(format!("nothing is cached for '{t}' (see 'rolecall status')")).into());
+            return Err(AppError::usage(format!("nothing is cached for '{t}' (see 'rolecall status')")));
         }
         for key in removed {
-            eprintln!("rolecall: forgot {key}");
+            ctx.warn(&format!("forgot {key}"));
         }
         Ok(0)
     }

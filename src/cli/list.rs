@@ -1,16 +1,18 @@
-//! `rolecall list`: every target with kind, role ARN, source chain, MFA and region.
+//! `rolecall list`: every target with kind, role ARN, source chain, MFA and
+//! region, rendered from the catalog's entries: a table (profiles, then each
+//! organisation by OU) or JSON.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use clap::Args;
 use serde::Serialize;
 
-use super::{Context, print};
-use crate::broker::{BrokerError, Overrides, plan};
-use crate::config::{Base, ProfileKind};
-
-#[path = "list_org.rs"]
-mod org_list;
+use super::print;
+use crate::catalog::{Entry, Kind, Problem};
+use crate::org::Snapshot;
+use crate::output::table;
+use crate::service::{AppError, Context, catalog, orgs};
+use crate::{text, time};
 
 /// List every target.
 #[derive(Debug, Args)]
@@ -20,243 +22,210 @@ pub struct ListCmd {
     pub json: bool,
 }
 
-/// One row of the listing.
+/// One target in `--json` output.
 #[derive(Debug, Serialize)]
-pub struct Row {
-    /// Target id.
-    pub target: String,
-    /// Profile kind, or "invalid".
-    pub kind: String,
-    /// The role assumed last, if any.
-    pub role_arn: Option<String>,
-    /// The account of that role.
-    pub account: Option<String>,
-    /// Base and profiles, `hub (keys) -> mfa-session -> a -> b`.
-    pub chain: Option<String>,
-    /// True when assuming needs an MFA code.
-    pub mfa: bool,
-    /// False for kinds that are listed but cannot be assumed yet (SSO, web identity).
-    pub assumable: bool,
-    /// STS region.
-    pub region: Option<String>,
-    /// Why the target cannot be assumed, if it cannot.
-    pub error: Option<String>,
-    /// The organisation the account belongs to (organisation targets, and profiles merged with one).
+struct JsonRow<'a> {
+    target: &'a str,
+    /// Profile kind, `org`, or `invalid`.
+    kind: &'a str,
+    role_arn: Option<&'a str>,
+    account: Option<&'a str>,
+    chain: Option<String>,
+    mfa: bool,
+    assumable: bool,
+    region: Option<&'a str>,
+    error: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub org: Option<String>,
-    /// The account's name in the organisation.
+    org: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_name: Option<String>,
-    /// The account's OU path (`/Workloads/Prod`).
+    account_name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub ou: Option<String>,
-    /// The account's state (`ACTIVE`, `SUSPENDED`, …).
+    ou: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    /// The account's tags.
+    state: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tags: Option<BTreeMap<String, String>>,
-    /// For a profile: the organisation target it is (`ACCOUNT/ROLE`).
+    tags: Option<&'a BTreeMap<String, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub org_target: Option<String>,
+    org_target: Option<&'a str>,
 }
 
-/// Builds the rows for every profile, in name order.
-pub fn rows(ctx: &Context) -> Vec<Row> {
-    let no_flags = Overrides::default();
-    ctx.aws
-        .profile_names()
-        .into_iter()
-        .map(|name| {
-            let kind = ctx.aws.profile(name).map(|p| p.kind());
-            let planned = plan::build(name, &ctx.aws, &ctx.settings, &no_flags);
-            match (kind, planned) {
-                (Ok(kind), Ok(plan)) => Row {
-                    target: name.to_owned(),
-                    kind: kind_label(kind).to_owned(),
-                    assumable: !matches!(plan.base, Base::Sso { .. } | Base::WebIdentity { .. }),
-                    role_arn: plan.final_step().map(|s| s.role_arn.to_string()),
-                    account: plan.final_step().map(|s| s.role_arn.account().to_owned()),
-                    chain: Some(plan.describe_chain()),
-                    mfa: plan.needs_mfa(),
-                    region: Some(plan.region.clone()),
-                    error: None,
-                    ..Row::empty()
-                },
-                (Ok(ProfileKind::Settings), Err(_)) => Row {
-                    target: name.to_owned(),
-                    kind: kind_label(ProfileKind::Settings).to_owned(),
-                    assumable: false,
-                    role_arn: None,
-                    account: None,
-                    chain: None,
-                    mfa: false,
-                    region: ctx.aws.profile(name).ok().and_then(|p| p.region.clone()),
-                    error: None,
-                    ..Row::empty()
-                },
-                (Err(e), _) => invalid(name, e.into()),
-                (_, Err(e)) => invalid(name, e.into()),
-            }
-        })
-        .collect()
-}
-
-/// Rows for every profile without planning them: the role, the first hop of
-/// the chain and the profile's own MFA device only. For the TUI's first frame
-/// with thousands of profiles; the full plan of one target comes on demand.
-pub fn quick_rows(ctx: &Context) -> Vec<Row> {
-    let region_default = ctx
-        .aws
-        .env_region()
-        .map(str::to_owned)
-        .or_else(|| ctx.settings.defaults.region.clone())
-        .unwrap_or_else(|| plan::FALLBACK_REGION.to_owned());
-    ctx.aws
-        .profile_names()
-        .into_iter()
-        .map(|name| match ctx.aws.profile(name) {
-            Err(e) => invalid(name, e.into()),
-            Ok(def) => {
-                let kind = def.kind();
-                let first_hop = match (&def.role, &def.static_keys) {
-                    (Some(role), _) => match &role.source {
-                        crate::config::RoleSource::Profile(src) => format!("{src} -> {name}"),
-                        other => format!("{other:?} -> {name}").to_lowercase(),
-                    },
-                    (None, Some(_)) => format!("{name} (keys)"),
-                    (None, None) => format!("{name} ({})", kind.label()),
-                };
-                Row {
-                    target: name.to_owned(),
-                    kind: kind_label(kind).to_owned(),
-                    assumable: !matches!(kind, ProfileKind::Sso | ProfileKind::WebIdentity | ProfileKind::Settings),
-                    role_arn: def.role.as_ref().map(|r| r.arn.to_string()),
-                    account: def.role.as_ref().map(|r| r.arn.account().to_owned()),
-                    chain: Some(first_hop),
-                    mfa: def.mfa_serial.is_some(),
-                    region: Some(
-                        ctx.aws
-                            .env_region()
-                            .map(str::to_owned)
-                            .or_else(|| def.region.clone())
-                            .unwrap_or_else(|| region_default.clone()),
-                    ),
-                    ..Row::empty()
-                }
-            }
-        })
-        .collect()
-}
-
-/// Every target, profiles and organisation accounts × roles, from files and
-/// the given organisation snapshots (no network). Merged profile rows carry
-/// their account's name, OU and tags; organisation rows follow the profiles.
-/// `quick` skips planning each profile (see [`quick_rows`]).
-pub fn rows_with_orgs(
-    ctx: &Context,
-    orgs: &[(&crate::config::org::OrgSettings, crate::org::Snapshot)],
-    quick: bool,
-) -> Vec<Row> {
-    let mut rows = if quick { quick_rows(ctx) } else { rows(ctx) };
-    let org_rows = org_list::rows(ctx, orgs, &mut rows);
-    rows.extend(org_rows.into_iter().filter(|r| r.kind == org_list::KIND));
-    rows
-}
-
-impl Row {
-    /// A row with nothing set, to fill in.
-    pub fn empty() -> Self {
-        Self {
-            target: String::new(),
-            kind: String::new(),
-            role_arn: None,
-            account: None,
-            chain: None,
-            mfa: false,
-            assumable: false,
-            region: None,
-            error: None,
-            org: None,
-            account_name: None,
-            ou: None,
-            state: None,
-            tags: None,
-            org_target: None,
-        }
+fn kind_label(e: &Entry) -> &'static str {
+    match (&e.kind, &e.problem) {
+        (Kind::Profile(_), Some(Problem::Invalid(_))) => "invalid",
+        (k, _) => k.label(),
     }
 }
 
-fn invalid(name: &str, e: BrokerError) -> Row {
-    Row {
-        target: name.to_owned(),
-        kind: "invalid".to_owned(),
-        assumable: false,
-        role_arn: None,
-        account: None,
-        chain: None,
-        mfa: false,
-        region: None,
-        error: Some(e.to_string()),
-        ..Row::empty()
+fn json_row(e: &Entry) -> JsonRow<'_> {
+    let account = e.account.as_deref();
+    let listed_assumable = match e.kind {
+        Kind::Profile(_) => !matches!(e.problem, Some(Problem::NotYet | Problem::NoCredentials | Problem::Invalid(_))),
+        Kind::OrgRole => e.assumable(),
+    };
+    JsonRow {
+        target: &e.id,
+        kind: kind_label(e),
+        role_arn: e.role_arn.as_ref().map(|a| a.as_str()),
+        account: e.account_id(),
+        chain: e.chain_text(),
+        mfa: e.mfa(),
+        assumable: listed_assumable,
+        region: e.region(),
+        error: e.error(),
+        org: account.map(|a| a.org.as_str()),
+        account_name: account.map(|a| a.name.as_str()),
+        ou: account.and_then(|a| a.ou.as_deref()),
+        state: account.map(|a| a.state.as_str()),
+        tags: account.map(|a| &a.tags),
+        org_target: e.org_target(),
     }
-}
-
-fn kind_label(kind: ProfileKind) -> &'static str {
-    kind.label()
 }
 
 impl ListCmd {
     /// Runs the command.
-    pub async fn run(self, ctx: &Context) -> Result<u8, BrokerError> {
+    pub async fn run(self, ctx: &Context) -> Result<u8, AppError> {
         for (name, key) in ctx.aws.conflicting_keys() {
-            eprintln!(
-                "rolecall: warning: profile '{name}' sets '{key}' in both '{}' and '{}'; the credentials file's value wins",
+            ctx.warn(&format!(
+                "warning: profile '{name}' sets '{key}' in both '{}' and '{}'; the credentials file's value wins",
                 ctx.aws.files.config.display(),
                 ctx.aws.files.credentials.display()
-            );
+            ));
         }
-        let mut rows = rows(ctx);
-        let orgs = super::accounts::for_listing(ctx).await;
-        if self.json {
-            let org_rows = org_list::rows(ctx, &orgs, &mut rows);
-            for row in rows.iter().chain(&org_rows).filter(|r| r.error.is_some()) {
-                eprintln!("rolecall: warning: {}", row.error.as_deref().unwrap_or_default());
+        let snapshots = orgs::for_listing(ctx).await;
+        let entries = catalog::entries(ctx, &snapshots);
+        // One warning per broken profile and per organisation role that cannot be planned.
+        let mut seen = HashSet::new();
+        for e in &entries {
+            if let Some(err) = e.error()
+                && seen.insert(err)
+            {
+                ctx.warn(&format!("warning: {err}"));
             }
-            let all: Vec<&Row> = rows.iter().chain(org_rows.iter().filter(|r| r.kind == org_list::KIND)).collect();
-            let text = serde_json::to_string_pretty(&all).unwrap_or_else(|_| "[]".into());
+        }
+        let listed: Vec<&Entry> = entries.iter().filter(|e| e.merged_into().is_none()).collect();
+        if self.json {
+            let rows: Vec<JsonRow<'_>> = listed.iter().map(|e| json_row(e)).collect();
+            let text = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
             print(&format!("{text}\n"))?;
         } else {
-            // Straight from the snapshots: thousands of accounts must not cost thousands of rows.
-            let (org_text, warnings) = org_list::text(ctx, &orgs, &mut rows);
-            for warning in rows.iter().filter_map(|r| r.error.as_deref()).chain(warnings.iter().map(String::as_str)) {
-                eprintln!("rolecall: warning: {warning}");
-            }
-            let mut text = table(&rows);
-            text.push_str(&org_text);
-            print(&text)?;
+            let profiles: Vec<&Entry> = entries.iter().filter(|e| matches!(e.kind, Kind::Profile(_))).collect();
+            let mut out = profile_table(&profiles);
+            let orgs: Vec<&Entry> = entries.iter().filter(|e| e.kind == Kind::OrgRole).collect();
+            out.push_str(&org_tables(&orgs, &profiles, &snapshots));
+            print(&out)?;
         }
         Ok(0)
     }
 }
 
-fn table(rows: &[Row]) -> String {
+fn profile_table(entries: &[&Entry]) -> String {
     let header = ["TARGET", "KIND", "ROLE", "CHAIN", "MFA", "REGION"];
-    let cells: Vec<[String; 6]> = rows
+    let cells: Vec<[String; 6]> = entries
         .iter()
-        .map(|r| {
+        .map(|e| {
+            let kind = match (&e.problem, kind_label(e)) {
+                (Some(Problem::NotYet), k) => format!("{k} (not yet)"),
+                (_, k) => k.to_owned(),
+            };
             [
-                r.target.clone(),
-                match (r.assumable, r.kind.as_str()) {
-                    (false, "sso" | "web-identity") => format!("{} (not yet)", r.kind),
-                    _ => r.kind.clone(),
-                },
-                r.role_arn.clone().unwrap_or_else(|| "-".into()),
-                r.chain.clone().unwrap_or_else(|| "-".into()),
-                if r.mfa { "yes".into() } else { "-".into() },
-                r.region.clone().unwrap_or_else(|| "-".into()),
+                e.id.clone(),
+                kind,
+                e.role_arn.as_ref().map_or_else(|| "-".into(), |a| a.to_string()),
+                e.chain_text().unwrap_or_else(|| "-".into()),
+                if e.mfa() { "yes".into() } else { "-".into() },
+                e.region().unwrap_or("-").to_owned(),
             ]
         })
         .collect();
-    crate::output::table::render(header, &cells)
+    table::render(header, &cells)
+}
+
+/// The organisation targets, per organisation a heading and per OU a
+/// heading, then its targets; a target that is a profile says so.
+fn org_tables(
+    entries: &[&Entry],
+    profiles: &[&Entry],
+    snapshots: &[(&crate::config::org::OrgSettings, Snapshot)],
+) -> String {
+    if entries.is_empty() {
+        return String::new();
+    }
+    let by_name: HashMap<&str, &Entry> = profiles.iter().map(|e| (e.id.as_str(), *e)).collect();
+    let rows: Vec<(&Entry, [String; 6])> = entries
+        .iter()
+        .map(|e| {
+            let account = e.account.as_deref();
+            let state = account.map(|a| a.state.clone()).unwrap_or_default();
+            let cells = match e.merged_into() {
+                Some(p) => {
+                    let profile = by_name.get(p);
+                    [
+                        e.id.clone(),
+                        e.account_id().unwrap_or_default().to_owned(),
+                        format!("{state} (profile)"),
+                        format!("= profile '{p}'"),
+                        "-".to_owned(),
+                        profile.and_then(|p| p.region()).unwrap_or("-").to_owned(),
+                    ]
+                }
+                None => [
+                    e.id.clone(),
+                    e.account_id().unwrap_or_default().to_owned(),
+                    state,
+                    e.chain_text().unwrap_or_else(|| "-".into()),
+                    if e.mfa() { "yes".into() } else { "-".into() },
+                    e.region().unwrap_or("-").to_owned(),
+                ],
+            };
+            (*e, cells)
+        })
+        .collect();
+    let header = ["TARGET", "ACCOUNT", "STATE", "CHAIN", "MFA", "REGION"];
+    let mut widths = header.map(str::len);
+    for (_, cells) in &rows {
+        for (w, c) in widths.iter_mut().zip(cells) {
+            *w = (*w).max(text::clean(c).chars().count());
+        }
+    }
+    let mut out = String::with_capacity(rows.len() * (widths.iter().sum::<usize>() + 24));
+    let push_line = |out: &mut String, cols: [&str; 6]| {
+        out.push_str("    ");
+        for (i, (c, w)) in cols.iter().zip(widths).enumerate() {
+            let c = text::clean(c);
+            out.push_str(&c);
+            if i + 1 < cols.len() {
+                out.extend(std::iter::repeat_n(' ', w - c.chars().count() + 2));
+            }
+        }
+        out.push('\n');
+    };
+    let now = time::now_unix();
+    let (mut org, mut ou): (Option<&str>, Option<&str>) = (None, None);
+    for (e, cells) in &rows {
+        let Some(account) = e.account.as_deref() else { continue };
+        if org != Some(account.org.as_str()) {
+            org = Some(&account.org);
+            ou = None;
+            if let Some((_, s)) = snapshots.iter().find(|(o, _)| o.name == account.org) {
+                out.push_str(&format!(
+                    "\norganisation '{}': {} accounts, listed {} ({} ago)\n",
+                    text::clean(&account.org),
+                    s.accounts.len(),
+                    s.fetched_at,
+                    time::coarse(s.age(now))
+                ));
+            }
+            push_line(&mut out, header);
+        }
+        let here = account.ou.as_deref().unwrap_or("?");
+        if ou != Some(here) {
+            ou = Some(here);
+            out.push_str("  ");
+            out.push_str(&text::clean(here));
+            out.push('\n');
+        }
+        let c = cells;
+        push_line(&mut out, [&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]]);
+    }
+    out
 }

@@ -1,25 +1,24 @@
 //! The command line: clap definitions and dispatch to one module per subcommand.
 
-pub mod accounts;
-pub mod assume;
+mod accounts;
+mod assume;
 mod credential_process;
-pub mod exec;
+mod exec;
 mod export;
 mod forget;
-pub mod list;
+mod list;
 mod login;
 mod setup;
 mod status;
 mod whoami;
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use aws_types::os_shim_internal::Env;
 use clap::{Parser, Subcommand};
 
-use crate::broker::BrokerError;
-use crate::config::{AwsConfig, Settings};
+use crate::output::write_stdout;
+use crate::service::{AppError, Context};
+use crate::tui::Mode;
 
 /// Find an AWS account and role, assume it with MFA once, and get credentials where you need them.
 #[derive(Debug, Parser)]
@@ -63,38 +62,8 @@ pub enum Command {
     CredentialProcess(credential_process::CredentialProcessCmd),
 }
 
-/// What every subcommand gets: the environment, the AWS files, the settings.
-pub struct Context {
-    /// The process environment, as aws-config's shim (injectable in tests).
-    pub env: Env,
-    /// The parsed AWS shared files.
-    pub aws: AwsConfig,
-    /// rolecall's settings.
-    pub settings: Settings,
-    /// Set by the TUI, which owns the terminal: print nothing, prompt for nothing.
-    pub quiet: bool,
-}
-
-impl Context {
-    /// Loads the AWS files and the settings.
-    pub async fn load(settings_flag: Option<&std::path::Path>) -> Result<Self, BrokerError> {
-        let env = Env::real();
-        let settings = Settings::load(settings_flag)?;
-        let aws = AwsConfig::load(&env).await?;
-        Ok(Self { env, aws, settings, quiet: false })
-    }
-
-    /// Prints a warning or notice on stderr, unless the TUI owns the terminal.
-    pub fn warn(&self, text: &str) {
-        if !self.quiet {
-            eprintln!("rolecall: {text}");
-        }
-    }
-}
-
 /// Runs the parsed command line and returns the process exit code.
-pub async fn run(cli: Cli) -> Result<u8, BrokerError> {
-    use crate::tui::app::Mode;
+pub async fn run(cli: Cli) -> Result<u8, AppError> {
     // The credential_process fast path must not parse the AWS files unless it has to.
     let command = match cli.command {
         Some(Command::CredentialProcess(cmd)) => return cmd.run(cli.config.as_deref()).await,
@@ -119,11 +88,15 @@ pub async fn run(cli: Cli) -> Result<u8, BrokerError> {
 }
 
 /// Writes to stdout; a closed pipe (e.g. `| head`) is not an error.
-pub fn print(text: &str) -> Result<(), BrokerError> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
+pub fn print(text: &str) -> Result<(), AppError> {
+    match write_stdout(text) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(BrokerError::Unsupported(format!("cannot write to stdout: {e}"))),
+        other => other.map_err(|e| AppError::Output(format!("stdout: {e}"))),
     }
+}
+
+/// Writes to stdout where the output is the whole point (credentials for a
+/// caller): any failure, a closed pipe included, is an error.
+pub fn print_strict(text: &str) -> Result<(), AppError> {
+    write_stdout(text).map_err(|e| AppError::Output(format!("stdout: {e}; the credentials were not delivered")))
 }

@@ -3,11 +3,10 @@
 
 use clap::{Args, Subcommand};
 
-use super::assume::{AssumeArgs, plan_for};
-use super::{Context, print};
-use crate::broker::BrokerError;
-use crate::config::ConfigError;
-use crate::config::edit::append_stanza;
+use super::print;
+use crate::config::edit::{append_stanza, check_profile_name, check_value};
+use crate::service::assume::{Flags, plan_for};
+use crate::service::{AppError, Context};
 
 /// Connect other tools to rolecall.
 #[derive(Debug, Args)]
@@ -39,15 +38,16 @@ pub struct CredentialProcessSetup {
 
 impl SetupCmd {
     /// Runs the command.
-    pub async fn run(self, ctx: &Context) -> Result<u8, BrokerError> {
+    pub async fn run(self, ctx: &Context) -> Result<u8, AppError> {
         let SetupWhat::CredentialProcess(setup) = self.what;
-        let plan = plan_for(ctx, &setup.target, &AssumeArgs::default())?;
+        let plan = plan_for(ctx, &setup.target, &Flags::default())?;
         let name = setup.profile_name.clone().unwrap_or_else(|| default_name(&setup.target));
-        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == '[' || c == ']') {
-            return Err(ConfigError::Usage(format!("--profile-name '{name}' is not a usable profile name")).into());
-        }
+        check_profile_name(&name).map_err(|e| AppError::usage(format!("--profile-name {e}")))?;
+        check_value(&setup.target).map_err(|e| AppError::usage(format!("target {e}")))?;
+        check_value(&plan.region).map_err(|e| AppError::usage(format!("region {e}")))?;
         let exe =
-            std::env::current_exe().map_err(|e| ConfigError::Usage(format!("cannot find rolecall's own path: {e}")))?;
+            std::env::current_exe().map_err(|e| AppError::usage(format!("cannot find rolecall's own path: {e}")))?;
+        check_value(&exe.to_string_lossy()).map_err(|e| AppError::usage(format!("rolecall's own path {e}")))?;
         let command = shell_words::join([exe.to_string_lossy().as_ref(), "credential-process", setup.target.as_str()]);
         let stanza = format!("[profile {name}]\ncredential_process = {command}\nregion = {}\n", plan.region);
         if !setup.write {
@@ -55,21 +55,18 @@ impl SetupCmd {
             return Ok(0);
         }
         if ctx.aws.has_profile(&name) {
-            return Err(ConfigError::Usage(format!(
+            return Err(AppError::usage(format!(
                 "profile '{name}' already exists in '{}'; choose another with --profile-name",
                 ctx.aws.files.config.display()
-            ))
-            .into());
+            )));
         }
         let path = &ctx.aws.files.config;
         let backup = append_stanza(path, &stanza)?;
         match backup {
-            Some(b) => {
-                eprintln!("rolecall: added profile '{name}' to '{}' (backup: '{}')", path.display(), b.display())
-            }
-            None => eprintln!("rolecall: created '{}' with profile '{name}'", path.display()),
+            Some(b) => ctx.warn(&format!("added profile '{name}' to '{}' (backup: '{}')", path.display(), b.display())),
+            None => ctx.warn(&format!("created '{}' with profile '{name}'", path.display())),
         }
-        eprintln!("rolecall: try: aws --profile {name} sts get-caller-identity");
+        ctx.warn(&format!("try: aws --profile {name} sts get-caller-identity"));
         Ok(0)
     }
 }

@@ -1,15 +1,12 @@
 //! `rolecall status`: cached sessions and their time left, from the index alone
 //! (never unlocks the keyring).
 
-use std::time::SystemTime;
-
 use clap::Args;
 
-use super::{Context, print};
-use crate::broker::BrokerError;
-use crate::output::export::rfc3339;
-use crate::paths;
-use crate::store::index::{EntryKind, Index, IndexEntry};
+use super::print;
+use crate::service::{AppError, Context, sessions};
+use crate::store::index::EntryKind;
+use crate::time;
 
 /// List cached sessions with their time left.
 #[derive(Debug, Args)]
@@ -21,13 +18,13 @@ pub struct StatusCmd {
 
 impl StatusCmd {
     /// Runs the command.
-    pub async fn run(self, _ctx: &Context) -> Result<u8, BrokerError> {
-        let (index, problem) = Index::in_dir(&paths::cache_dir()).load();
+    pub async fn run(self, ctx: &Context) -> Result<u8, AppError> {
+        let (entries, problem) = sessions::list();
         if let Some(p) = problem {
-            eprintln!("rolecall: warning: {p}");
+            ctx.warn(&format!("warning: {p}"));
         }
-        let now = SystemTime::now();
-        let entries: Vec<&IndexEntry> = index.entries.values().collect();
+        let now = time::now();
+        let entries: Vec<_> = entries.iter().map(|(_, e)| e).collect();
         if self.json {
             let rows: Vec<serde_json::Value> = entries
                 .iter()
@@ -39,7 +36,7 @@ impl StatusCmd {
                         "identity": e.identity.arn,
                         "account": e.identity.account,
                         "access_key_id": e.access_key_id,
-                        "expires": rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(e.expires_at)),
+                        "expires": time::rfc3339_unix(e.expires_at),
                         "seconds_left": e.time_left(now).as_secs(),
                         "store": e.store,
                     })
@@ -49,7 +46,7 @@ impl StatusCmd {
             return Ok(0);
         }
         if entries.is_empty() {
-            eprintln!("rolecall: no cached sessions");
+            ctx.warn("no cached sessions");
             return Ok(0);
         }
         let mut out = String::new();
@@ -61,11 +58,17 @@ impl StatusCmd {
             };
             let left = match e.time_left(now).as_secs() {
                 0 => "expired".to_owned(),
-                s => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
+                s => status_left(s),
             };
-            out.push_str(&format!("{kind:<5} {:<32} {left:<10} {:<60} {}\n", e.target, e.identity.arn, e.store));
+            let (target, arn) = (crate::text::clean(&e.target), crate::text::clean(&e.identity.arn));
+            out.push_str(&format!("{kind:<5} {target:<32} {left:<10} {arn:<60} {}\n", e.store));
         }
         print(&out)?;
         Ok(0)
     }
+}
+
+/// Time left as `1h05m` (also under an hour: `0h42m`), as this table has always shown it.
+fn status_left(secs: u64) -> String {
+    format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60)
 }

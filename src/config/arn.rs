@@ -74,6 +74,30 @@ impl FromStr for RoleArn {
     }
 }
 
+impl RoleArn {
+    /// Builds the ARN of role `name` in `account` in `partition` (`aws`, `aws-us-gov`, `aws-cn`, …).
+    pub fn in_partition(partition: &str, account: &str, name: &str) -> Self {
+        Self {
+            arn: format!("arn:{partition}:iam::{account}:role/{name}"),
+            account: account.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+}
+
+impl serde::Serialize for RoleArn {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.arn)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RoleArn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

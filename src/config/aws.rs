@@ -189,23 +189,6 @@ impl AwsConfig {
         self.config.other_sections().get(&key).map(|v| v.to_string())
     }
 
-    /// The endpoint URL for `service` (its SDK id, e.g. `sts`, `organizations`)
-    /// by the SDKs' precedence, environment before files and service-specific
-    /// before global: `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`, the
-    /// profile's `[services]` entry, the profile's `endpoint_url`, else the
-    /// regional AWS endpoint (DESIGN rule 6). For messages naming the endpoint.
-    pub fn endpoint_for(&self, env: &Env, profile: Option<&str>, service: &str, region: &str) -> String {
-        let var = |k: &str| env.get(k).ok().filter(|v| !v.is_empty());
-        var(&format!("AWS_ENDPOINT_URL_{}", service.to_ascii_uppercase()))
-            .or_else(|| var("AWS_ENDPOINT_URL"))
-            .or_else(|| profile.and_then(|p| self.service_endpoint_url(p, service)))
-            .or_else(|| profile.and_then(|p| self.profile_endpoint_url(p)))
-            .unwrap_or_else(|| match region {
-                r if r.starts_with("cn-") => format!("https://{service}.{r}.amazonaws.com.cn"),
-                r => format!("https://{service}.{r}.amazonaws.com"),
-            })
-    }
-
     /// The profile's own `endpoint_url`.
     pub fn profile_endpoint_url(&self, name: &str) -> Option<String> {
         self.value(name, "endpoint_url")
@@ -310,10 +293,8 @@ impl AwsConfig {
                 )
             })?),
         };
-        if let Some(d) = duration_seconds
-            && !(crate::broker::plan::MIN_DURATION..=crate::broker::plan::MAX_DURATION).contains(&d)
-        {
-            return Err(self.invalid(name, "duration_seconds", format!("'{d}' is outside 900..=43200 seconds")));
+        if let Some(Err(e)) = duration_seconds.map(crate::limits::check_duration) {
+            return Err(self.invalid(name, "duration_seconds", e));
         }
 
         let tags = list("rolecall_tags")
@@ -342,6 +323,18 @@ impl AwsConfig {
             region: v("region"),
             mfa_serial: v("mfa_serial"),
             mfa_process: v("rolecall_mfa_process").or_else(|| v("mfa_process")),
+            mfa_on_assume: match v("rolecall_mfa_on_assume").map(|b| b.to_ascii_lowercase()) {
+                None => false,
+                Some(b) if b == "true" => true,
+                Some(b) if b == "false" => false,
+                Some(b) => {
+                    return Err(self.invalid(
+                        name,
+                        "rolecall_mfa_on_assume",
+                        format!("'{b}' is not 'true' or 'false'"),
+                    ));
+                }
+            },
             external_id: v("external_id"),
             role_session_name: v("role_session_name"),
             duration_seconds,
@@ -493,6 +486,9 @@ pub struct ProfileDef {
     pub mfa_serial: Option<String>,
     /// `rolecall_mfa_process` or `mfa_process`: a command that prints an MFA code.
     pub mfa_process: Option<String>,
+    /// `rolecall_mfa_on_assume = true`: send the MFA code with `AssumeRole`
+    /// (a code per role, no 1-hour cap) instead of using an MFA session.
+    pub mfa_on_assume: bool,
     /// `external_id`.
     pub external_id: Option<String>,
     /// `role_session_name`.
@@ -528,7 +524,7 @@ impl ProfileDef {
 }
 
 /// The kinds of profile rolecall lists.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProfileKind {
     /// An IAM user's (or other) keys written in the file.

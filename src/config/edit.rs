@@ -7,6 +7,29 @@ use std::time::SystemTime;
 
 use super::error::ConfigError;
 
+/// Checks a value written into the INI file: no control characters (a
+/// newline would end the line and could start a new profile), and no
+/// leading or trailing space (the parsers trim it).
+pub fn check_value(value: &str) -> Result<(), String> {
+    if value.chars().any(char::is_control) {
+        return Err(format!("{:?} holds control characters; it cannot be written to the AWS config file", value));
+    }
+    if value.trim() != value || value.is_empty() {
+        return Err(format!("'{value}' is empty or starts or ends with spaces"));
+    }
+    Ok(())
+}
+
+/// Checks a profile name for a `[profile NAME]` header: letters, digits and `-_.@+`.
+pub fn check_profile_name(name: &str) -> Result<(), String> {
+    let ok = |c: char| c.is_ascii_alphanumeric() || "-_.@+".contains(c);
+    if !name.is_empty() && name.len() <= 128 && name.chars().all(ok) {
+        Ok(())
+    } else {
+        Err(format!("{name:?} is not a usable profile name (letters, digits and '-_.@+')"))
+    }
+}
+
 /// Appends `stanza` to the file at `path` (created if missing). Returns the
 /// backup's path, if there was a file to back up.
 pub fn append_stanza(path: &Path, stanza: &str) -> Result<Option<PathBuf>, ConfigError> {

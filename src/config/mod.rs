@@ -2,8 +2,10 @@
 
 pub mod arn;
 pub mod aws;
+pub mod duration;
 pub mod edit;
 pub mod error;
+pub mod keys;
 pub mod org;
 pub mod settings;
 

@@ -3,11 +3,11 @@
 //! which roles every account offers.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
-use super::settings::parse_duration;
+use super::duration::de_opt_seconds;
+use crate::limits;
 
 /// Parallel `ListTagsForResource` (and OU walk) calls when nothing else is set.
 pub const DEFAULT_TAG_CONCURRENCY: usize = 8;
@@ -52,6 +52,11 @@ pub struct OrgRoleSettings {
     /// Present the source profile's `mfa_serial` when assuming this role.
     #[serde(default)]
     pub mfa: bool,
+    /// Send the MFA code with this role's `AssumeRole` (a code per role, up to
+    /// the role's maximum duration) instead of using the stored MFA session,
+    /// which AWS caps at one hour.
+    #[serde(default)]
+    pub mfa_on_assume: bool,
     /// Requested session duration, seconds (900..=43200).
     #[serde(default, deserialize_with = "de_opt_seconds")]
     pub duration: Option<u32>,
@@ -62,20 +67,6 @@ pub struct OrgRoleSettings {
 
 fn default_tag_concurrency() -> usize {
     DEFAULT_TAG_CONCURRENCY
-}
-
-fn de_opt_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Seconds(u64),
-        Text(String),
-    }
-    let secs = match Raw::deserialize(d)? {
-        Raw::Seconds(s) => Duration::from_secs(s),
-        Raw::Text(t) => parse_duration(&t).map_err(serde::de::Error::custom)?,
-    };
-    u32::try_from(secs.as_secs()).map(Some).map_err(|_| serde::de::Error::custom("duration is too long"))
 }
 
 impl OrgSettings {
@@ -106,8 +97,8 @@ impl OrgSettings {
         if self.roles.is_empty() {
             return at("roles", "must list at least one role name, e.g. [\"ReadOnly\"]".into());
         }
-        if let Some(bad) = self.roles.iter().find(|r| !is_role_name(r)) {
-            return at("roles", format!("'{bad}' is not a role name (1-64 letters, digits and '_+=,.@-')"));
+        if let Some(Err(e)) = self.roles.iter().map(|r| limits::check_role_name(r)).find(Result::is_err) {
+            return at("roles", e);
         }
         for (role, rs) in &self.role_settings {
             if !self.roles.contains(role) {
@@ -116,22 +107,11 @@ impl OrgSettings {
                     format!("is for role '{role}', which is not in roles {:?}", self.roles),
                 );
             }
-            if let Some(d) = rs.duration
-                && !(900..=43_200).contains(&d)
-            {
-                return at(
-                    &format!("[organization.role.{role}] duration"),
-                    format!("'{d}s' is outside 900..=43200 seconds"),
-                );
+            if let Some(Err(e)) = rs.duration.map(limits::check_duration) {
+                return at(&format!("[organization.role.{role}] duration"), e);
             }
-            if let Some(x) = &rs.external_id {
-                let ok = |c: char| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c);
-                if !(2..=1224).contains(&x.len()) || !x.chars().all(ok) {
-                    return at(
-                        &format!("[organization.role.{role}] external_id"),
-                        format!("'{x}' must be 2-1224 characters of letters, digits and '_+=,.@:/-'"),
-                    );
-                }
+            if let Some(Err(e)) = rs.external_id.as_deref().map(limits::check_external_id) {
+                return at(&format!("[organization.role.{role}] external_id"), e);
             }
         }
         if let Some(bad) = self.include_ous.iter().find(|g| !g.starts_with('/')) {
@@ -145,10 +125,6 @@ impl OrgSettings {
         }
         Ok(())
     }
-}
-
-fn is_role_name(s: &str) -> bool {
-    (1..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c))
 }
 
 /// Checks the organisations together: names are unique.
@@ -212,7 +188,7 @@ mod tests {
             ),
             (
                 format!("{base}roles = [\"R\"]\n[organization.role.R]\nduration = 60\n"),
-                "[organization.role.R] duration '60s' is outside",
+                "[organization.role.R] duration '60' is outside",
             ),
             (
                 format!("{base}roles = [\"R\"]\n[organization.role.Q]\nmfa = true\n"),

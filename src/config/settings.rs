@@ -4,10 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
+use super::duration::de_duration;
+pub use super::duration::parse_duration;
 use super::error::ConfigError;
 use super::org::{OrgSettings, validate_all};
+use crate::limits;
 
 /// The whole settings file.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -21,7 +24,7 @@ pub struct Settings {
     pub organizations: Vec<OrgSettings>,
     /// `[keys]`: TUI key bindings on top of the defaults.
     #[serde(default)]
-    pub keys: crate::tui::action::KeySettings,
+    pub keys: super::keys::KeySettings,
 }
 
 /// `[defaults]`: what applies when a profile or flag says nothing.
@@ -46,6 +49,24 @@ pub struct Defaults {
     pub org_cache_ttl: Duration,
     /// Where sessions are kept between runs.
     pub store: StoreKind,
+    /// Longest wait for a TCP/TLS connection to an AWS endpoint.
+    #[serde(deserialize_with = "de_duration")]
+    pub connect_timeout: Duration,
+    /// Longest wait for one attempt of an AWS call (request sent to response read).
+    #[serde(deserialize_with = "de_duration")]
+    pub attempt_timeout: Duration,
+    /// Longest wait for a whole AWS call, retries included.
+    #[serde(deserialize_with = "de_duration")]
+    pub operation_timeout: Duration,
+    /// Longest wait for an `mfa_process` or a base profile's `credential_process`.
+    #[serde(deserialize_with = "de_duration")]
+    pub process_timeout: Duration,
+    /// Longest wait for a person to type an MFA code at the terminal prompt.
+    #[serde(deserialize_with = "de_duration")]
+    pub prompt_timeout: Duration,
+    /// Longest wait for another rolecall process refreshing the same session.
+    #[serde(deserialize_with = "de_duration")]
+    pub lock_timeout: Duration,
 }
 
 /// `store = "auto" | "secret-service" | "keyutils" | "none"`.
@@ -73,32 +94,14 @@ impl Default for Defaults {
             refresh_window: Duration::from_secs(15 * 60),
             org_cache_ttl: Duration::from_secs(24 * 3600),
             store: StoreKind::Auto,
+            connect_timeout: Duration::from_secs(3),
+            attempt_timeout: Duration::from_secs(10),
+            operation_timeout: Duration::from_secs(30),
+            process_timeout: Duration::from_secs(60),
+            prompt_timeout: Duration::from_secs(120),
+            lock_timeout: Duration::from_secs(180),
         }
     }
-}
-
-/// Accepts `3600` (seconds) or a human duration such as `"1h"` or `"90m"`.
-fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Seconds(u64),
-        Text(String),
-    }
-    match Raw::deserialize(d)? {
-        Raw::Seconds(s) => Ok(Duration::from_secs(s)),
-        Raw::Text(t) => parse_duration(&t).map_err(serde::de::Error::custom),
-    }
-}
-
-/// Parses `3600`, `"3600"`, `"1h"`, `"1h30m"`, `"90m"` into a duration.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
-    humantime::parse_duration(text)
-        .map_err(|e| format!("'{text}' is not a duration such as '3600', '1h' or '90m' ({e})"))
 }
 
 impl Settings {
@@ -137,13 +140,29 @@ impl Settings {
 
     fn validate(&self, path: &Path) -> Result<(), ConfigError> {
         let bad = |message: String| Err(ConfigError::Settings { path: path.to_path_buf(), message });
-        let d = self.defaults.duration.as_secs();
-        if !(900..=43200).contains(&d) {
-            return bad(format!("[defaults] duration '{d}s' is outside 900..=43200 seconds"));
+        let d = &self.defaults;
+        let secs = |v: Duration| u32::try_from(v.as_secs()).unwrap_or(u32::MAX);
+        if let Err(e) = limits::check_duration(secs(d.duration)) {
+            return bad(format!("[defaults] duration {e}"));
         }
-        let m = self.defaults.mfa_session_duration.as_secs();
-        if !(900..=129_600).contains(&m) {
-            return bad(format!("[defaults] mfa_session_duration '{m}s' is outside 15 minutes to 36 hours"));
+        if let Err(e) = limits::check_mfa_session(secs(d.mfa_session_duration)) {
+            return bad(format!("[defaults] mfa_session_duration {e}"));
+        }
+        // Ranges that keep a setting from silently disabling what it governs.
+        let ranges: [(&str, Duration, u64, u64); 8] = [
+            ("refresh_window", d.refresh_window, 0, 3600),
+            ("org_cache_ttl", d.org_cache_ttl, 60, 30 * 86_400),
+            ("connect_timeout", d.connect_timeout, 1, 60),
+            ("attempt_timeout", d.attempt_timeout, 1, 300),
+            ("operation_timeout", d.operation_timeout, 1, 900),
+            ("process_timeout", d.process_timeout, 1, 900),
+            ("prompt_timeout", d.prompt_timeout, 5, 3600),
+            ("lock_timeout", d.lock_timeout, 1, 3600),
+        ];
+        for (key, value, min, max) in ranges {
+            if !(min..=max).contains(&value.as_secs()) {
+                return bad(format!("[defaults] {key} '{}s' is outside {min}..={max} seconds", value.as_secs()));
+            }
         }
         validate_all(&self.organizations).or_else(bad)
     }

@@ -9,7 +9,7 @@ use aws_sdk_organizations::Client;
 use tokio::task::JoinSet;
 
 use super::model::Account;
-use crate::broker::sts::{StsFailure, classify};
+use crate::aws::{AwsFailure, classify};
 
 /// AWS's largest page for the list calls; moto's default is larger, so say it.
 pub const PAGE_SIZE: i32 = 20;
@@ -22,7 +22,7 @@ pub enum DiscoveryFailure {
         /// The operation, e.g. `ListAccounts`.
         operation: &'static str,
         /// How it failed.
-        failure: StsFailure,
+        failure: AwsFailure,
     },
     /// `ListAccounts` succeeded with no accounts: not a management or delegated administrator view.
     Empty,
@@ -32,7 +32,7 @@ pub enum DiscoveryFailure {
     Task(String),
 }
 
-fn call(operation: &'static str) -> impl Fn(StsFailure) -> DiscoveryFailure {
+fn call(operation: &'static str) -> impl Fn(AwsFailure) -> DiscoveryFailure {
     move |failure| DiscoveryFailure::Call { operation, failure }
 }
 

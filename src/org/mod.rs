@@ -7,16 +7,13 @@ pub mod cache;
 pub mod client;
 pub mod discover;
 pub mod model;
-pub mod targets;
 
 use std::future::Future;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use cache::{Cached, OrgCache};
 pub use model::{Account, Snapshot};
 
-use crate::broker::BrokerError;
-use crate::broker::sts::StsFailure;
+use crate::aws::AwsFailure;
 use crate::config::org::OrgSettings;
 use discover::DiscoveryFailure;
 
@@ -111,15 +108,14 @@ pub enum OrgError {
         org: String,
         /// The `profile` setting.
         profile: String,
-        /// The broker's error.
-        source: Box<BrokerError>,
+        /// Why not (the caller's error, already worded for the operator).
+        source: Box<dyn std::error::Error + Send + Sync>,
+        /// The exit code that error maps to.
+        exit_code: u8,
     },
     /// A settings value names something that does not exist.
     #[error("{0}")]
     Settings(String),
-    /// No organisation has this account, or the target cannot be assumed.
-    #[error("{0}")]
-    Target(String),
 }
 
 impl OrgError {
@@ -129,8 +125,8 @@ impl OrgError {
             Self::AccessDenied { .. } | Self::NotManagement { .. } | Self::Aws { .. } | Self::Bug { .. } => 2,
             Self::Network { .. } => 5,
             Self::RefreshFailed { source, .. } => source.exit_code(),
-            Self::Credentials { source, .. } => source.exit_code(),
-            Self::Settings(_) | Self::Target(_) => 1,
+            Self::Credentials { exit_code, .. } => *exit_code,
+            Self::Settings(_) => 1,
         }
     }
 
@@ -147,10 +143,10 @@ impl OrgError {
             DiscoveryFailure::NoRoot => Self::Bug { org: org_name, detail: "ListRoots returned no root".into() },
             DiscoveryFailure::Task(detail) => Self::Bug { org: org_name, detail },
             DiscoveryFailure::Call { operation, failure } => match failure {
-                StsFailure::Denied(message) => {
+                AwsFailure::Denied(message) => {
                     Self::AccessDenied { org: org_name, profile, caller: caller.to_owned(), operation, message }
                 }
-                StsFailure::Other { code, message } if code == "AWSOrganizationsNotInUseException" => {
+                AwsFailure::Other { code, message } if code == "AWSOrganizationsNotInUseException" => {
                     Self::NotManagement {
                         org: org_name,
                         profile,
@@ -158,11 +154,13 @@ impl OrgError {
                         detail: format!("was refused ({code}: {message})"),
                     }
                 }
-                StsFailure::Network(detail) => Self::Network { org: org_name, endpoint: endpoint.to_owned(), detail },
-                StsFailure::BadCredentials { code, message } | StsFailure::Other { code, message } => {
+                AwsFailure::Network(detail) | AwsFailure::Server(detail) => {
+                    Self::Network { org: org_name, endpoint: endpoint.to_owned(), detail }
+                }
+                AwsFailure::BadCredentials { code, message } | AwsFailure::Other { code, message } => {
                     Self::Aws { org: org_name, operation, code, message }
                 }
-                StsFailure::Validation(message) => {
+                AwsFailure::Validation(message) => {
                     Self::Aws { org: org_name, operation, code: "ValidationException".into(), message }
                 }
             },
@@ -199,11 +197,6 @@ pub struct Loaded {
     pub origin: Origin,
     /// Warnings (a failed refresh, an unreadable or unwritable cache).
     pub warnings: Vec<String>,
-}
-
-/// Seconds since the Unix epoch now.
-pub fn now_unix() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
 }
 
 /// The cached snapshot of `org` if it is fresh (and no refresh is forced),
@@ -254,7 +247,7 @@ where
                     "refreshing organisation '{}' failed, so its cached copy fetched at {} ({} old) is used: {e}",
                     org.name,
                     old.fetched_at,
-                    model::age_label(old.age(now))
+                    crate::time::coarse(old.age(now))
                 ));
                 Ok(Loaded { snapshot: old, origin: Origin::StaleCache, warnings })
             }

@@ -88,7 +88,7 @@ impl Snapshot {
             version: SNAPSHOT_VERSION,
             org: org.name.clone(),
             profile: org.profile.clone(),
-            fetched_at: rfc3339(fetched_at_unix),
+            fetched_at: crate::time::rfc3339_unix(fetched_at_unix),
             fetched_at_unix,
             fetched_by,
             accounts,
@@ -98,24 +98,6 @@ impl Snapshot {
     /// Age in seconds at `now_unix` (zero if the clock went backwards).
     pub fn age(&self, now_unix: u64) -> u64 {
         now_unix.saturating_sub(self.fetched_at_unix)
-    }
-}
-
-/// Seconds since the epoch as RFC 3339 UTC.
-pub fn rfc3339(unix: u64) -> String {
-    let secs = i64::try_from(unix).unwrap_or(i64::MAX);
-    aws_smithy_types::DateTime::from_secs(secs)
-        .fmt(aws_smithy_types::date_time::Format::DateTime)
-        .unwrap_or_else(|_| unix.to_string())
-}
-
-/// An age as `42s`, `5m`, `3h`, `2d`.
-pub fn age_label(secs: u64) -> String {
-    match secs {
-        s if s < 60 => format!("{s}s"),
-        s if s < 3600 => format!("{}m", s / 60),
-        s if s < 86_400 => format!("{}h", s / 3600),
-        s => format!("{}d", s / 86_400),
     }
 }
 
@@ -238,14 +220,5 @@ mod tests {
         for (account, want) in rows {
             assert_eq!(scope(&org, &account), want, "{account:?}");
         }
-    }
-
-    #[test]
-    fn labels() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(age_label(59), "59s");
-        assert_eq!(age_label(3599), "59m");
-        assert_eq!(age_label(7200), "2h");
-        assert_eq!(age_label(3 * 86_400), "3d");
     }
 }

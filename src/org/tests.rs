@@ -106,7 +106,7 @@ fn discovery_failures_are_explained() {
         (
             DiscoveryFailure::Call {
                 operation: "ListTagsForResource",
-                failure: StsFailure::Denied("not authorized".into()),
+                failure: AwsFailure::Denied("not authorized".into()),
             },
             "AccessDenied: organizations:ListTagsForResource was refused for 'arn:aws:iam::222222222222:user/alice'",
             2,
@@ -114,7 +114,7 @@ fn discovery_failures_are_explained() {
         (
             DiscoveryFailure::Call {
                 operation: "ListAccounts",
-                failure: StsFailure::Other {
+                failure: AwsFailure::Other {
                     code: "AWSOrganizationsNotInUseException".into(),
                     message: "not in an organization".into(),
                 },
@@ -123,7 +123,7 @@ fn discovery_failures_are_explained() {
             2,
         ),
         (
-            DiscoveryFailure::Call { operation: "ListAccounts", failure: StsFailure::Network("refused".into()) },
+            DiscoveryFailure::Call { operation: "ListAccounts", failure: AwsFailure::Network("refused".into()) },
             "organisation 'acme': cannot reach Organizations at 'http://x': refused",
             5,
         ),

@@ -3,3 +3,10 @@
 pub mod exec;
 pub mod export;
 pub mod table;
+
+/// Writes `text` to stdout and flushes it.
+pub fn write_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush())
+}

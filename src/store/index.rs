@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
@@ -43,13 +43,27 @@ pub struct IndexEntry {
     pub stored_at: u64,
     /// The identity the session was verified as.
     pub identity: Identity,
+    /// What the session was made for: a hash of the resolved plan (role chain,
+    /// ExternalId, session policy and tags, source identity, region, endpoint,
+    /// the AWS files). A session is served only for the same plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// A hash of the identity (path, device, inode, size, mtime) of the files
+    /// and settings the plan was made from: while they are unchanged, the plan
+    /// is too, so the warm path need not parse them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<String>,
 }
 
 impl IndexEntry {
-    /// Time left before expiry (zero when expired).
+    /// Time left before expiry (zero when expired, or when the expiry is corrupt).
     pub fn time_left(&self, now: SystemTime) -> Duration {
-        let exp = UNIX_EPOCH + Duration::from_secs(self.expires_at);
-        exp.duration_since(now).unwrap_or_default()
+        crate::time::from_epoch(self.expires_at).map(|exp| crate::time::left(exp, now)).unwrap_or_default()
+    }
+
+    /// The session's whole lifetime as stored, seconds.
+    pub fn lifetime(&self) -> u64 {
+        self.expires_at.saturating_sub(self.stored_at)
     }
 }
 
@@ -100,14 +114,20 @@ impl Index {
         let dir = self.path.parent().unwrap_or_else(|| Path::new("."));
         paths::ensure_private_dir(dir).map_err(|e| failed(format!("'{}': {e}", dir.display())))?;
         let lock_path = dir.join("index.lock");
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| failed(format!("'{}': {e}", lock_path.display())))?;
+        let lock: File =
+            paths::open_private(&lock_path).map_err(|e| failed(format!("'{}': {e}", lock_path.display())))?;
         lock.lock().map_err(|e| failed(format!("locking '{}': {e}", lock_path.display())))?;
-        let (mut file, _) = self.load();
+        let (mut file, problem) = self.load();
+        if problem.is_some() {
+            // Keep what could not be read, so nothing it lists is orphaned silently.
+            let aside = dir.join(format!("index.json.unreadable-{}", crate::time::now_unix()));
+            std::fs::rename(&self.path, &aside).map_err(|e| {
+                failed(format!(
+                    "the cache index '{}' is unreadable and cannot be moved aside: {e}",
+                    self.path.display()
+                ))
+            })?;
+        }
         file.version = 1;
         change(&mut file);
         let text = serde_json::to_vec_pretty(&file).map_err(|e| failed(e.to_string()))?;
@@ -115,7 +135,4 @@ impl Index {
     }
 }
 
-/// Seconds since the epoch for `t` (0 before the epoch).
-pub fn epoch_secs(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
+pub use crate::time::epoch_secs;

@@ -6,6 +6,7 @@
 //! `mfa/<base profile>/<MFA device>` for MFA sessions and `role/<target>` for
 //! role sessions. Each holds one JSON object with the temporary credentials.
 
+pub mod cache;
 pub mod index;
 pub mod keyring;
 pub mod lock;
@@ -53,6 +54,19 @@ pub enum StoreError {
         detail: String,
         /// How to make it available or choose another.
         hint: &'static str,
+    },
+    /// Another rolecall process held a session's lock for longer than the wait allows.
+    #[error(
+        "another rolecall process ({holder}) has been refreshing '{key}' for more than {secs} s; \
+         wait for it (it may be asking for an MFA code) or stop it, then try again"
+    )]
+    LockTimeout {
+        /// The session being refreshed.
+        key: String,
+        /// Who holds the lock (`pid 1234`, or `unknown`).
+        holder: String,
+        /// How long this process waited, seconds.
+        secs: u64,
     },
     /// Any other failure of the store or of rolecall's cache files.
     #[error("the {store} store failed: {detail}")]

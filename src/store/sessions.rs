@@ -3,20 +3,20 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::cache::{MfaSessionKey, SessionCache};
 use super::index::{EntryKind, Index, IndexEntry, epoch_secs};
 use super::lock::{self, SessionLock};
 use super::{SecretStore, StoreError};
-use crate::broker::cache::{MfaSessionKey, SessionCache};
 use crate::credentials::{Credentials, Identity, Session};
 
 /// How long a process waits for another one refreshing the same session
-/// (which may be waiting for a person to type an MFA code).
-pub const LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+/// (which may be waiting for a person to type an MFA code), unless set.
+pub const LOCK_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// The keyring key of a target's role session.
 pub fn role_key(target: &str) -> String {
@@ -52,15 +52,16 @@ impl Stored {
         }
     }
 
-    fn into_session(mut self) -> Session {
-        let expiration = Some(UNIX_EPOCH + Duration::from_secs(self.expiration));
+    /// The session, or `None` when the stored expiry is out of range (corrupt).
+    fn into_session(mut self) -> Option<Session> {
+        let expiration = Some(crate::time::from_epoch(self.expiration)?);
         let credentials = Credentials::new(
             std::mem::take(&mut self.access_key_id),
             std::mem::take(&mut self.secret_access_key),
             self.session_token.take(),
             expiration,
         );
-        Session { credentials, identity: self.identity.clone() }
+        Some(Session { credentials, identity: self.identity.clone() })
     }
 }
 
@@ -80,12 +81,19 @@ pub struct Sessions {
     index: Index,
     dir: PathBuf,
     warnings: Mutex<Vec<String>>,
+    lock_timeout: Duration,
 }
 
 impl Sessions {
     /// Sessions in `store`, with the index and locks in cache dir `dir`.
     pub fn new(store: Arc<dyn SecretStore>, dir: &Path) -> Self {
-        Self { store, index: Index::in_dir(dir), dir: dir.to_path_buf(), warnings: Mutex::new(Vec::new()) }
+        Self {
+            store,
+            index: Index::in_dir(dir),
+            dir: dir.to_path_buf(),
+            warnings: Mutex::new(Vec::new()),
+            lock_timeout: LOCK_TIMEOUT,
+        }
     }
 
     /// The index.
@@ -107,15 +115,32 @@ impl Sessions {
     /// A cached session under `key` with more than `min_left` before it expires.
     /// The index is consulted first, so a miss never touches the keyring.
     pub fn get(&self, key: &str, min_left: Duration) -> Result<Option<Session>, StoreError> {
+        self.get_if(key, min_left, |_| true)
+    }
+
+    /// As [`Self::get`], served only when `accept` approves the index entry
+    /// (the plan it was made for, its lifetime); a refusal is a miss.
+    pub fn get_if(
+        &self,
+        key: &str,
+        min_left: Duration,
+        accept: impl FnOnce(&IndexEntry) -> bool,
+    ) -> Result<Option<Session>, StoreError> {
         let (index, problem) = self.index.load();
         if let Some(p) = problem {
             self.warn(p);
         }
         let now = SystemTime::now();
-        let expected_key_id = match index.entries.get(key) {
-            Some(e) if e.time_left(now) > min_left && e.store == self.store.name() => e.access_key_id.clone(),
-            _ => return Ok(None),
-        };
+        let Some(entry) = index.entries.get(key) else { return Ok(None) };
+        if crate::time::from_epoch(entry.expires_at).is_none() {
+            self.warn(format!("the cache index entry '{key}' has an impossible expiry; discarding it"));
+            self.remove(key)?;
+            return Ok(None);
+        }
+        if entry.time_left(now) <= min_left || entry.store != self.store.name() || !accept(entry) {
+            return Ok(None);
+        }
+        let expected_key_id = entry.access_key_id.clone();
         let Some(text) = self.store.get(key)?.map(Zeroizing::new) else {
             self.index.update(|f| {
                 f.entries.remove(key);
@@ -125,11 +150,20 @@ impl Sessions {
         match serde_json::from_str::<Stored>(&text) {
             // Another cache dir (another HOME) wrote this entry since: not ours.
             Ok(stored) if stored.access_key_id != expected_key_id => Ok(None),
-            Ok(stored) => {
-                let session = stored.into_session();
-                let fresh = session.credentials.expiration.and_then(|e| e.duration_since(now).ok());
-                Ok(fresh.filter(|left| *left > min_left).map(|_| session))
-            }
+            Ok(stored) => match stored.into_session() {
+                Some(session) => {
+                    let fresh = session.credentials.expiration.map(|e| crate::time::left(e, now));
+                    Ok(fresh.filter(|left| *left > min_left).map(|_| session))
+                }
+                None => {
+                    self.warn(format!(
+                        "the {} entry '{key}' has an impossible expiry; discarding it and assuming afresh",
+                        self.store.name()
+                    ));
+                    self.remove(key)?;
+                    Ok(None)
+                }
+            },
             Err(e) => {
                 self.warn(format!(
                     "the {} entry '{key}' is corrupted ({}); discarding it and assuming afresh",
@@ -142,6 +176,16 @@ impl Sessions {
         }
     }
 
+    /// Records in the index that the entry under `key` also holds for `files`
+    /// (the files changed, but the plan made from them did not).
+    pub fn touch_files(&self, key: &str, files: &str) -> Result<(), StoreError> {
+        self.index.update(|f| {
+            if let Some(e) = f.entries.get_mut(key) {
+                e.files = Some(files.to_owned());
+            }
+        })
+    }
+
     /// Stores `session` under `key` and records it in the index.
     pub fn put(
         &self,
@@ -150,6 +194,21 @@ impl Sessions {
         target: &str,
         serial: Option<&str>,
         session: &Session,
+    ) -> Result<(), StoreError> {
+        self.put_for(key, kind, target, serial, session, None, None)
+    }
+
+    /// As [`Self::put`], recording the plan and files the session was made for.
+    #[allow(clippy::too_many_arguments)]
+    pub fn put_for(
+        &self,
+        key: &str,
+        kind: EntryKind,
+        target: &str,
+        serial: Option<&str>,
+        session: &Session,
+        plan: Option<&str>,
+        files: Option<&str>,
     ) -> Result<(), StoreError> {
         let stored = Stored::from_session(session);
         let text =
@@ -165,6 +224,8 @@ impl Sessions {
             expires_at: stored.expiration,
             stored_at: epoch_secs(SystemTime::now()),
             identity: session.identity.clone(),
+            plan: plan.map(str::to_owned),
+            files: files.map(str::to_owned),
         };
         self.index.update(|f| {
             f.entries.insert(key.to_owned(), entry);
@@ -181,7 +242,13 @@ impl Sessions {
 
     /// Takes the lock for session `key`, waiting for another process that holds it.
     pub fn lock(&self, key: &str) -> Result<SessionLock, StoreError> {
-        lock::acquire(&self.dir, key, LOCK_TIMEOUT)
+        lock::acquire(&self.dir, key, self.lock_timeout)
+    }
+
+    /// Sets how long [`Self::lock`] waits for another process.
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
     }
 }
 

@@ -5,9 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 
-use super::action::{Action, Context, Key, KeyMap};
+use super::input::key_of;
 use super::model::{Details, Item};
 use super::search::Search;
+use crate::config::keys::{Action, Context, Key, KeyMap};
 
 /// How the list is grouped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -362,7 +363,7 @@ impl App {
     }
 
     fn on_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        let Some(key) = Key::from_event(&ev) else { return Vec::new() };
+        let Some(key) = key_of(&ev) else { return Vec::new() };
         match self.modal.clone() {
             Some(Modal::Help) => {
                 self.modal = None;

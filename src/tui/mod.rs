@@ -3,9 +3,9 @@
 //! feeds terminal events and effect answers to the pure [`app::App`], performs
 //! the effects it returns, and draws once per burst of messages.
 
-pub mod action;
 pub mod app;
 pub mod effects;
+pub mod input;
 pub mod model;
 pub mod search;
 pub mod theme;
@@ -23,15 +23,13 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
-use crate::broker::BrokerError;
-use crate::cli::Context;
-use crate::config::ConfigError;
-use crate::output::exec;
+use crate::config::keys::KeyMap;
 use crate::output::export::{Format, SessionEnv, render};
-use action::KeyMap;
-use app::{App, Effect, Exit, Mode, Msg};
+use crate::output::{exec, write_stdout};
+use crate::service::{AppError, Context, Notify};
+pub use app::Mode;
+use app::{App, Effect, Exit, Msg};
 use effects::{Effects, Prefs};
-use model::Item;
 use theme::Theme;
 
 type Term = Terminal<CrosstermBackend<Stderr>>;
@@ -55,16 +53,14 @@ fn bench_mark(what: &str) {
     }
 }
 
-fn now_unix() -> u64 {
-    crate::store::index::epoch_secs(std::time::SystemTime::now())
-}
+use crate::time::now_unix;
 
-fn io_err(what: &str, e: std::io::Error) -> BrokerError {
-    ConfigError::Usage(format!("terminal: {what}: {e}")).into()
+fn io_err(what: &str, e: std::io::Error) -> AppError {
+    AppError::Terminal(format!("{what}: {e}"))
 }
 
 /// Puts the terminal into TUI mode (raw, alternate screen, mouse) on stderr.
-fn enter() -> Result<Term, BrokerError> {
+fn enter() -> Result<Term, AppError> {
     enable_raw_mode().map_err(|e| io_err("cannot enter raw mode (is this a terminal?)", e))?;
     let mut err = std::io::stderr();
     execute!(err, EnterAlternateScreen, EnableMouseCapture).map_err(|e| io_err("cannot set up", e))?;
@@ -88,34 +84,12 @@ fn install_panic_hook() {
     }));
 }
 
-/// The targets to show: every profile and organisation target, from files and
-/// the organisation caches only (never the network), and whether any
-/// organisation's cache is missing or stale (so a background refresh is due).
-pub fn load_items(ctx: &Context) -> (Vec<Item>, bool) {
-    use crate::org::cache::{Cached, OrgCache};
-    let cache = OrgCache::new(&crate::paths::cache_dir());
-    let (ttl, now) = (ctx.settings.defaults.org_cache_ttl.as_secs(), now_unix());
-    let mut orgs = Vec::new();
-    let mut stale = false;
-    for org in &ctx.settings.organizations {
-        match cache.load(org, ttl, now) {
-            Cached::Found { snapshot, fresh } => {
-                stale |= !fresh;
-                orgs.push((org, snapshot));
-            }
-            Cached::Missing | Cached::Unreadable(_) => stale = true,
-        }
-    }
-    let rows = crate::cli::list::rows_with_orgs(ctx, &orgs, true);
-    (rows.iter().map(Item::from_row).collect(), stale)
-}
-
 /// Runs the TUI until the operator quits; returns the exit code.
-pub async fn run(mut ctx: Context, mode: Mode) -> Result<u8, BrokerError> {
-    let keymap = KeyMap::new(&ctx.settings.keys).map_err(|e| ConfigError::Usage(format!("settings: {e}")))?;
-    ctx.quiet = true;
+pub async fn run(mut ctx: Context, mode: Mode) -> Result<u8, AppError> {
+    let keymap = KeyMap::new(&ctx.settings.keys).map_err(|e| AppError::usage(format!("settings: {e}")))?;
+    ctx.notify = Notify::Silent;
     bench_mark("context_loaded");
-    let (items, stale) = load_items(&ctx);
+    let (items, stale) = effects::items(&ctx);
     bench_mark("items_loaded");
     let prefs = Prefs::load();
     let mut app = App::new(items, keymap, mode, now_unix());
@@ -149,18 +123,19 @@ pub async fn run(mut ctx: Context, mode: Mode) -> Result<u8, BrokerError> {
 }
 
 /// Prints what the exit asks for and returns the exit code.
-fn finish(exit: Exit, effects: &Effects) -> Result<u8, BrokerError> {
+fn finish(exit: Exit, effects: &Effects) -> Result<u8, AppError> {
     match exit {
         Exit::Quit => Ok(0),
         Exit::Pick(id) => {
-            crate::cli::print(&format!("{id}\n"))?;
+            write_stdout(&format!("{id}\n")).map_err(|e| AppError::Output(format!("stdout: {e}")))?;
             Ok(0)
         }
         Exit::Export => {
             let last = effects.session.lock().ok().and_then(|s| s.clone());
             match last {
                 Some(last) => {
-                    crate::cli::print(&render(Format::Env, &last.session.credentials, &last.region, &last.target))?;
+                    let text = render(Format::Env, &last.session.credentials, &last.region, &last.target);
+                    write_stdout(&text).map_err(|e| AppError::Output(format!("stdout: {e}")))?;
                     Ok(0)
                 }
                 None => Ok(1),
@@ -175,7 +150,7 @@ async fn event_loop(
     effects: &mut Effects,
     rx: &mut mpsc::Receiver<Msg>,
     theme: &Theme,
-) -> Result<Exit, BrokerError> {
+) -> Result<Exit, AppError> {
     let mut events = Some(EventStream::new());
     let mut sigterm = signal_stream();
     let mut tick = tokio::time::interval(Duration::from_millis(120));
@@ -230,7 +205,7 @@ async fn perform(
     effects: &mut Effects,
     events: &mut Option<EventStream>,
     theme: &Theme,
-) -> Result<(), BrokerError> {
+) -> Result<(), AppError> {
     match effect {
         Effect::Describe(id) => {
             let d = effects.describe(&id);
@@ -243,7 +218,7 @@ async fn perform(
         Effect::SavePrefs { favourites, recent } => Prefs { favourites, recent }.save(),
         Effect::Shell => {
             let last = effects.session.lock().ok().and_then(|s| s.clone());
-            if let Some(effects::LastSession { target, region, endpoint, session }) = last {
+            if let Some(effects::LastSession { target, region, endpoint, session, .. }) = last {
                 // Leave the TUI with no input reader alive (it would steal the
                 // shell's keystrokes), run the shell, come back.
                 *events = None;
@@ -254,7 +229,7 @@ async fn perform(
                 eprintln!("rolecall: shell as {} ('exit' returns to rolecall)", session.identity.arn);
                 let code = tokio::task::spawn_blocking(move || child.status())
                     .await
-                    .map_err(|e| BrokerError::Unexpected(e.to_string()))?
+                    .map_err(crate::service::error::join_error)?
                     .map(|s| s.code().unwrap_or(1))
                     .unwrap_or(127);
                 *term = enter()?;
@@ -276,7 +251,7 @@ async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<
     }
 }
 
-fn draw(term: &mut Term, app: &mut App, theme: &Theme) -> Result<(), BrokerError> {
+fn draw(term: &mut Term, app: &mut App, theme: &Theme) -> Result<(), AppError> {
     let size = term.size().map_err(|e| io_err("size", e))?;
     let (list_rows, list_top) = view::list_geometry(ratatui::layout::Rect::new(0, 0, size.width, size.height));
     app.update(Msg::Resized { list_rows, list_top });

@@ -1,9 +1,10 @@
 //! What the TUI lists: one [`Item`] per target, with a precomputed search text,
-//! and [`Details`] of the selected one (from its plan, computed on demand).
+//! built from the catalog's entries, and [`Details`] of the selected one
+//! (from its plan, computed on demand by the service).
 
 use nucleo_matcher::Utf32String;
 
-use crate::cli::list::Row;
+use crate::catalog::Entry;
 
 /// One target row.
 #[derive(Clone, Debug)]
@@ -43,84 +44,49 @@ pub struct Item {
 }
 
 impl Item {
-    /// An item from a `rolecall list` row.
-    pub fn from_row(row: &Row) -> Self {
-        let role = row.role_arn.as_deref().and_then(|a| a.rsplit('/').next()).map(str::to_owned);
-        let chain = row.chain.clone().unwrap_or_default();
-        let source = chain.split(" -> ").next().unwrap_or_default();
-        let source = source.split(" (").next().unwrap_or(source).to_owned();
-        let ou_group = match (&row.org, &row.ou) {
-            (Some(org), Some(ou)) => format!("{org} {ou}"),
-            (Some(org), None) => org.clone(),
-            _ => "profiles".to_owned(),
+    /// The item for a catalog entry.
+    pub fn from_entry(e: &Entry) -> Self {
+        let account = e.account.as_deref();
+        let ou_group = match account {
+            Some(a) => match &a.ou {
+                Some(ou) => format!("{} {ou}", a.org),
+                None => a.org.clone(),
+            },
+            None => "profiles".to_owned(),
         };
-        let tags = row
-            .tags
-            .as_ref()
-            .map(|t| t.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "))
-            .unwrap_or_default();
-        let state = row.state.clone().filter(|s| s != "ACTIVE");
+        let tags = account.map(|a| a.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "));
+        let tags = tags.unwrap_or_default();
+        let state = account.map(|a| a.state.clone()).filter(|s| s != crate::org::model::ACTIVE);
+        let role = e.role_name().map(str::to_owned);
         let haystack_text = [
-            row.target.as_str(),
-            row.account.as_deref().unwrap_or(""),
-            row.account_name.as_deref().unwrap_or(""),
+            e.id.as_str(),
+            e.account_id().unwrap_or(""),
+            e.account_name().unwrap_or(""),
             role.as_deref().unwrap_or(""),
-            row.ou.as_deref().unwrap_or(""),
+            account.and_then(|a| a.ou.as_deref()).unwrap_or(""),
             &tags,
         ]
         .join(" ");
+        let clean = |s: &str| crate::text::clean(s).into_owned();
         Self {
-            id: row.target.clone(),
-            ou_group,
-            source,
-            account: row.account.clone(),
-            account_name: row.account_name.clone(),
+            id: e.id.clone(),
+            ou_group: clean(&ou_group),
+            source: e.route.as_ref().map(|r| clean(&r.base.name)).unwrap_or_default(),
+            account: e.account_id().map(str::to_owned),
+            account_name: e.account_name().map(clean),
             role,
-            role_arn: row.role_arn.clone(),
-            chain,
-            mfa: row.mfa,
-            region: row.region.clone(),
-            assumable: row.assumable && row.error.is_none() && state.is_none(),
-            error: row.error.clone(),
-            tags,
+            role_arn: e.role_arn.as_ref().map(|a| a.to_string()),
+            chain: e.chain_text().map(|c| clean(&c)).unwrap_or_default(),
+            mfa: e.mfa(),
+            region: e.region().map(str::to_owned),
+            assumable: e.assumable(),
+            error: e.problem.as_ref().and(e.problem_text()).map(|t| crate::text::clean_multiline(&t).into_owned()),
+            tags: clean(&tags),
             state,
-            id_chars: row.target.chars().count(),
+            id_chars: e.id.chars().count(),
             haystack: Utf32String::from(haystack_text.as_str()),
         }
     }
 }
 
-/// What the details pane shows about the selected target (no secrets: the
-/// ExternalId arrives masked).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Details {
-    /// Role ARN of the final step.
-    pub role_arn: Option<String>,
-    /// The full chain, base to target.
-    pub chain: String,
-    /// The MFA device that will be asked for, if any.
-    pub mfa_device: Option<String>,
-    /// True when a code must be typed now (no stored MFA session covers it).
-    pub needs_code: bool,
-    /// The ExternalId, masked except its last characters.
-    pub external_id: Option<String>,
-    /// Requested duration of the final role, seconds.
-    pub requested_duration: Option<u32>,
-    /// Effective duration, seconds.
-    pub effective_duration: Option<u32>,
-    /// Why effective differs from requested.
-    pub duration_note: Option<String>,
-    /// STS region.
-    pub region: String,
-    /// The cached session's identity and expiry (unix seconds), if one is cached.
-    pub cached: Option<(String, u64)>,
-    /// A problem planning the target.
-    pub error: Option<String>,
-}
-
-/// Masks all but the last three characters.
-pub fn mask(secret: &str) -> String {
-    let n = secret.chars().count();
-    let keep: String = secret.chars().skip(n.saturating_sub(3)).collect();
-    format!("{}{keep}", "•".repeat(n.saturating_sub(3).min(12)))
-}
+pub use crate::service::describe::{Description as Details, mask};

@@ -4,44 +4,58 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::action::KeyMap;
+use std::sync::Arc;
+
 use super::app::{App, Assumed, Effect, Exit, Failure, Modal, Mode, Msg};
 use super::model::{Details, Item};
 use super::theme::Theme;
 use super::view;
-use crate::cli::list::Row;
+use crate::catalog::{AccountRef, BaseRef, Entry, Hop, Kind, Route};
+use crate::config::RoleArn;
+use crate::config::keys::KeyMap;
 
-fn row(target: &str, account: &str, role: &str, ou: &str, mfa: bool) -> Row {
-    Row {
-        target: target.into(),
-        kind: "org".into(),
-        role_arn: Some(format!("arn:aws:iam::{account}:role/{role}")),
-        account: Some(account.into()),
-        chain: Some(format!("hub (keys) -> {}{target}", if mfa { "mfa-session -> " } else { "" })),
-        mfa,
-        assumable: true,
-        region: Some("eu-west-1".into()),
-        org: Some("acme".into()),
-        account_name: Some(target.split('/').next().unwrap_or(target).into()),
-        ou: Some(ou.into()),
-        state: Some("ACTIVE".into()),
-        tags: Some([("env".to_owned(), ou.rsplit('/').next().unwrap_or("").to_lowercase())].into_iter().collect()),
-        ..Row::empty()
+fn entry(target: &str, account: &str, role: &str, ou: &str, mfa: bool) -> Entry {
+    let name = target.split('/').next().unwrap_or(target);
+    let env = ou.rsplit('/').next().unwrap_or("").to_lowercase();
+    let via = if mfa { vec![Hop::MfaSession] } else { Vec::new() };
+    Entry {
+        id: target.into(),
+        kind: Kind::OrgRole,
+        role_arn: Some(RoleArn::new(account, role)),
+        route: Some(Arc::new(Route {
+            base: BaseRef { name: "hub".into(), detail: Some("keys".into()) },
+            via,
+            assumes: true,
+            mfa,
+            region: "eu-west-1".into(),
+        })),
+        account: Some(Arc::new(AccountRef {
+            org: "acme".into(),
+            id: account.into(),
+            name: name.into(),
+            ou: Some(ou.into()),
+            state: "ACTIVE".into(),
+            tags: [("env".to_owned(), env)].into_iter().collect(),
+        })),
+        alias: None,
+        problem: None,
     }
 }
 
 fn items() -> Vec<Item> {
-    let rows = [
-        row("payments-prod/ReadOnly", "222222222222", "ReadOnly", "/Workloads/Prod", false),
-        row("payments-prod/Developer", "222222222222", "Developer", "/Workloads/Prod", true),
-        row("payments-dev/ReadOnly", "333333333333", "ReadOnly", "/Workloads/Dev", false),
-        row("data-lake/Auditor", "444444444444", "Auditor", "/Workloads/Dev", false),
-        row("security-audit/ReadOnly", "555555555555", "ReadOnly", "/Security", false),
+    let entries = [
+        entry("payments-prod/ReadOnly", "222222222222", "ReadOnly", "/Workloads/Prod", false),
+        entry("payments-prod/Developer", "222222222222", "Developer", "/Workloads/Prod", true),
+        entry("payments-dev/ReadOnly", "333333333333", "ReadOnly", "/Workloads/Dev", false),
+        entry("data-lake/Auditor", "444444444444", "Auditor", "/Workloads/Dev", false),
+        entry("security-audit/ReadOnly", "555555555555", "ReadOnly", "/Security", false),
     ];
-    let mut items: Vec<Item> = rows.iter().map(Item::from_row).collect();
-    let mut suspended = row("old-sandbox/ReadOnly", "666666666666", "ReadOnly", "/Sandbox", false);
-    suspended.state = Some("SUSPENDED".into());
-    items.push(Item::from_row(&suspended));
+    let mut items: Vec<Item> = entries.iter().map(Item::from_entry).collect();
+    let mut suspended = entry("old-sandbox/ReadOnly", "666666666666", "ReadOnly", "/Sandbox", false);
+    if let Some(a) = suspended.account.as_mut() {
+        Arc::make_mut(a).state = "SUSPENDED".into();
+    }
+    items.push(Item::from_entry(&suspended));
     items
 }
 

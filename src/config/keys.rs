@@ -1,10 +1,11 @@
-//! What a key can do in the TUI. One enum, named as the settings file names it
-//! (`[keys]` maps a key such as `"ctrl-j"` to an action such as `"select_next"`).
+//! Key bindings as the settings file names them: one [`Action`] enum
+//! (`[keys]` maps a key such as `"ctrl-j"` to an action such as `"select_next"`),
+//! the key text syntax, and the key map. No terminal library here: the TUI
+//! turns its terminal's key events into [`Key`]s.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::{Deserialize, Serialize};
 
 /// Everything a key binding can ask for.
@@ -75,60 +76,59 @@ impl Action {
 /// A key as written in the settings: `"ctrl-j"`, `"enter"`, `"f5"`, `"?"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
-    code: KeyCodeOrd,
+    code: KeyName,
     ctrl: bool,
     alt: bool,
 }
 
-/// `KeyCode` subset with an order, so key maps print stably.
+/// The keys a binding can name, with an order so key maps print stably.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum KeyCodeOrd {
+pub enum KeyName {
+    /// A character key (lower case).
     Char(char),
+    /// A function key.
     F(u8),
+    /// Arrow up.
     Up,
+    /// Arrow down.
     Down,
+    /// Arrow left.
     Left,
+    /// Arrow right.
     Right,
+    /// Page up.
     PageUp,
+    /// Page down.
     PageDown,
+    /// Home.
     Home,
+    /// End.
     End,
+    /// Enter.
     Enter,
+    /// Escape.
     Esc,
+    /// Tab.
     Tab,
+    /// Shift-Tab.
     BackTab,
+    /// Backspace.
     Backspace,
 }
 
 impl Key {
-    /// The key of a terminal key event, if it is one a binding can name.
-    pub fn from_event(ev: &KeyEvent) -> Option<Self> {
-        let code = match ev.code {
-            KeyCode::Char(c) => KeyCodeOrd::Char(c.to_ascii_lowercase()),
-            KeyCode::F(n) => KeyCodeOrd::F(n),
-            KeyCode::Up => KeyCodeOrd::Up,
-            KeyCode::Down => KeyCodeOrd::Down,
-            KeyCode::Left => KeyCodeOrd::Left,
-            KeyCode::Right => KeyCodeOrd::Right,
-            KeyCode::PageUp => KeyCodeOrd::PageUp,
-            KeyCode::PageDown => KeyCodeOrd::PageDown,
-            KeyCode::Home => KeyCodeOrd::Home,
-            KeyCode::End => KeyCodeOrd::End,
-            KeyCode::Enter => KeyCodeOrd::Enter,
-            KeyCode::Esc => KeyCodeOrd::Esc,
-            KeyCode::Tab => KeyCodeOrd::Tab,
-            KeyCode::BackTab => KeyCodeOrd::BackTab,
-            KeyCode::Backspace => KeyCodeOrd::Backspace,
-            _ => return None,
+    /// A key from its name and modifiers (characters are folded to lower case).
+    pub fn new(name: KeyName, ctrl: bool, alt: bool) -> Self {
+        let code = match name {
+            KeyName::Char(c) => KeyName::Char(c.to_ascii_lowercase()),
+            other => other,
         };
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
-        let alt = ev.modifiers.contains(KeyModifiers::ALT);
-        Some(Self { code, ctrl, alt })
+        Self { code, ctrl, alt }
     }
 
     /// True for a plain printable character (what types into the search line).
     pub fn is_text(&self) -> bool {
-        matches!(self.code, KeyCodeOrd::Char(_)) && !self.ctrl && !self.alt
+        matches!(self.code, KeyName::Char(_)) && !self.ctrl && !self.alt
     }
 }
 
@@ -151,24 +151,24 @@ impl std::str::FromStr for Key {
             }
         }
         let code = match rest.as_str() {
-            "up" => KeyCodeOrd::Up,
-            "down" => KeyCodeOrd::Down,
-            "left" => KeyCodeOrd::Left,
-            "right" => KeyCodeOrd::Right,
-            "pageup" | "pgup" => KeyCodeOrd::PageUp,
-            "pagedown" | "pgdn" => KeyCodeOrd::PageDown,
-            "home" => KeyCodeOrd::Home,
-            "end" => KeyCodeOrd::End,
-            "enter" | "return" => KeyCodeOrd::Enter,
-            "esc" | "escape" => KeyCodeOrd::Esc,
-            "tab" => KeyCodeOrd::Tab,
-            "backtab" | "shift-tab" => KeyCodeOrd::BackTab,
-            "backspace" => KeyCodeOrd::Backspace,
-            "space" => KeyCodeOrd::Char(' '),
+            "up" => KeyName::Up,
+            "down" => KeyName::Down,
+            "left" => KeyName::Left,
+            "right" => KeyName::Right,
+            "pageup" | "pgup" => KeyName::PageUp,
+            "pagedown" | "pgdn" => KeyName::PageDown,
+            "home" => KeyName::Home,
+            "end" => KeyName::End,
+            "enter" | "return" => KeyName::Enter,
+            "esc" | "escape" => KeyName::Esc,
+            "tab" => KeyName::Tab,
+            "backtab" | "shift-tab" => KeyName::BackTab,
+            "backspace" => KeyName::Backspace,
+            "space" => KeyName::Char(' '),
             f if f.len() >= 2 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
-                KeyCodeOrd::F(f[1..].parse().unwrap_or(1))
+                KeyName::F(f[1..].parse().unwrap_or(1))
             }
-            c if c.chars().count() == 1 => KeyCodeOrd::Char(c.chars().next().unwrap_or(' ')),
+            c if c.chars().count() == 1 => KeyName::Char(c.chars().next().unwrap_or(' ')),
             _ => return Err(format!("'{s}' is not a key (examples: 'ctrl-j', 'enter', 'f5', '?')")),
         };
         Ok(Self { code, ctrl, alt })
@@ -184,9 +184,9 @@ impl fmt::Display for Key {
             f.write_str("alt-")?;
         }
         match self.code {
-            KeyCodeOrd::Char(' ') => f.write_str("space"),
-            KeyCodeOrd::Char(c) => write!(f, "{c}"),
-            KeyCodeOrd::F(n) => write!(f, "f{n}"),
+            KeyName::Char(' ') => f.write_str("space"),
+            KeyName::Char(c) => write!(f, "{c}"),
+            KeyName::F(n) => write!(f, "f{n}"),
             other => f.write_str(&format!("{other:?}").to_ascii_lowercase()),
         }
     }

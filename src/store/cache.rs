@@ -1,13 +1,13 @@
-//! The small interface that keeps MFA sessions between assumes: in memory for
-//! one run here, and in the OS keyring when a persistent store implements it.
+//! The small interface the broker keeps MFA sessions behind: in memory for
+//! one run ([`MemoryCache`]), or in the OS keyring ([`super::sessions::Sessions`]).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
+use super::StoreError;
+use super::lock::SessionLock;
 use crate::credentials::Session;
-use crate::store::StoreError;
-use crate::store::lock::SessionLock;
 
 /// Which MFA session: the base credentials it was made from and the device.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -41,7 +41,7 @@ pub struct MemoryCache {
 pub fn still_valid(session: &Session, min_left: Duration) -> bool {
     match session.credentials.expiration {
         None => true,
-        Some(exp) => exp.duration_since(SystemTime::now()).is_ok_and(|left| left >= min_left),
+        Some(exp) => crate::time::left(exp, crate::time::now()) >= min_left,
     }
 }
 

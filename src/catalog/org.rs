@@ -5,11 +5,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::OrgError;
-use super::model::{Account, OutOfScope, Snapshot, scope};
+use super::CatalogError;
 use crate::broker::plan::{self, Overrides, Plan, PlanError};
 use crate::config::org::OrgSettings;
 use crate::config::{AwsConfig, Base, Chain, ProfileDef, RoleArn, RoleSource, Settings};
+use crate::org::model::{Account, OutOfScope, Snapshot, scope};
 
 /// An organisation's settings with its loaded snapshot.
 #[derive(Clone, Copy, Debug)]
@@ -18,6 +18,22 @@ pub struct OrgView<'a> {
     pub settings: &'a OrgSettings,
     /// Its accounts.
     pub snapshot: &'a Snapshot,
+}
+
+impl OrgView<'_> {
+    /// The organisation's AWS partition: from the ARN of whoever listed it,
+    /// else from the Organizations region (`cn-…`, `us-gov-…`), else `aws`.
+    pub fn partition(&self) -> &str {
+        let from_arn = self.snapshot.fetched_by.as_deref().and_then(|arn| arn.split(':').nth(1));
+        match from_arn.filter(|p| *p == "aws" || p.starts_with("aws-")) {
+            Some(p) => p,
+            None => match self.settings.region() {
+                r if r.starts_with("cn-") => "aws-cn",
+                r if r.starts_with("us-gov-") => "aws-us-gov",
+                _ => "aws",
+            },
+        }
+    }
 }
 
 /// One account × role of an organisation.
@@ -90,7 +106,11 @@ pub fn all<'a>(orgs: &[OrgView<'a>], by_role: &'a HashMap<(String, String), Stri
 
 /// Finds `account` (id or exact name) in `orgs` and checks that `role` can be
 /// assumed there: configured for its organisation, account ACTIVE and in scope.
-pub fn find<'a>(orgs: &[OrgView<'a>], account: &str, role: &str) -> Result<(&'a OrgSettings, &'a Account), OrgError> {
+pub fn find<'a>(
+    orgs: &[OrgView<'a>],
+    account: &str,
+    role: &str,
+) -> Result<(&'a OrgSettings, &'a Account), CatalogError> {
     let matches: Vec<(&OrgSettings, &Account)> = orgs
         .iter()
         .flat_map(|v| v.snapshot.accounts.iter().map(move |a| (v.settings, a)))
@@ -109,7 +129,7 @@ pub fn find<'a>(orgs: &[OrgView<'a>], account: &str, role: &str) -> Result<(&'a 
                     )
                 })
                 .collect();
-            return Err(OrgError::Target(format!(
+            return Err(CatalogError::Target(format!(
                 "no account '{account}' in organisation {}; 'rolecall accounts --refresh' fetches the current list",
                 names.join(", ")
             )));
@@ -118,7 +138,7 @@ pub fn find<'a>(orgs: &[OrgView<'a>], account: &str, role: &str) -> Result<(&'a 
         many if many.iter().all(|(_, a)| a.id == many[0].1.id) => many[0],
         many => {
             let ids: Vec<String> = many.iter().map(|(o, a)| format!("'{}/{role}' ({})", a.id, o.name)).collect();
-            return Err(OrgError::Target(format!(
+            return Err(CatalogError::Target(format!(
                 "account name '{account}' is used by {} accounts; use the account id: {}",
                 many.len(),
                 ids.join(", ")
@@ -126,13 +146,13 @@ pub fn find<'a>(orgs: &[OrgView<'a>], account: &str, role: &str) -> Result<(&'a 
         }
     };
     if !org.roles.iter().any(|r| r == role) {
-        return Err(OrgError::Target(format!(
+        return Err(CatalogError::Target(format!(
             "organisation '{}' offers the roles {:?} in its accounts; '{role}' is not one of them (add it to 'roles' of [[organization]] '{}')",
             org.name, org.roles, org.name
         )));
     }
     if !found.is_active() {
-        return Err(OrgError::Target(format!(
+        return Err(CatalogError::Target(format!(
             "account '{}' ({}) of organisation '{}' is {}, not ACTIVE: its roles cannot be assumed",
             found.name, found.id, org.name, found.state
         )));
@@ -146,7 +166,7 @@ pub fn find<'a>(orgs: &[OrgView<'a>], account: &str, role: &str) -> Result<(&'a 
                     format!("its OU '{}' matches none of include_ous {:?}", found.ou_label(), org.include_ous)
                 }
             };
-            Err(OrgError::Target(format!(
+            Err(CatalogError::Target(format!(
                 "account '{}' ({}) is not a target of organisation '{}': {why}",
                 found.name, found.id, org.name
             )))
@@ -156,11 +176,13 @@ pub fn find<'a>(orgs: &[OrgView<'a>], account: &str, role: &str) -> Result<(&'a 
 
 /// The plan for role `role` in account `account_id` of `org`: the source
 /// profile's chain (its keys, or its own roles when it is a role profile),
-/// then one `AssumeRole` into `arn:aws:iam::ACCOUNT:role/ROLE` with the
+/// then one `AssumeRole` into `arn:PARTITION:iam::ACCOUNT:role/ROLE` with the
 /// role's settings. `mfa = true` presents the source profile's `mfa_serial`.
+#[allow(clippy::too_many_arguments)]
 pub fn build_for_account(
     target: &str,
     org: &OrgSettings,
+    partition: &str,
     account_id: &str,
     role: &str,
     config: &AwsConfig,
@@ -192,7 +214,7 @@ pub fn build_for_account(
         name: target.to_owned(),
         static_keys: None,
         role: Some(crate::config::aws::RoleDef {
-            arn: RoleArn::new(account_id, role),
+            arn: RoleArn::in_partition(partition, account_id, role),
             source: RoleSource::Profile(source_name.to_owned()),
         }),
         credential_process: None,
@@ -201,6 +223,7 @@ pub fn build_for_account(
         region: source.region.clone(),
         mfa_serial,
         mfa_process,
+        mfa_on_assume: role_settings.mfa_on_assume,
         external_id: role_settings.external_id,
         role_session_name: None,
         duration_seconds: role_settings.duration,
@@ -225,18 +248,19 @@ pub fn plan(
     config: &AwsConfig,
     settings: &Settings,
     flags: &Overrides,
-) -> Result<Result<Plan, PlanError>, OrgError> {
+) -> Result<Plan, CatalogError> {
     let (org, found) = find(orgs, account, role)?;
+    let partition = orgs.iter().find(|v| v.settings.name == org.name).map_or("aws", |v| v.partition());
     let by_role = profiles_by_role(config);
     Ok(match by_role.get(&(found.id.clone(), role.to_owned())) {
         Some(profile) => plan::build(profile, config, settings, flags).map(|mut p| {
             p.target = target.to_owned();
             p
-        }),
-        None => build_for_account(target, org, &found.id, role, config, settings, flags),
+        })?,
+        None => build_for_account(target, org, partition, &found.id, role, config, settings, flags)?,
     })
 }
 
 #[cfg(test)]
-#[path = "targets_tests.rs"]
+#[path = "org_tests.rs"]
 mod tests;

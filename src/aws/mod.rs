@@ -1,0 +1,13 @@
+//! The SDK plumbing that STS and Organizations (and later the SSO portal)
+//! share: an SDK configuration for (profile, region) with endpoint
+//! precedence and timeouts applied, and one failure classifier. It reads the
+//! AWS files through [`crate::config::AwsConfig`], which parsed them once, so
+//! making a client never parses them again.
+
+pub mod endpoint;
+pub mod failure;
+pub mod sdk;
+
+pub use endpoint::{Endpoint, Service};
+pub use failure::{AwsFailure, classify};
+pub use sdk::{Timeouts, sdk_config};

@@ -1,0 +1,95 @@
+//! What the details pane shows about one target: its full plan as text, the
+//! MFA device and whether a code must be typed now, the durations, and a
+//! cached session (from the index only: the keyring is never unlocked for it).
+
+use super::Context;
+use super::assume::{Flags, plan_for};
+use crate::catalog::build::route_of;
+use crate::limits::CHAINED_MAX_DURATION;
+use crate::store::index::{EntryKind, Index};
+use crate::{paths, time};
+
+/// A target's details (no secrets: the ExternalId arrives masked).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Description {
+    /// Role ARN of the final step.
+    pub role_arn: Option<String>,
+    /// The full chain, base to target.
+    pub chain: String,
+    /// The MFA device that will be asked for, if any.
+    pub mfa_device: Option<String>,
+    /// True when a code must be typed now (no stored MFA session covers it).
+    pub needs_code: bool,
+    /// The ExternalId, masked except its last characters.
+    pub external_id: Option<String>,
+    /// Requested duration of the final role, seconds.
+    pub requested_duration: Option<u32>,
+    /// Effective duration, seconds.
+    pub effective_duration: Option<u32>,
+    /// Why effective differs from requested.
+    pub duration_note: Option<String>,
+    /// STS region.
+    pub region: String,
+    /// The cached session's identity and expiry (unix seconds), if one is cached.
+    pub cached: Option<(String, u64)>,
+    /// A problem planning the target.
+    pub error: Option<String>,
+}
+
+/// Masks all but the last three characters.
+pub fn mask(secret: &str) -> String {
+    let n = secret.chars().count();
+    let keep: String = secret.chars().skip(n.saturating_sub(3)).collect();
+    format!("{}{keep}", "•".repeat(n.saturating_sub(3).min(12)))
+}
+
+/// Describes `target` (planning is pure and fast; the index is one small file).
+pub fn describe(ctx: &Context, target: &str) -> Description {
+    let plan = match plan_for(ctx, target, &Flags::default()) {
+        Ok(p) => p,
+        Err(e) => return Description { error: Some(e.to_string()), ..Description::default() },
+    };
+    let (index, _) = Index::in_dir(&paths::cache_dir()).load();
+    let now = time::now_unix();
+    let mfa_stored = plan.mfa_session.as_ref().is_some_and(|step| {
+        index.entries.values().any(|e| {
+            e.kind == EntryKind::Mfa
+                && Some(e.target.as_str()) == plan.base.profile()
+                && e.mfa_serial.as_deref() == Some(step.device.serial.as_str())
+                && e.expires_at > now + 300
+        })
+    });
+    let step_needs_code = plan.steps.iter().any(|s| s.mfa.is_some());
+    let device = plan
+        .mfa_session
+        .as_ref()
+        .map(|s| s.device.serial.clone())
+        .or_else(|| plan.steps.iter().find_map(|s| s.mfa.as_ref().map(|d| d.serial.clone())));
+    let last = plan.final_step();
+    let duration_note = last.filter(|s| s.duration != s.requested_duration).map(|s| {
+        let why = if plan.mfa_session.is_some() && plan.steps.len() == 1 {
+            "it is assumed with an MFA session, which AWS treats as role chaining"
+        } else {
+            "it is assumed from another role session (role chaining)"
+        };
+        format!("capped at {CHAINED_MAX_DURATION} s: '{}': {why}", s.profile)
+    });
+    let cached = index
+        .entries
+        .get(&format!("role/{target}"))
+        .filter(|e| e.expires_at > now)
+        .map(|e| (e.identity.arn.clone(), e.expires_at));
+    Description {
+        role_arn: last.map(|s| s.role_arn.to_string()),
+        chain: route_of(&plan).links(&plan.target).join(" -> "),
+        mfa_device: device,
+        needs_code: (plan.mfa_session.is_some() && !mfa_stored) || step_needs_code,
+        external_id: last.and_then(|s| s.external_id.as_deref()).map(mask),
+        requested_duration: last.map(|s| s.requested_duration),
+        effective_duration: last.map(|s| s.duration),
+        duration_note,
+        region: plan.region.clone(),
+        cached,
+        error: None,
+    }
+}

@@ -1,0 +1,77 @@
+//! What rolecall does, for the command line and the TUI alike: the run
+//! [`Context`], one cached-or-assume path for a target (with a policy for
+//! whether a person may be asked), loading and refreshing organisations, the
+//! catalog of targets, describing a target, what a child process needs, and
+//! the application's error. Nothing here knows about clap or the terminal UI.
+
+pub mod assume;
+pub mod cache;
+pub mod catalog;
+pub mod child;
+pub mod describe;
+pub mod error;
+pub mod login;
+pub mod orgs;
+pub mod provenance;
+pub mod sessions;
+pub mod whoami;
+
+use std::sync::Arc;
+
+use aws_types::os_shim_internal::Env;
+
+pub use assume::{Assumed, Flags, Prompt, assume};
+pub use error::AppError;
+
+use crate::aws::Timeouts;
+use crate::config::{AwsConfig, Settings};
+
+/// Where notices and warnings go: stderr for the command line, nowhere for
+/// the TUI (which owns the terminal and shows what it needs itself).
+#[derive(Clone, Default)]
+pub enum Notify {
+    /// Print each as `rolecall: TEXT` on stderr.
+    #[default]
+    Stderr,
+    /// Drop them.
+    Silent,
+    /// Hand them to a function.
+    To(Arc<dyn Fn(&str) + Send + Sync>),
+}
+
+/// What every command gets: the environment, the AWS files (parsed once),
+/// the settings, and where notices go.
+pub struct Context {
+    /// The process environment, as aws-config's shim (injectable in tests).
+    pub env: Env,
+    /// The parsed AWS shared files.
+    pub aws: AwsConfig,
+    /// rolecall's settings.
+    pub settings: Settings,
+    /// Where notices and warnings go.
+    pub notify: Notify,
+}
+
+impl Context {
+    /// Loads the AWS files and the settings.
+    pub async fn load(settings_flag: Option<&std::path::Path>) -> Result<Self, AppError> {
+        let env = Env::real();
+        let settings = Settings::load(settings_flag)?;
+        let aws = AwsConfig::load(&env).await?;
+        Ok(Self { env, aws, settings, notify: Notify::Stderr })
+    }
+
+    /// A notice or warning for the operator.
+    pub fn warn(&self, text: &str) {
+        match &self.notify {
+            Notify::Stderr => eprintln!("rolecall: {}", crate::text::clean(text)),
+            Notify::Silent => {}
+            Notify::To(f) => f(text),
+        }
+    }
+
+    /// The timeouts of AWS calls.
+    pub fn timeouts(&self) -> Timeouts {
+        Timeouts::from_settings(&self.settings.defaults)
+    }
+}

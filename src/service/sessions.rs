@@ -1,0 +1,47 @@
+//! The cached sessions as the operator manages them: listing them from the
+//! index (never unlocking the keyring) and forgetting them.
+
+use super::cache::blocking;
+use super::{AppError, Context};
+use crate::store::index::{EntryKind, Index, IndexEntry};
+use crate::store::sessions::Sessions;
+use crate::{paths, store};
+
+/// Every cached session's metadata by keyring key, and a warning when the
+/// index could not be read.
+pub fn list() -> (Vec<(String, IndexEntry)>, Option<String>) {
+    let (index, problem) = Index::in_dir(&paths::cache_dir()).load();
+    (index.entries.into_iter().collect(), problem)
+}
+
+/// Cached role sessions from the index: target → expiry (unix seconds).
+pub fn role_expiries() -> std::collections::HashMap<String, u64> {
+    let (entries, _) = list();
+    entries.into_iter().filter(|(_, e)| e.kind == EntryKind::Role).map(|(_, e)| (e.target, e.expires_at)).collect()
+}
+
+/// Removes the cached sessions of `target` (its role session, or a base
+/// profile's MFA sessions), or every one with `target = None`. Returns the
+/// keys removed.
+pub async fn forget(ctx: &Context, target: Option<String>) -> Result<Vec<String>, AppError> {
+    let dir = paths::cache_dir();
+    let kind = ctx.settings.defaults.store;
+    blocking(move || {
+        let sessions = Sessions::new(store::open(kind)?, &dir);
+        let (index, problem) = sessions.index().load();
+        if let Some(p) = problem {
+            return Err(store::StoreError::Failed { store: "cache index", detail: p });
+        }
+        let keys: Vec<String> = index
+            .entries
+            .iter()
+            .filter(|(_, e)| target.as_deref().is_none_or(|t| t == e.target))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in &keys {
+            sessions.remove(key)?;
+        }
+        Ok(keys)
+    })
+    .await
+}

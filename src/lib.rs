@@ -11,4 +11,5 @@ pub mod output;
 pub mod paths;
 pub mod store;
 pub mod target;
+pub mod text;
 pub mod tui;

@@ -33,12 +33,19 @@ pub fn rfc3339(t: SystemTime) -> String {
 pub struct SessionEnv {
     /// Variables to set, in a stable order.
     pub set: Vec<(&'static str, String)>,
-    /// Variables to remove, because they would override or confuse the credentials.
-    pub unset: &'static [&'static str],
+    /// Variables to remove: those in [`UNSET`], and those in [`SET_IF_PRESENT`]
+    /// that these credentials do not set. Never one that is in `set`.
+    pub unset: Vec<&'static str>,
 }
 
-/// Variables that would point tools at other credentials.
+/// Variables that would point tools at other credentials; always removed.
+/// (`AWS_SECURITY_TOKEN` is the old name of `AWS_SESSION_TOKEN`, still read by some tools.)
 pub const UNSET: &[&str] = &["AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN"];
+
+/// Variables set only when the credentials have them (an IAM user's static
+/// keys have no token and no expiry). When they are not set they are removed,
+/// so a parent's stale session token or expiry never sits beside new keys.
+pub const SET_IF_PRESENT: &[&str] = &["AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "ROLECALL_EXPIRATION"];
 
 impl SessionEnv {
     /// The variables for `creds` in `region`, marked as target `target`.
@@ -57,7 +64,9 @@ impl SessionEnv {
         set.push(("AWS_REGION", region.to_owned()));
         set.push(("AWS_DEFAULT_REGION", region.to_owned()));
         set.push(("ROLECALL_TARGET", target.to_owned()));
-        Self { set, unset: UNSET }
+        let missing = SET_IF_PRESENT.iter().filter(|k| !set.iter().any(|(s, _)| s == *k));
+        let unset = UNSET.iter().chain(missing).copied().collect();
+        Self { set, unset }
     }
 
     /// Adds `AWS_ENDPOINT_URL`, so tools in a child reach the endpoint the
@@ -71,7 +80,8 @@ impl SessionEnv {
 }
 
 /// Renders `creds` in `format`. Every format except `json` carries the region
-/// and target markers too.
+/// and target markers too; the shell formats first remove the variables in
+/// [`SessionEnv::unset`] (a dotenv file can only set).
 pub fn render(format: Format, creds: &Credentials, region: &str, target: &str) -> String {
     let env = SessionEnv::new(creds, region, target);
     let mut out = String::new();
@@ -83,7 +93,7 @@ pub fn render(format: Format, creds: &Credentials, region: &str, target: &str) -
             }
         }
         Format::Fish => {
-            for k in env.unset {
+            for k in &env.unset {
                 out.push_str(&format!("set -e {k};\n"));
             }
             for (k, v) in &env.set {
@@ -91,7 +101,7 @@ pub fn render(format: Format, creds: &Credentials, region: &str, target: &str) -
             }
         }
         Format::Pwsh => {
-            for k in env.unset {
+            for k in &env.unset {
                 out.push_str(&format!("Remove-Item Env:{k} -ErrorAction SilentlyContinue\n"));
             }
             for (k, v) in &env.set {
@@ -166,5 +176,85 @@ mod tests {
         assert_eq!(json["Version"], 1);
         assert_eq!(json["Expiration"], "2027-01-15T08:00:00Z");
         assert_eq!(json.as_object().unwrap().len(), 5);
+    }
+
+    /// An IAM user's long-lived keys: no session token, no expiry.
+    fn static_keys() -> Credentials {
+        Credentials::new("AKIAXX", "secret", None, None)
+    }
+
+    #[test]
+    fn removes_every_variable_the_credentials_do_not_set() {
+        let managed = [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_SECURITY_TOKEN",
+            "AWS_CREDENTIAL_EXPIRATION",
+            "ROLECALL_EXPIRATION",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "ROLECALL_TARGET",
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+        ];
+        let exp = Some(UNIX_EPOCH + Duration::from_secs(1_800_000_000));
+        // (token, expiry, variables that must be removed besides UNSET)
+        let cases: [(Option<&str>, _, &[&str]); 4] = [
+            (Some("tok"), exp, &[]),
+            (None, None, &["AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "ROLECALL_EXPIRATION"]),
+            (Some("tok"), None, &["AWS_CREDENTIAL_EXPIRATION", "ROLECALL_EXPIRATION"]),
+            (None, exp, &["AWS_SESSION_TOKEN"]),
+        ];
+        for (token, expiry, removed) in cases {
+            let c = Credentials::new("AKIAXX", "secret", token.map(str::to_owned), expiry);
+            let env = SessionEnv::new(&c, "eu-west-1", "prod").with_endpoint(Some("http://localhost:1".into()));
+            let want: Vec<&str> = UNSET.iter().chain(removed).copied().collect();
+            assert_eq!(env.unset, want, "{token:?} {expiry:?}");
+            for var in managed {
+                let set = env.set.iter().filter(|(k, _)| *k == var).count();
+                let unset = env.unset.iter().filter(|k| **k == var).count();
+                assert_eq!(set + unset, 1, "{var} must be set or removed, once ({token:?} {expiry:?})");
+            }
+        }
+    }
+
+    #[test]
+    fn shell_formats_remove_a_stale_session() {
+        // (format, lines that must be there for static keys)
+        let cases: [(Format, &[&str]); 3] = [
+            (
+                Format::Env,
+                &["unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN AWS_SESSION_TOKEN \
+                   AWS_CREDENTIAL_EXPIRATION ROLECALL_EXPIRATION"],
+            ),
+            (
+                Format::Fish,
+                &[
+                    "set -e AWS_SECURITY_TOKEN;",
+                    "set -e AWS_SESSION_TOKEN;",
+                    "set -e AWS_CREDENTIAL_EXPIRATION;",
+                    "set -e ROLECALL_EXPIRATION;",
+                ],
+            ),
+            (
+                Format::Pwsh,
+                &[
+                    "Remove-Item Env:AWS_SECURITY_TOKEN -ErrorAction SilentlyContinue",
+                    "Remove-Item Env:AWS_SESSION_TOKEN -ErrorAction SilentlyContinue",
+                    "Remove-Item Env:AWS_CREDENTIAL_EXPIRATION -ErrorAction SilentlyContinue",
+                    "Remove-Item Env:ROLECALL_EXPIRATION -ErrorAction SilentlyContinue",
+                ],
+            ),
+        ];
+        for (format, lines) in cases {
+            let text = render(format, &static_keys(), "eu-west-1", "user");
+            for line in lines {
+                assert!(text.lines().any(|l| l == *line), "{format:?} lacks {line:?}:\n{text}");
+            }
+            assert!(!text.contains("AWS_SESSION_TOKEN ="), "{text}");
+            assert!(!text.contains("-gx AWS_SESSION_TOKEN"), "{text}");
+            assert!(!text.contains("export AWS_SESSION_TOKEN"), "{text}");
+        }
     }
 }

@@ -5,6 +5,7 @@ use clap::Args;
 use super::assume::{AssumeArgs, assume};
 use super::{Context, print};
 use crate::broker::BrokerError;
+use crate::config::ConfigError;
 use crate::output::export::{Format, render};
 
 /// Assume a target and print its credentials.
@@ -24,7 +25,9 @@ impl ExportCmd {
     pub async fn run(self, ctx: &Context) -> Result<u8, BrokerError> {
         let (plan, outcome) = assume(ctx, &self.target, &self.assume).await?;
         eprintln!("rolecall: {} as {}", self.target, outcome.session.identity.arn);
-        print(&render(self.format, &outcome.session.credentials, &plan.region, &self.target))?;
+        let text = render(self.format, &outcome.session.credentials, &plan.region, &self.target)
+            .map_err(|e| ConfigError::Usage(e.to_string()))?;
+        print(&text)?;
         Ok(0)
     }
 }

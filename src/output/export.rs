@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format as DateFormat;
 
+use super::quote::{self, Unquotable};
 use crate::credentials::Credentials;
 
 /// The output formats of `rolecall export`.
@@ -79,43 +80,72 @@ impl SessionEnv {
     }
 }
 
+/// Why credentials cannot be printed in the format asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    /// A value cannot be written so that its reader gets it back unchanged.
+    /// Names the variable but never shows the value: it may be a secret.
+    #[error("cannot print {var} for '--format {format}': {reason}")]
+    Unquotable {
+        /// The variable whose value is the problem.
+        var: &'static str,
+        /// The format asked for.
+        format: &'static str,
+        /// What is in the value.
+        reason: Unquotable,
+    },
+}
+
+impl Format {
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Env => "env",
+            Self::Fish => "fish",
+            Self::Pwsh => "pwsh",
+            Self::Json => "json",
+            Self::Dotenv => "dotenv",
+        }
+    }
+}
+
 /// Renders `creds` in `format`. Every format except `json` carries the region
 /// and target markers too; the shell formats first remove the variables in
-/// [`SessionEnv::unset`] (a dotenv file can only set).
-pub fn render(format: Format, creds: &Credentials, region: &str, target: &str) -> String {
+/// [`SessionEnv::unset`] (a dotenv file can only set). Every value is quoted
+/// for its reader (see [`super::quote`]) and read back exactly, whatever it
+/// holds; a value that cannot be (NUL anywhere) is an error naming the
+/// variable, and nothing is printed.
+pub fn render(format: Format, creds: &Credentials, region: &str, target: &str) -> Result<String, ExportError> {
+    let quote: fn(&str) -> Result<String, Unquotable> = match format {
+        Format::Json => return Ok(credential_process_json(creds)),
+        Format::Env => quote::posix,
+        Format::Fish => quote::fish,
+        Format::Pwsh => quote::pwsh,
+        Format::Dotenv => |v| Ok(dotenv_quote(v)),
+    };
     let env = SessionEnv::new(creds, region, target);
     let mut out = String::new();
-    match format {
-        Format::Env => {
-            out.push_str(&format!("unset {}\n", env.unset.join(" ")));
-            for (k, v) in &env.set {
-                out.push_str(&format!("export {k}={}\n", sh_quote(v)));
-            }
-        }
-        Format::Fish => {
-            for k in &env.unset {
-                out.push_str(&format!("set -e {k};\n"));
-            }
-            for (k, v) in &env.set {
-                out.push_str(&format!("set -gx {k} {};\n", sh_quote(v)));
-            }
-        }
-        Format::Pwsh => {
-            for k in &env.unset {
-                out.push_str(&format!("Remove-Item Env:{k} -ErrorAction SilentlyContinue\n"));
-            }
-            for (k, v) in &env.set {
-                out.push_str(&format!("$Env:{k} = '{}'\n", v.replace('\'', "''")));
-            }
-        }
-        Format::Dotenv => {
-            for (k, v) in &env.set {
-                out.push_str(&format!("{k}={}\n", dotenv_quote(v)));
-            }
-        }
-        Format::Json => return credential_process_json(creds),
+    if format == Format::Env {
+        out.push_str(&format!("unset {}\n", env.unset.join(" ")));
     }
-    out
+    for k in &env.unset {
+        match format {
+            Format::Fish => out.push_str(&format!("set -e {k};\n")),
+            Format::Pwsh => out.push_str(&format!("Remove-Item Env:{k} -ErrorAction SilentlyContinue\n")),
+            _ => {}
+        }
+    }
+    for (k, v) in &env.set {
+        let v = quote(v).map_err(|reason| ExportError::Unquotable { var: k, format: format.name(), reason })?;
+        let line = match format {
+            Format::Fish => format!("set -gx {k} {v};\n"),
+            Format::Pwsh => format!("$Env:{k} = {v}\n"),
+            Format::Dotenv => format!("{k}={v}\n"),
+            Format::Env | Format::Json => format!("export {k}={v}\n"),
+        };
+        out.push_str(&line);
+    }
+    Ok(out)
 }
 
 /// The credential_process JSON: exactly `Version`, the keys, and `Expiration`.
@@ -133,11 +163,6 @@ pub fn credential_process_json(creds: &Credentials) -> String {
     let mut text = serde_json::Value::Object(obj).to_string();
     text.push('\n');
     text
-}
-
-/// Single-quotes a value for POSIX shells and fish.
-fn sh_quote(v: &str) -> String {
-    format!("'{}'", v.replace('\'', r"'\''"))
 }
 
 fn dotenv_quote(v: &str) -> String {
@@ -158,29 +183,92 @@ mod tests {
         Credentials::new("ASIAXX", "se'cret", Some("tok/en=".into()), Some(exp))
     }
 
+    /// An IAM user's long-lived keys: no session token, no expiry.
+    fn static_keys() -> Credentials {
+        Credentials::new("AKIAXX", "secret", None, None)
+    }
+
+    fn ok(format: Format, c: &Credentials, target: &str) -> String {
+        render(format, c, "eu-west-1", target).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn formats() {
         let c = creds();
-        let env = render(Format::Env, &c, "eu-west-1", "prod");
+        let env = ok(Format::Env, &c, "prod");
         assert!(env.contains("export AWS_SECRET_ACCESS_KEY='se'\\''cret'\n"), "{env}");
         assert!(env.contains("export AWS_CREDENTIAL_EXPIRATION='2027-01-15T08:00:00Z'\n"), "{env}");
-        assert!(env.starts_with("unset AWS_PROFILE AWS_DEFAULT_PROFILE"), "{env}");
-        let fish = render(Format::Fish, &c, "eu-west-1", "prod");
+        assert!(env.starts_with("unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SECURITY_TOKEN\n"), "{env}");
+        let fish = ok(Format::Fish, &c, "prod");
         assert!(fish.contains("set -gx AWS_REGION 'eu-west-1';\n"), "{fish}");
-        let pwsh = render(Format::Pwsh, &c, "eu-west-1", "prod");
+        assert!(fish.contains("set -gx AWS_SECRET_ACCESS_KEY 'se\\'cret';\n"), "{fish}");
+        let pwsh = ok(Format::Pwsh, &c, "prod");
         assert!(pwsh.contains("$Env:AWS_SECRET_ACCESS_KEY = 'se''cret'\n"), "{pwsh}");
-        let dotenv = render(Format::Dotenv, &c, "eu-west-1", "prod");
+        let dotenv = ok(Format::Dotenv, &Credentials::new("ASIAXX", "se/cret+", Some("tok/en=".into()), None), "prod");
         assert!(dotenv.contains("AWS_SESSION_TOKEN=tok/en=\n"), "{dotenv}");
-        assert!(dotenv.contains("AWS_SECRET_ACCESS_KEY=\"se'cret\"\n"), "{dotenv}");
-        let json: serde_json::Value = serde_json::from_str(&render(Format::Json, &c, "r", "t")).unwrap();
+        assert!(dotenv.contains("AWS_SECRET_ACCESS_KEY=se/cret+\n"), "{dotenv}");
+        let json: serde_json::Value = serde_json::from_str(&ok(Format::Json, &c, "t")).unwrap();
         assert_eq!(json["Version"], 1);
         assert_eq!(json["Expiration"], "2027-01-15T08:00:00Z");
         assert_eq!(json.as_object().unwrap().len(), 5);
     }
 
-    /// An IAM user's long-lived keys: no session token, no expiry.
-    fn static_keys() -> Credentials {
-        Credentials::new("AKIAXX", "secret", None, None)
+    #[test]
+    fn crafted_target_stays_one_quoted_value() {
+        // (format, target, the line that must carry it)
+        let fish_payload = r"fish\'|touch /tmp/x|echo \'";
+        let cases = [
+            (Format::Fish, fish_payload, r"set -gx ROLECALL_TARGET 'fish\\\'|touch /tmp/x|echo \\\'';"),
+            (Format::Env, fish_payload, r"export ROLECALL_TARGET='fish\'\''|touch /tmp/x|echo \'\'''"),
+            (
+                Format::Pwsh,
+                "a\u{2019}; calc; \u{2018}",
+                "$Env:ROLECALL_TARGET = 'a\u{2019}\u{2019}; calc; \u{2018}\u{2018}'",
+            ),
+        ];
+        for (format, target, line) in cases {
+            let text = ok(format, &plain_creds(), target);
+            assert!(text.lines().any(|l| l == line), "{format:?}: {text}");
+        }
+    }
+
+    fn plain_creds() -> Credentials {
+        Credentials::new("ASIAXX", "secret", Some("token".into()), None)
+    }
+
+    #[test]
+    fn refuses_values_it_cannot_write_exactly() {
+        // (format, secret key, target, error)
+        let cases = [
+            (
+                Format::Env,
+                "sec\0ret",
+                "prod",
+                "cannot print AWS_SECRET_ACCESS_KEY for '--format env': the value contains a NUL character, \
+                 which no environment variable can hold",
+            ),
+            (
+                Format::Fish,
+                "secret",
+                "a\0",
+                "cannot print ROLECALL_TARGET for '--format fish': the value contains a NUL character, \
+                 which no environment variable can hold",
+            ),
+            (
+                Format::Pwsh,
+                "secret",
+                "\0",
+                "cannot print ROLECALL_TARGET for '--format pwsh': the value contains a NUL character, \
+                 which no environment variable can hold",
+            ),
+        ];
+        for (format, secret, target, want) in cases {
+            let c = Credentials::new("ASIAXX", secret, None, None);
+            let err = render(format, &c, "eu-west-1", target).expect_err(want);
+            assert_eq!(err.to_string(), want);
+        }
+        // JSON escapes everything itself.
+        assert!(render(Format::Json, &Credentials::new("A", "s\0'\n", None, None), "r", "t\0").is_ok());
     }
 
     #[test]
@@ -248,7 +336,7 @@ mod tests {
             ),
         ];
         for (format, lines) in cases {
-            let text = render(format, &static_keys(), "eu-west-1", "user");
+            let text = ok(format, &static_keys(), "user");
             for line in lines {
                 assert!(text.lines().any(|l| l == *line), "{format:?} lacks {line:?}:\n{text}");
             }

@@ -2,4 +2,5 @@
 
 pub mod exec;
 pub mod export;
+pub mod quote;
 pub mod table;

@@ -160,7 +160,9 @@ fn finish(exit: Exit, effects: &Effects) -> Result<u8, BrokerError> {
             let last = effects.session.lock().ok().and_then(|s| s.clone());
             match last {
                 Some(last) => {
-                    crate::cli::print(&render(Format::Env, &last.session.credentials, &last.region, &last.target))?;
+                    let text = render(Format::Env, &last.session.credentials, &last.region, &last.target)
+                        .map_err(|e| crate::config::ConfigError::Usage(e.to_string()))?;
+                    crate::cli::print(&text)?;
                     Ok(0)
                 }
                 None => Ok(1),

@@ -85,7 +85,7 @@ impl SessionEnv {
 pub enum ExportError {
     /// A value cannot be written so that its reader gets it back unchanged.
     /// Names the variable but never shows the value: it may be a secret.
-    #[error("cannot print {var} for '--format {format}': {reason}")]
+    #[error("cannot print {var} for '--format {format}': {reason}{}", hint(.format))]
     Unquotable {
         /// The variable whose value is the problem.
         var: &'static str,
@@ -94,6 +94,10 @@ pub enum ExportError {
         /// What is in the value.
         reason: Unquotable,
     },
+}
+
+fn hint(format: &str) -> &'static str {
+    if format == "dotenv" { "; use '--format env' or '--format json' for this target" } else { "" }
 }
 
 impl Format {
@@ -113,15 +117,15 @@ impl Format {
 /// and target markers too; the shell formats first remove the variables in
 /// [`SessionEnv::unset`] (a dotenv file can only set). Every value is quoted
 /// for its reader (see [`super::quote`]) and read back exactly, whatever it
-/// holds; a value that cannot be (NUL anywhere) is an error naming the
-/// variable, and nothing is printed.
+/// holds; a value that cannot be (NUL anywhere, or what [`quote::dotenv`]
+/// refuses) is an error naming the variable, and nothing is printed.
 pub fn render(format: Format, creds: &Credentials, region: &str, target: &str) -> Result<String, ExportError> {
     let quote: fn(&str) -> Result<String, Unquotable> = match format {
         Format::Json => return Ok(credential_process_json(creds)),
         Format::Env => quote::posix,
         Format::Fish => quote::fish,
         Format::Pwsh => quote::pwsh,
-        Format::Dotenv => |v| Ok(dotenv_quote(v)),
+        Format::Dotenv => quote::dotenv,
     };
     let env = SessionEnv::new(creds, region, target);
     let mut out = String::new();
@@ -163,14 +167,6 @@ pub fn credential_process_json(creds: &Credentials) -> String {
     let mut text = serde_json::Value::Object(obj).to_string();
     text.push('\n');
     text
-}
-
-fn dotenv_quote(v: &str) -> String {
-    if v.chars().all(|c| c.is_ascii_alphanumeric() || "+/=_.:-".contains(c)) {
-        v.to_owned()
-    } else {
-        format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
-    }
 }
 
 #[cfg(test)]
@@ -225,6 +221,8 @@ mod tests {
                 "a\u{2019}; calc; \u{2018}",
                 "$Env:ROLECALL_TARGET = 'a\u{2019}\u{2019}; calc; \u{2018}\u{2018}'",
             ),
+            (Format::Dotenv, "$(touch /tmp/x) `id`", "ROLECALL_TARGET='$(touch /tmp/x) `id`'"),
+            (Format::Dotenv, "a b", "ROLECALL_TARGET='a b'"),
         ];
         for (format, target, line) in cases {
             let text = ok(format, &plain_creds(), target);
@@ -240,6 +238,27 @@ mod tests {
     fn refuses_values_it_cannot_write_exactly() {
         // (format, secret key, target, error)
         let cases = [
+            (
+                Format::Dotenv,
+                "secret",
+                "it's",
+                "cannot print ROLECALL_TARGET for '--format dotenv': the value contains a single quote, \
+                 which a dotenv file cannot carry literally; use '--format env' or '--format json' for this target",
+            ),
+            (
+                Format::Dotenv,
+                "secret",
+                "two\nlines",
+                "cannot print ROLECALL_TARGET for '--format dotenv': the value contains a line break, \
+                 which a dotenv file cannot carry literally; use '--format env' or '--format json' for this target",
+            ),
+            (
+                Format::Dotenv,
+                "sec\\ret",
+                "prod",
+                "cannot print AWS_SECRET_ACCESS_KEY for '--format dotenv': the value contains a backslash, \
+                 which a dotenv file cannot carry literally; use '--format env' or '--format json' for this target",
+            ),
             (
                 Format::Env,
                 "sec\0ret",

@@ -1,5 +1,6 @@
-//! Quoting one value for one shell (POSIX shells, fish, PowerShell) so that
-//! the shell gets the value back byte for byte and never runs any part of it.
+//! Quoting one value for one reader (POSIX shells, fish, PowerShell, dotenv
+//! files) so that the reader gets the value back byte for byte and never runs
+//! any part of it.
 //!
 //! Values are Rust strings, so always valid UTF-8; nothing here has to deal
 //! with other encodings. A NUL character is refused by every quoter: no
@@ -16,6 +17,10 @@ pub enum Unquotable {
     /// The value holds a NUL character.
     #[error("the value contains a NUL character, which no environment variable can hold")]
     Nul,
+    /// The value holds a character that a single-quoted dotenv value cannot
+    /// carry literally in every reader (see [`dotenv`]).
+    #[error("the value contains {0}, which a dotenv file cannot carry literally")]
+    Dotenv(&'static str),
 }
 
 /// `v` as one word for POSIX shells (sh, bash, zsh, dash, ksh): inside single
@@ -77,6 +82,48 @@ pub fn pwsh(v: &str) -> Result<String, Unquotable> {
     Ok(out)
 }
 
+/// `v` as the value of a `KEY=value` line in a `.env` file.
+///
+/// dotenv has no single grammar, so this writes only what the readers checked
+/// read literally and alike:
+/// - values made only of ASCII letters, digits and `+/=_.:-`, not starting
+///   with `=` (access keys, tokens, regions, expiry times, most target names),
+///   are written bare, and every reader below reads them as is;
+/// - anything else goes in single quotes, which python-dotenv and POSIX shells
+///   read literally: no `$NAME` expansion, no backtick or `$(…)` command, no
+///   escapes. `docker run --env-file` does not parse quotes at all: it would
+///   keep them as part of the value.
+///
+/// Refused, because some of those readers would not read them back as written:
+/// `'` (cannot appear inside single quotes), `\` (python-dotenv reads `\\` and
+/// `\'` inside single quotes as escapes), `${` (python-dotenv expands `${NAME}`
+/// even inside single quotes and has no escape for it), line breaks `\n` and
+/// `\r` (dotenv is one variable per line; Python's text mode turns `\r` into
+/// `\n`), and NUL.
+///
+/// Checked against: bash, dash and zsh reading the file with `set -a; . FILE`
+/// (tests/e2e_shells.rs); python-dotenv 1.2 (`dotenv_values`, with and without
+/// interpolation); and the docker 28.2 CLI's `docker run --env-file` (the `Env`
+/// it sends to the Engine API: the text after the first `=`, verbatim).
+pub fn dotenv(v: &str) -> Result<String, Unquotable> {
+    refuse_nul(v)?;
+    // A leading `=` stays quoted: zsh reads `K==ls` as `K=/usr/bin/ls`.
+    if !v.starts_with('=') && v.chars().all(|c| c.is_ascii_alphanumeric() || "+/=_.:-".contains(c)) {
+        return Ok(v.to_owned());
+    }
+    let refused = [
+        ("'", "a single quote"),
+        ("\\", "a backslash"),
+        ("${", "'${'"),
+        ("\n", "a line break"),
+        ("\r", "a carriage return"),
+    ];
+    if let Some((_, what)) = refused.iter().find(|(bad, _)| v.contains(bad)) {
+        return Err(Unquotable::Dotenv(what));
+    }
+    Ok(format!("'{v}'"))
+}
+
 fn refuse_nul(v: &str) -> Result<(), Unquotable> {
     if v.contains('\0') { Err(Unquotable::Nul) } else { Ok(()) }
 }
@@ -89,14 +136,14 @@ mod tests {
 
     #[test]
     fn quotes_each_dialect() {
-        /// (value, posix, fish, pwsh)
-        type Case = (&'static str, &'static str, &'static str, &'static str);
+        /// (value, posix, fish, pwsh, dotenv)
+        type Case = (&'static str, &'static str, &'static str, &'static str, Result<&'static str, Unquotable>);
         let cases: &[Case] = &[
-            ("", "''", "''", "''"),
-            ("eu-west-1", "'eu-west-1'", "'eu-west-1'", "'eu-west-1'"),
-            ("tok/en+=", "'tok/en+='", "'tok/en+='", "'tok/en+='"),
-            ("it's", r"'it'\''s'", r"'it\'s'", "'it''s'"),
-            (r"a\b", r"'a\b'", r"'a\\b'", r"'a\b'"),
+            ("", "''", "''", "''", Ok("")),
+            ("eu-west-1", "'eu-west-1'", "'eu-west-1'", "'eu-west-1'", Ok("eu-west-1")),
+            ("tok/en+=", "'tok/en+='", "'tok/en+='", "'tok/en+='", Ok("tok/en+=")),
+            ("it's", r"'it'\''s'", r"'it\'s'", "'it''s'", Err(Unquotable::Dotenv("a single quote"))),
+            (r"a\b", r"'a\b'", r"'a\\b'", r"'a\b'", Err(Unquotable::Dotenv("a backslash"))),
             // The fish injection: fish reads `\'` inside single quotes as a quote character, so
             // the POSIX form closes the string elsewhere and `|touch /tmp/x|` runs.
             (
@@ -104,33 +151,36 @@ mod tests {
                 r"'fish\'\''|touch /tmp/x|echo \'\'''",
                 r"'fish\\\'|touch /tmp/x|echo \\\''",
                 r"'fish\''|touch /tmp/x|echo \'''",
+                Err(Unquotable::Dotenv("a single quote")),
             ),
-            ("trailing\\", "'trailing\\'", "'trailing\\\\'", "'trailing\\'"),
+            ("trailing\\", "'trailing\\'", "'trailing\\\\'", "'trailing\\'", Err(Unquotable::Dotenv("a backslash"))),
             (
                 "\u{2018}\u{2019}\u{201a}\u{201b}",
                 "'\u{2018}\u{2019}\u{201a}\u{201b}'",
                 "'\u{2018}\u{2019}\u{201a}\u{201b}'",
                 "'\u{2018}\u{2018}\u{2019}\u{2019}\u{201a}\u{201a}\u{201b}\u{201b}'",
+                Ok("'\u{2018}\u{2019}\u{201a}\u{201b}'"),
             ),
-            ("$(id) `id` $X", "'$(id) `id` $X'", "'$(id) `id` $X'", "'$(id) `id` $X'"),
-            ("${HOME}", "'${HOME}'", "'${HOME}'", "'${HOME}'"),
-            ("a b\"c#d", "'a b\"c#d'", "'a b\"c#d'", "'a b\"c#d'"),
-            ("l1\nl2", "'l1\nl2'", "'l1\nl2'", "'l1\nl2'"),
-            ("cr\r", "'cr\r'", "'cr\r'", "'cr\r'"),
-            ("=ls", "'=ls'", "'=ls'", "'=ls'"),
-            ("a==", "'a=='", "'a=='", "'a=='"),
-            ("\x1b[2J\x7f", "'\x1b[2J\x7f'", "'\x1b[2J\x7f'", "'\x1b[2J\x7f'"),
+            ("$(id) `id` $X", "'$(id) `id` $X'", "'$(id) `id` $X'", "'$(id) `id` $X'", Ok("'$(id) `id` $X'")),
+            ("${HOME}", "'${HOME}'", "'${HOME}'", "'${HOME}'", Err(Unquotable::Dotenv("'${'"))),
+            ("a b\"c#d", "'a b\"c#d'", "'a b\"c#d'", "'a b\"c#d'", Ok("'a b\"c#d'")),
+            ("l1\nl2", "'l1\nl2'", "'l1\nl2'", "'l1\nl2'", Err(Unquotable::Dotenv("a line break"))),
+            ("cr\r", "'cr\r'", "'cr\r'", "'cr\r'", Err(Unquotable::Dotenv("a carriage return"))),
+            ("=ls", "'=ls'", "'=ls'", "'=ls'", Ok("'=ls'")),
+            ("a==", "'a=='", "'a=='", "'a=='", Ok("a==")),
+            ("\x1b[2J\x7f", "'\x1b[2J\x7f'", "'\x1b[2J\x7f'", "'\x1b[2J\x7f'", Ok("'\x1b[2J\x7f'")),
         ];
-        for (v, sh, fi, ps) in cases {
+        for (v, sh, fi, ps, de) in cases {
             assert_eq!(posix(v).as_deref(), Ok(*sh), "posix {v:?}");
             assert_eq!(fish(v).as_deref(), Ok(*fi), "fish {v:?}");
             assert_eq!(pwsh(v).as_deref(), Ok(*ps), "pwsh {v:?}");
+            assert_eq!(dotenv(v).as_deref().map_err(|e| *e), *de, "dotenv {v:?}");
         }
     }
 
     #[test]
     fn refuses_nul_everywhere() {
-        for quote in [posix, fish, pwsh] {
+        for quote in [posix, fish, pwsh, dotenv] {
             assert_eq!(quote("a\0b"), Err(Unquotable::Nul));
         }
     }

@@ -24,7 +24,9 @@ impl ExportCmd {
     pub async fn run(self, ctx: &Context) -> Result<u8, AppError> {
         let assumed = assume(ctx, &self.target, &self.assume.flags()?, Prompt::Terminal).await?;
         ctx.warn(&format!("{} as {}", self.target, assumed.session.identity.arn));
-        print(&render(self.format, &assumed.session.credentials, &assumed.plan.region, &self.target))?;
+        let text = render(self.format, &assumed.session.credentials, &assumed.plan.region, &self.target)
+            .map_err(|e| AppError::usage(e.to_string()))?;
+        print(&text)?;
         Ok(0)
     }
 }

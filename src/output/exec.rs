@@ -19,7 +19,7 @@ pub fn command_line(cmd: Vec<OsString>) -> Vec<OsString> {
 pub fn command(cmd: &[OsString], env: &SessionEnv) -> Command {
     let mut child = Command::new(&cmd[0]);
     child.args(&cmd[1..]);
-    for k in env.unset {
+    for k in &env.unset {
         child.env_remove(k);
     }
     for (k, v) in &env.set {
@@ -42,5 +42,25 @@ pub fn run(mut child: Command) -> std::io::Result<u8> {
     {
         let status = child.status()?;
         Ok(status.code().map(|c| c as u8).unwrap_or(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+
+    use super::*;
+    use crate::credentials::Credentials;
+
+    #[test]
+    fn child_loses_a_stale_session_token() {
+        // An IAM user's static keys: the parent's session token and expiry must not reach the child.
+        let env = SessionEnv::new(&Credentials::new("AKIAXX", "secret", None, None), "eu-west-1", "user");
+        let child = command(&["true".into()], &env);
+        let envs: Vec<(&OsStr, Option<&OsStr>)> = child.get_envs().collect();
+        for var in ["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "ROLECALL_EXPIRATION"] {
+            assert!(envs.contains(&(OsStr::new(var), None)), "{var} not removed: {envs:?}");
+        }
+        assert!(envs.contains(&(OsStr::new("AWS_ACCESS_KEY_ID"), Some(OsStr::new("AKIAXX")))), "{envs:?}");
     }
 }

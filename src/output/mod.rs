@@ -2,6 +2,7 @@
 
 pub mod exec;
 pub mod export;
+pub mod quote;
 pub mod table;
 
 /// Writes `text` to stdout and flushes it.

@@ -1,10 +1,19 @@
 //! Plain-text tables for listings: columns padded to their widest cell, two
 //! spaces apart, the last column not padded.
 
-/// Renders `header` and `rows` as aligned text, one line each.
+use std::borrow::Cow;
+
+use crate::text::clean;
+
+/// Renders `header` and `rows` as aligned text, one line each. Cells often
+/// come from AWS or the user's files, so each is passed through
+/// [`crate::text::clean`]: a control character or bidi override is shown
+/// escaped, never sent to the terminal, and a cell never spans lines.
 pub fn render<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
-    let mut widths = header.map(|h| h.chars().count());
-    for row in rows {
+    let header = header.map(clean);
+    let rows: Vec<[Cow<'_, str>; N]> = rows.iter().map(|row| std::array::from_fn(|i| clean(&row[i]))).collect();
+    let mut widths = header.each_ref().map(|h| h.chars().count());
+    for row in &rows {
         for (w, c) in widths.iter_mut().zip(row) {
             *w = (*w).max(c.chars().count());
         }
@@ -21,9 +30,9 @@ pub fn render<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String
         }
         out.push('\n');
     };
-    line(&mut header.iter().copied());
-    for row in rows {
-        line(&mut row.iter().map(String::as_str));
+    line(&mut header.iter().map(|h| h.as_ref()));
+    for row in &rows {
+        line(&mut row.iter().map(|c| c.as_ref()));
     }
     out
 }
@@ -35,5 +44,22 @@ mod tests {
         let rows =
             [["a".to_owned(), "bbb".to_owned(), "x ".to_owned()], ["cc".to_owned(), "d".to_owned(), "y".to_owned()]];
         assert_eq!(super::render(["H1", "H2", "H3"], &rows), "H1  H2   H3\na   bbb  x\ncc  d    y\n");
+    }
+
+    #[test]
+    fn cells_cannot_drive_the_terminal() {
+        // (cell, as printed): the escapes are visible and the columns still line up.
+        let cases = [
+            ("\x1b]0;owned\x07", "\\u{1b}]0;owned\\u{7}"),
+            ("\x1b[2J", "\\u{1b}[2J"),
+            ("two\nlines", "two\\nlines"),
+            ("\u{202e}nimda", "\\u{202e}nimda"),
+            ("\u{9b}31m", "\\u{9b}31m"),
+        ];
+        for (cell, shown) in cases {
+            let rows = [[cell.to_owned(), "z".to_owned()], ["b".to_owned(), cell.to_owned()]];
+            let pad = " ".repeat(shown.chars().count() + 1);
+            assert_eq!(super::render(["H", "V"], &rows), format!("H{pad}V\n{shown}  z\nb{pad}{shown}\n"), "{cell:?}");
+        }
     }
 }

@@ -134,7 +134,8 @@ fn finish(exit: Exit, effects: &Effects) -> Result<u8, AppError> {
             let last = effects.session.lock().ok().and_then(|s| s.clone());
             match last {
                 Some(last) => {
-                    let text = render(Format::Env, &last.session.credentials, &last.region, &last.target);
+                    let text = render(Format::Env, &last.session.credentials, &last.region, &last.target)
+                        .map_err(|e| AppError::usage(e.to_string()))?;
                     write_stdout(&text).map_err(|e| AppError::Output(format!("stdout: {e}")))?;
                     Ok(0)
                 }

@@ -16,3 +16,6 @@ pub mod store;
 pub mod text;
 pub mod time;
 pub mod tui;
+
+#[cfg(test)]
+mod layering;

@@ -1,3 +1,4 @@
+#![cfg(feature = "e2e")]
 //! Real refusals from moto with IAM enforcement on (a second server that
 //! `scripts/test` starts and seeds, then switches to auth mode).
 

@@ -1,3 +1,4 @@
+#![cfg(feature = "e2e")]
 //! The keyring store and credential_process, with real parts: gnome-keyring's
 //! Secret Service and the kernel keyring (both provided by scripts/test), moto,
 //! and the AWS CLI v1 calling `rolecall credential-process`.

@@ -1,3 +1,4 @@
+#![cfg(feature = "e2e")]
 //! End to end against moto: rolecall assumes, the AWS CLI v1 consumes, and the
 //! CLI's own resolution of the same profiles is the reference.
 

@@ -1,3 +1,4 @@
+#![cfg(feature = "e2e")]
 //! End to end against moto's 300-account organisation (`scripts/seed_big_org.py
 //! --layout org300`): discovery, the cache, targets, and exec with the AWS CLI v1.
 //! Requests are counted at the server from its recording file, so the tests

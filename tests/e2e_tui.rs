@@ -1,3 +1,4 @@
+#![cfg(feature = "e2e")]
 //! The TUI end to end in tmux against moto: search, MFA, shell, and back.
 
 mod common;

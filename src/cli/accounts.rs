@@ -5,10 +5,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::print;
-use crate::broker::MfaCode;
-use crate::org::model::scope;
-use crate::org::{OrgError, Origin, Refresh};
-use crate::service::{AppError, Context, Prompt, orgs};
+use crate::service::{AppError, Context, MfaCode, OrgError, Origin, Prompt, Refresh, orgs};
 use crate::{text, time};
 
 /// List organisation accounts with id, name, state, OU path and tags.
@@ -88,7 +85,7 @@ impl AccountsCmd {
                 joined: a.joined.as_deref(),
                 ou: a.ou.as_deref(),
                 tags: &a.tags,
-                in_scope: scope(org, a).is_ok(),
+                in_scope: orgs::in_scope(org, a),
             }));
         }
         if self.json {

@@ -3,10 +3,9 @@
 
 use clap::Args;
 
-use crate::broker::{MfaCode, Overrides};
 use crate::config::duration::parse_seconds;
 use crate::limits;
-use crate::service::{AppError, Flags};
+use crate::service::{AppError, Flags, MfaCode, Overrides};
 
 /// Flags that change how a target is assumed.
 #[derive(Debug, Clone, Default, Args)]

@@ -9,9 +9,8 @@ use serde::Serialize;
 
 use super::print;
 use crate::catalog::{Entry, Kind, Problem};
-use crate::org::Snapshot;
 use crate::output::table;
-use crate::service::{AppError, Context, catalog, orgs};
+use crate::service::{AppError, Context, Snapshot, catalog, orgs};
 use crate::{text, time};
 
 /// List every target.

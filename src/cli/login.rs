@@ -3,10 +3,9 @@
 
 use clap::Args;
 
-use crate::broker::MfaCode;
 use crate::config::duration::parse_seconds;
 use crate::service::login::login;
-use crate::service::{AppError, Context};
+use crate::service::{AppError, Context, MfaCode};
 use crate::{limits, time};
 
 /// Prime an MFA session for a profile.

@@ -4,8 +4,7 @@
 use clap::Args;
 
 use super::print;
-use crate::service::{AppError, Context, sessions};
-use crate::store::index::EntryKind;
+use crate::service::{AppError, Context, SessionKind as EntryKind, sessions};
 use crate::time;
 
 /// List cached sessions with their time left.

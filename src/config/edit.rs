@@ -76,7 +76,7 @@ pub fn append_stanza(path: &Path, stanza: &str) -> Result<Option<PathBuf>, Confi
 /// `config.rolecall-backup-20261122T180000Z` beside the file.
 fn backup_path(path: &Path) -> PathBuf {
     let stamp: String =
-        crate::output::export::rfc3339(SystemTime::now()).chars().take(19).filter(|c| *c != '-' && *c != ':').collect();
+        crate::time::rfc3339(SystemTime::now()).chars().take(19).filter(|c| *c != '-' && *c != ':').collect();
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "config".into());
     path.with_file_name(format!("{name}.rolecall-backup-{stamp}Z"))
 }

@@ -1,11 +1,6 @@
 //! Credentials as text: shell exports in several dialects and the
 //! credential_process JSON (DESIGN rule 10).
 
-use std::time::SystemTime;
-
-use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format as DateFormat;
-
 use super::quote::{self, Unquotable};
 use crate::credentials::Credentials;
 
@@ -24,10 +19,7 @@ pub enum Format {
     Dotenv,
 }
 
-/// RFC 3339 UTC text for a time, as the AWS CLI expects in `Expiration`.
-pub fn rfc3339(t: SystemTime) -> String {
-    DateTime::from(t).fmt(DateFormat::DateTime).unwrap_or_default()
-}
+pub use crate::time::rfc3339;
 
 /// The environment a process needs to act with `creds`: the variables to set
 /// (including rolecall's own markers) and the ones to remove.

@@ -20,6 +20,10 @@ use std::sync::Arc;
 
 use aws_types::os_shim_internal::Env;
 
+/// What the command line and the TUI name from the layers below.
+pub use crate::broker::{BrokerError, MfaCode, Overrides, Plan};
+pub use crate::org::{OrgError, Origin, Refresh, Snapshot};
+pub use crate::store::index::EntryKind as SessionKind;
 pub use assume::{Assumed, Flags, Prompt, assume};
 pub use error::AppError;
 

@@ -73,6 +73,11 @@ pub async fn load<'a>(
     (loaded, failed)
 }
 
+/// True when `account` is a target of `org` (not excluded, in `include_ous`).
+pub fn in_scope(org: &OrgSettings, account: &crate::org::Account) -> bool {
+    crate::org::model::scope(org, account).is_ok()
+}
+
 /// Lists `org` now: credentials of its `profile` (through the one assume
 /// path, so role profiles, MFA and the session cache apply), then discovery.
 async fn fetch(ctx: &Context, org: &OrgSettings, code: Option<MfaCode>, prompt: Prompt) -> Result<Snapshot, OrgError> {

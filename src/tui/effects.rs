@@ -11,11 +11,11 @@ use tokio::task::JoinHandle;
 
 use super::app::{Assumed, Failure, Msg};
 use super::model::{Details, Item};
-use crate::broker::{BrokerError, MfaCode, Plan};
 use crate::credentials::Session;
-use crate::org::Refresh;
 use crate::paths;
-use crate::service::{self, AppError, Context, Flags, Prompt, catalog, child, orgs};
+use crate::service::{
+    self, AppError, BrokerError, Context, Flags, MfaCode, Plan, Prompt, Refresh, catalog, child, orgs,
+};
 use crate::time;
 
 /// The last assumed session and what a child process needs with it.

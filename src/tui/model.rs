@@ -56,7 +56,7 @@ impl Item {
         };
         let tags = account.map(|a| a.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "));
         let tags = tags.unwrap_or_default();
-        let state = account.map(|a| a.state.clone()).filter(|s| s != crate::org::model::ACTIVE);
+        let state = account.filter(|a| !a.is_active()).map(|a| a.state.clone());
         let role = e.role_name().map(str::to_owned);
         let haystack_text = [
             e.id.as_str(),

@@ -10,7 +10,8 @@ use serde::Serialize;
 use super::print;
 use crate::catalog::{Entry, Kind, Problem};
 use crate::output::table;
-use crate::service::{AppError, Context, Snapshot, catalog, orgs};
+use crate::service::snapshot::OrgMeta;
+use crate::service::{AppError, catalog};
 use crate::{text, time};
 
 /// List every target.
@@ -81,36 +82,33 @@ fn json_row(e: &Entry) -> JsonRow<'_> {
 }
 
 impl ListCmd {
-    /// Runs the command.
-    pub async fn run(self, ctx: &Context) -> Result<u8, AppError> {
-        for (name, key) in ctx.aws.conflicting_keys() {
-            ctx.warn(&format!(
-                "warning: profile '{name}' sets '{key}' in both '{}' and '{}'; the credentials file's value wins",
-                ctx.aws.files.config.display(),
-                ctx.aws.files.credentials.display()
-            ));
+    /// Runs the command: from the catalog snapshot while no input file
+    /// changed, else from the parsed files (which renews the snapshot).
+    pub async fn run(self, settings_flag: Option<&std::path::Path>) -> Result<u8, AppError> {
+        let listing = catalog::for_listing(settings_flag).await?;
+        let warn = |text: &str| eprintln!("rolecall: {}", text::clean(text));
+        for w in &listing.warnings {
+            warn(w);
         }
-        let snapshots = orgs::for_listing(ctx).await;
-        let entries = catalog::entries(ctx, &snapshots);
+        let entries = &listing.entries;
         // One warning per broken profile and per organisation role that cannot be planned.
         let mut seen = HashSet::new();
-        for e in &entries {
+        for e in entries {
             if let Some(err) = e.error()
                 && seen.insert(err)
             {
-                ctx.warn(&format!("warning: {err}"));
+                warn(&format!("warning: {err}"));
             }
         }
-        let listed: Vec<&Entry> = entries.iter().filter(|e| e.merged_into().is_none()).collect();
         if self.json {
-            let rows: Vec<JsonRow<'_>> = listed.iter().map(|e| json_row(e)).collect();
+            let rows: Vec<JsonRow<'_>> = entries.iter().filter(|e| e.merged_into().is_none()).map(json_row).collect();
             let text = serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into());
             print(&format!("{text}\n"))?;
         } else {
             let profiles: Vec<&Entry> = entries.iter().filter(|e| matches!(e.kind, Kind::Profile(_))).collect();
             let mut out = profile_table(&profiles);
             let orgs: Vec<&Entry> = entries.iter().filter(|e| e.kind == Kind::OrgRole).collect();
-            out.push_str(&org_tables(&orgs, &profiles, &snapshots));
+            out.push_str(&org_tables(&orgs, &profiles, &listing.orgs));
             print(&out)?;
         }
         Ok(0)
@@ -141,11 +139,7 @@ fn profile_table(entries: &[&Entry]) -> String {
 
 /// The organisation targets, per organisation a heading and per OU a
 /// heading, then its targets; a target that is a profile says so.
-fn org_tables(
-    entries: &[&Entry],
-    profiles: &[&Entry],
-    snapshots: &[(&crate::config::org::OrgSettings, Snapshot)],
-) -> String {
+fn org_tables(entries: &[&Entry], profiles: &[&Entry], orgs: &[OrgMeta]) -> String {
     if entries.is_empty() {
         return String::new();
     }
@@ -205,13 +199,13 @@ fn org_tables(
         if org != Some(account.org.as_str()) {
             org = Some(&account.org);
             ou = None;
-            if let Some((_, s)) = snapshots.iter().find(|(o, _)| o.name == account.org) {
+            if let Some(m) = orgs.iter().find(|m| m.name == account.org) {
                 out.push_str(&format!(
                     "\norganisation '{}': {} accounts, listed {} ({} ago)\n",
                     text::clean(&account.org),
-                    s.accounts.len(),
-                    s.fetched_at,
-                    time::coarse(s.age(now))
+                    m.accounts,
+                    m.fetched_at,
+                    time::coarse(now.saturating_sub(m.fetched_at_unix))
                 ));
             }
             push_line(&mut out, header);

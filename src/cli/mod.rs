@@ -64,26 +64,28 @@ pub enum Command {
 
 /// Runs the parsed command line and returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8, AppError> {
-    // The credential_process fast path must not parse the AWS files unless it has to.
+    // The fast paths must not parse the AWS files unless they have to.
     let command = match cli.command {
         Some(Command::CredentialProcess(cmd)) => return cmd.run(cli.config.as_deref()).await,
-        other => other,
+        Some(Command::List(cmd)) => return cmd.run(cli.config.as_deref()).await,
+        None if cli.select => return crate::tui::run(cli.config.as_deref(), Mode::Pick).await,
+        None => return crate::tui::run(cli.config.as_deref(), Mode::Assume).await,
+        Some(Command::Pick) => return crate::tui::run(cli.config.as_deref(), Mode::Pick).await,
+        Some(other) => other,
     };
     let ctx = Context::load(cli.config.as_deref()).await?;
     match command {
-        None if cli.select => crate::tui::run(ctx, Mode::Pick).await,
-        None => crate::tui::run(ctx, Mode::Assume).await,
-        Some(Command::Pick) => crate::tui::run(ctx, Mode::Pick).await,
-        Some(Command::List(cmd)) => cmd.run(&ctx).await,
-        Some(Command::Export(cmd)) => cmd.run(&ctx).await,
-        Some(Command::Exec(cmd)) => cmd.run(&ctx).await,
-        Some(Command::Whoami(cmd)) => cmd.run(&ctx).await,
-        Some(Command::Accounts(cmd)) => cmd.run(&ctx).await,
-        Some(Command::Login(cmd)) => cmd.run(&ctx).await,
-        Some(Command::Status(cmd)) => cmd.run(&ctx).await,
-        Some(Command::Forget(cmd)) => cmd.run(&ctx).await,
-        Some(Command::Setup(cmd)) => cmd.run(&ctx).await,
-        Some(Command::CredentialProcess(cmd)) => cmd.run(cli.config.as_deref()).await,
+        Command::Export(cmd) => cmd.run(&ctx).await,
+        Command::Exec(cmd) => cmd.run(&ctx).await,
+        Command::Whoami(cmd) => cmd.run(&ctx).await,
+        Command::Accounts(cmd) => cmd.run(&ctx).await,
+        Command::Login(cmd) => cmd.run(&ctx).await,
+        Command::Status(cmd) => cmd.run(&ctx).await,
+        Command::Forget(cmd) => cmd.run(&ctx).await,
+        Command::Setup(cmd) => cmd.run(&ctx).await,
+        Command::Pick | Command::List(_) | Command::CredentialProcess(_) => {
+            Err(AppError::Internal("a fast-path command reached the general dispatch".into()))
+        }
     }
 }
 

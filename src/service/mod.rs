@@ -14,6 +14,7 @@ pub mod login;
 pub mod orgs;
 pub mod provenance;
 pub mod sessions;
+pub mod snapshot;
 pub mod whoami;
 
 use std::sync::Arc;
@@ -77,5 +78,58 @@ impl Context {
     /// The timeouts of AWS calls.
     pub fn timeouts(&self) -> Timeouts {
         Timeouts::from_settings(&self.settings.defaults)
+    }
+}
+
+/// A [`Context`] that is parsed once, on a thread of its own, the first time
+/// something needs it: the TUI draws its first frame from the catalog
+/// snapshot and lets the AWS files be parsed behind it.
+pub struct SharedContext {
+    cell: tokio::sync::OnceCell<Arc<Context>>,
+    settings_flag: Option<std::path::PathBuf>,
+    notify: Notify,
+}
+
+impl SharedContext {
+    /// A context to be loaded with `settings_flag`, or `ready` when it is already.
+    pub fn new(ready: Option<Context>, settings_flag: Option<&std::path::Path>, notify: Notify) -> Self {
+        let cell = match ready {
+            Some(mut ctx) => {
+                ctx.notify = notify.clone();
+                tokio::sync::OnceCell::new_with(Some(Arc::new(ctx)))
+            }
+            None => tokio::sync::OnceCell::new(),
+        };
+        Self { cell, settings_flag: settings_flag.map(std::path::Path::to_path_buf), notify }
+    }
+
+    /// The context, loading it first if nobody has (concurrent callers share one load).
+    pub async fn get(&self) -> Result<Arc<Context>, AppError> {
+        let ctx = self
+            .cell
+            .get_or_try_init(|| async {
+                let (flag, notify) = (self.settings_flag.clone(), self.notify.clone());
+                // Parsing a large config is CPU work: off the thread that serves the terminal.
+                let loaded = tokio::task::spawn_blocking(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                    let rt = rt.map_err(|e| AppError::Internal(format!("cannot start a runtime: {e}")))?;
+                    rt.block_on(Context::load(flag.as_deref()))
+                })
+                .await
+                .map_err(error::join_error)??;
+                Ok::<_, AppError>(Arc::new(Context { notify, ..loaded }))
+            })
+            .await?;
+        Ok(ctx.clone())
+    }
+
+    /// The context if it is loaded already.
+    pub fn loaded(&self) -> Option<Arc<Context>> {
+        self.cell.get().cloned()
+    }
+
+    /// The settings file flag the context is loaded with.
+    pub fn settings_flag(&self) -> Option<&std::path::Path> {
+        self.settings_flag.as_deref()
     }
 }

@@ -11,10 +11,11 @@ use tokio::task::JoinHandle;
 
 use super::app::{Assumed, Failure, Msg};
 use super::model::{Details, Item};
+use crate::catalog::Entry;
 use crate::credentials::Session;
 use crate::paths;
 use crate::service::{
-    self, AppError, BrokerError, Context, Flags, MfaCode, Plan, Prompt, Refresh, catalog, child, orgs,
+    self, AppError, BrokerError, Context, Flags, MfaCode, Plan, Prompt, Refresh, SharedContext, catalog, child, orgs,
 };
 use crate::time;
 
@@ -35,7 +36,7 @@ pub struct LastSession {
 
 /// Runs effects; holds what must not live in the app: the session's secrets and task handles.
 pub struct Effects {
-    ctx: Arc<Context>,
+    ctx: Arc<SharedContext>,
     tx: Sender<Msg>,
     tasks: HashMap<u64, JoinHandle<()>>,
     /// The last assumed session (for shell, store, export).
@@ -43,14 +44,37 @@ pub struct Effects {
 }
 
 impl Effects {
-    /// Effects for `ctx`, answering on `tx`.
-    pub fn new(ctx: Arc<Context>, tx: Sender<Msg>) -> Self {
+    /// Effects for `ctx` (loaded now or on first use), answering on `tx`.
+    pub fn new(ctx: Arc<SharedContext>, tx: Sender<Msg>) -> Self {
         Self { ctx, tx, tasks: HashMap::new(), session: Arc::default() }
     }
 
-    /// Describes `target` now (planning is pure and fast; the index is one small file).
-    pub fn describe(&self, target: &str) -> Details {
-        service::describe::describe(&self.ctx, target)
+    /// Loads the context in the background (after the first frame).
+    pub fn warm(&self) {
+        let ctx = self.ctx.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            if let Err(e) = ctx.get().await {
+                let _ = tx.send(Msg::TargetsRefreshed(Err(e.to_string()))).await;
+            }
+        });
+    }
+
+    /// Describes `target`: at once when the files are parsed (planning is
+    /// pure and fast; the index is one small file), else when they are.
+    pub fn describe(&self, target: &str) -> Option<Details> {
+        if let Some(ctx) = self.ctx.loaded() {
+            return Some(service::describe::describe(&ctx, target));
+        }
+        let (shared, tx, target) = (self.ctx.clone(), self.tx.clone(), target.to_owned());
+        tokio::spawn(async move {
+            let details = match shared.get().await {
+                Ok(ctx) => service::describe::describe(&ctx, &target),
+                Err(e) => Details { error: Some(e.to_string()), ..Details::default() },
+            };
+            let _ = tx.send(Msg::Described(target, Box::new(details))).await;
+        });
+        None
     }
 
     /// Starts assuming `target` in the background.
@@ -58,6 +82,13 @@ impl Effects {
         let (ctx, tx, slot) = (self.ctx.clone(), self.tx.clone(), self.session.clone());
         self.tasks.retain(|_, t| !t.is_finished());
         let task = tokio::spawn(async move {
+            let ctx = match ctx.get().await {
+                Ok(ctx) => ctx,
+                Err(e) => {
+                    let _ = tx.send(Msg::AssumeFinished(request, Err(failure(&e)))).await;
+                    return;
+                }
+            };
             let result = assume(&ctx, &target, code).await;
             let msg = match result {
                 Ok((plan, session, assumed)) => {
@@ -91,9 +122,17 @@ impl Effects {
     pub fn refresh(&self) {
         let (ctx, tx) = (self.ctx.clone(), self.tx.clone());
         tokio::spawn(async move {
+            let shared = ctx;
+            let ctx = match shared.get().await {
+                Ok(ctx) => ctx,
+                Err(e) => {
+                    let _ = tx.send(Msg::TargetsRefreshed(Err(e.to_string()))).await;
+                    return;
+                }
+            };
             let (_, failures) = orgs::load(&ctx, None, Refresh::Force, None, Prompt::Never).await;
             let msg = if failures.is_empty() {
-                Ok(items(&ctx).0)
+                Ok(items_of(&catalog::rebuild(&ctx, shared.settings_flag())))
             } else {
                 Err(failures.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))
             };
@@ -106,24 +145,25 @@ impl Effects {
         let (ctx, tx, slot) = (self.ctx.clone(), self.tx.clone(), self.session.clone());
         tokio::spawn(async move {
             let last = slot.lock().ok().and_then(|s| s.clone());
-            let result = match last {
-                None => Err("no session to store".to_owned()),
-                Some(LastSession { target, plan, session, .. }) => service::assume::keep(&ctx, &plan, &session)
-                    .await
-                    .map(|()| format!("kept '{target}' in the keyring: credential_process serves it now"))
-                    .map_err(|e| e.to_string()),
+            let result = match (last, ctx.get().await) {
+                (None, _) => Err("no session to store".to_owned()),
+                (_, Err(e)) => Err(e.to_string()),
+                (Some(LastSession { target, plan, session, .. }), Ok(ctx)) => {
+                    service::assume::keep(&ctx, &plan, &session)
+                        .await
+                        .map(|()| format!("kept '{target}' in the keyring: credential_process serves it now"))
+                        .map_err(|e| e.to_string())
+                }
             };
             let _ = tx.send(Msg::Stored(result)).await;
         });
     }
 }
 
-/// Every target as a TUI item, from the files and the cached organisations
-/// (never the network), and whether a background refresh is due.
-pub fn items(ctx: &Context) -> (Vec<Item>, bool) {
-    let (entries, stale) = catalog::cached_entries(ctx);
-    let items = entries.iter().filter(|e| e.merged_into().is_none()).map(Item::from_entry).collect();
-    (items, stale)
+/// The TUI's items for catalog entries (an organisation target that is a
+/// profile is listed once, as the profile).
+pub fn items_of(entries: &[Entry]) -> Vec<Item> {
+    entries.iter().filter(|e| e.merged_into().is_none()).map(Item::from_entry).collect()
 }
 
 /// Assumes `target` through the one cached-or-assume path, never prompting

@@ -26,7 +26,7 @@ use tokio::sync::mpsc;
 use crate::config::keys::KeyMap;
 use crate::output::export::{Format, SessionEnv, render};
 use crate::output::{exec, write_stdout};
-use crate::service::{AppError, Context, Notify};
+use crate::service::{self, AppError, Notify, SharedContext};
 pub use app::Mode;
 use app::{App, Effect, Exit, Msg};
 use effects::{Effects, Prefs};
@@ -85,11 +85,14 @@ fn install_panic_hook() {
 }
 
 /// Runs the TUI until the operator quits; returns the exit code.
-pub async fn run(mut ctx: Context, mode: Mode) -> Result<u8, AppError> {
-    let keymap = KeyMap::new(&ctx.settings.keys).map_err(|e| AppError::usage(format!("settings: {e}")))?;
-    ctx.notify = Notify::Silent;
+/// The first frame comes from the catalog snapshot when no input file
+/// changed; the AWS files are then parsed in the background.
+pub async fn run(settings_flag: Option<&std::path::Path>, mode: Mode) -> Result<u8, AppError> {
+    let (listing, stale) = service::catalog::for_first_frame(settings_flag).await?;
+    let keymap = KeyMap::new(&listing.settings.keys).map_err(|e| AppError::usage(format!("settings: {e}")))?;
     bench_mark("context_loaded");
-    let (items, stale) = effects::items(&ctx);
+    let items = effects::items_of(&listing.entries);
+    drop(listing.entries);
     bench_mark("items_loaded");
     let prefs = Prefs::load();
     let mut app = App::new(items, keymap, mode, now_unix());
@@ -97,7 +100,7 @@ pub async fn run(mut ctx: Context, mode: Mode) -> Result<u8, AppError> {
         app.set_prefs(prefs.favourites, prefs.recent);
     }
     app.cached = effects::cached_sessions();
-    let ctx = Arc::new(ctx);
+    let ctx = Arc::new(SharedContext::new(listing.ctx, settings_flag, Notify::Silent));
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let mut effects = Effects::new(ctx.clone(), tx.clone());
     let theme = Theme::detect();
@@ -162,9 +165,11 @@ async fn event_loop(
         bench_mark("first_frame");
         return Ok(Exit::Quit);
     }
-    // The details of the first target follow the first frame.
-    if let Some(id) = app.selected_item().map(|i| i.id.clone()) {
-        let d = effects.describe(&id);
+    // The files are parsed behind the first frame; the first target's details follow.
+    effects.warm();
+    if let Some(id) = app.selected_item().map(|i| i.id.clone())
+        && let Some(d) = effects.describe(&id)
+    {
         app.update(Msg::Described(id, Box::new(d)));
         draw(term, app, theme)?;
     }
@@ -209,8 +214,9 @@ async fn perform(
 ) -> Result<(), AppError> {
     match effect {
         Effect::Describe(id) => {
-            let d = effects.describe(&id);
-            app.update(Msg::Described(id, Box::new(d)));
+            if let Some(d) = effects.describe(&id) {
+                app.update(Msg::Described(id, Box::new(d)));
+            }
         }
         Effect::Assume { request, target, code } => effects.assume(request, target, code),
         Effect::Cancel(request) => effects.cancel(request),

@@ -1,5 +1,31 @@
 //! rolecall: find an AWS account and role, assume it with MFA once, and put
-//! the credentials where they are needed.
+//! the credentials where they are needed. The README says how to use it;
+//! `docs/rules.md` lists what users can rely on.
+//!
+//! # The layers
+//!
+//! Every module names only the ones below it (`src/layering.rs` is a test
+//! that fails otherwise):
+//!
+//! ```text
+//! main.rs    parse arguments, start the runtime, map the error to an exit code
+//! cli/       clap; one thin file per subcommand: parse, call service, render
+//! tui/       the terminal UI: pure App::update, view, search, input, effects
+//! service/   what rolecall does, for cli and tui alike: Context, the one
+//!            cached-or-assume path, organisations, the catalog and its
+//!            snapshot, describe, child env, login, sessions; AppError
+//! catalog/   every target as a typed Entry (profiles, organisation accounts
+//!            × roles), id parsing, id -> Plan; no I/O
+//! broker/    plans (pure), MFA code sources, base credentials, STS calls
+//! org/       AWS Organizations discovery and its snapshot cache
+//! aws/       SDK config for (profile, region), endpoints, timeouts, and one
+//!            failure classifier, shared by broker and org
+//! store/     keyrings, the session index, locks, the MFA session cache
+//! output/    export formats and shell quoting, exec, tables
+//! config/    the AWS files (aws-config's parser), settings, key bindings,
+//!            durations
+//! leaves     limits (STS ranges, name rules), time, paths, credentials, text
+//! ```
 
 pub mod aws;
 pub mod broker;

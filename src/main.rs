@@ -1,4 +1,4 @@
-//! The rolecall binary: parse arguments, run, map errors to exit codes (DESIGN rule 12).
+//! The rolecall binary: parse arguments, run, map errors to exit codes (rule 12 of docs/rules.md: exit codes).
 
 use std::process::ExitCode;
 
@@ -13,7 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     rolecall::tui::mark_start();
-    // clap exits 2 on a bad flag; rolecall's 2 means "AWS refused" (rule 12), a usage error is 1.
+    // clap exits 2 on a bad flag; rolecall's 2 means "AWS refused" (rule 12 of docs/rules.md), a usage error is 1.
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

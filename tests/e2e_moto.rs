@@ -27,6 +27,13 @@ source_profile = hub
 mfa_serial = {mfa}
 duration_seconds = 7200
 
+[profile dev-long]
+role_arn = arn:aws:iam::{prod}:role/Developer
+source_profile = hub
+mfa_serial = {mfa}
+duration_seconds = 7200
+rolecall_mfa_on_assume = true
+
 [profile dev-proc]
 role_arn = arn:aws:iam::{devacct}:role/Developer
 source_profile = hub
@@ -64,7 +71,10 @@ credential_source = Environment
     );
     let set = vec![
         ("ro", acct("payments-prod"), "ReadOnly", 3600),
-        ("dev", acct("payments-prod"), "Developer", 7200),
+        // 7200 s asked, but a role assumed with an MFA session is role chaining: 1 h (rule 3).
+        ("dev", acct("payments-prod"), "Developer", 3600),
+        // The same with the code on AssumeRole itself: the full 7200 s.
+        ("dev-long", acct("payments-prod"), "Developer", 7200),
         ("dev-proc", acct("payments-dev"), "Developer", 3600),
         ("audit", acct("data-lake"), "Auditor", 1800),
         ("chain-c", link(2), "ChainC", 3600),

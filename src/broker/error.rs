@@ -4,7 +4,7 @@ use crate::config::ConfigError;
 
 use super::plan::PlanError;
 
-/// A failure of the broker, with the exit code it maps to (DESIGN rule 12).
+/// A failure of the broker, with the exit code it maps to (rule 12 of docs/rules.md: exit codes).
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
     /// The configuration or a flag is wrong.
@@ -36,7 +36,7 @@ pub enum BrokerError {
         /// AWS's message.
         message: String,
     },
-    /// `AssumeRole` was denied: the rule 13 checklist.
+    /// `AssumeRole` was denied: the checklist of rule 13 in docs/rules.md.
     #[error("{}", access_denied_text(.0))]
     AccessDenied(Box<AccessDenied>),
     /// The base credentials are expired, unknown or malformed.
@@ -125,7 +125,7 @@ impl From<ConfigError> for BrokerError {
 }
 
 impl BrokerError {
-    /// The process exit code for this error (DESIGN rule 12).
+    /// The process exit code for this error (rule 12 of docs/rules.md: exit codes).
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Plan(_) | Self::Base { .. } | Self::Unsupported(_) | Self::Internal(_) => 1,

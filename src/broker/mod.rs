@@ -86,7 +86,7 @@ impl Broker {
     }
 
     /// Runs `plan`: base credentials, optional MFA session, each `AssumeRole`,
-    /// and `GetCallerIdentity` after every assume (DESIGN rule 7).
+    /// and `GetCallerIdentity` after every assume (rule 7 of docs/rules.md).
     pub async fn run(&self, plan: &Plan) -> Result<Outcome, BrokerError> {
         let (mut caller, base_identity) = self.base(plan).await?;
         let mut notices = plan.notices.clone();

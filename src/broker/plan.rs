@@ -52,7 +52,7 @@ pub struct MfaDevice {
     pub process: Option<String>,
 }
 
-/// `GetSessionToken` with an MFA code (DESIGN rule 3), made once and reused for every role.
+/// `GetSessionToken` with an MFA code (rule 3 of docs/rules.md: MFA once per day), made once and reused for every role.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MfaSessionStep {
     /// The device.
@@ -103,7 +103,7 @@ pub struct Plan {
     pub mfa_session: Option<MfaSessionStep>,
     /// The roles to assume, in order.
     pub steps: Vec<AssumeStep>,
-    /// STS region (DESIGN rule 6).
+    /// STS region (rule 6 of docs/rules.md: regional unless configured).
     pub region: String,
     /// The profile whose `endpoint_url`/`[services]` configuration applies.
     pub endpoint_profile: Option<String>,

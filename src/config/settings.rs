@@ -150,8 +150,8 @@ impl Settings {
         }
         // Ranges that keep a setting from silently disabling what it governs.
         let ranges: [(&str, Duration, u64, u64); 8] = [
-            ("refresh_window", d.refresh_window, 0, 3600),
-            ("org_cache_ttl", d.org_cache_ttl, 60, 30 * 86_400),
+            ("refresh_window", d.refresh_window, 0, 43_200),
+            ("org_cache_ttl", d.org_cache_ttl, 0, 30 * 86_400),
             ("connect_timeout", d.connect_timeout, 1, 60),
             ("attempt_timeout", d.attempt_timeout, 1, 300),
             ("operation_timeout", d.operation_timeout, 1, 900),

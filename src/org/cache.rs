@@ -1,5 +1,5 @@
 //! The organisation cache: one JSON snapshot per organisation in the cache
-//! dir (DESIGN rule 9: 0600 in a 0700 directory), replaced whole, never
+//! dir (rule 9 of docs/rules.md: 0600 in a 0700 directory), replaced whole, never
 //! half-written. It holds account metadata only, never credentials.
 
 use std::path::{Path, PathBuf};

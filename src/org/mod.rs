@@ -119,7 +119,7 @@ pub enum OrgError {
 }
 
 impl OrgError {
-    /// The process exit code (DESIGN rule 12).
+    /// The process exit code (rule 12 of docs/rules.md: exit codes).
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::AccessDenied { .. } | Self::NotManagement { .. } | Self::Aws { .. } | Self::Bug { .. } => 2,

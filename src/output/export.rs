@@ -1,5 +1,5 @@
 //! Credentials as text: shell exports in several dialects and the
-//! credential_process JSON (DESIGN rule 10).
+//! credential_process JSON (rule 10 of docs/rules.md).
 
 use super::quote::{self, Unquotable};
 use crate::credentials::Credentials;

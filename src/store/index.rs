@@ -1,6 +1,6 @@
 //! The metadata index: what is cached, for which target, until when, as which
 //! identity — in `index.json` in the cache dir (0600 in 0700), so listing
-//! sessions never touches the keyring (DESIGN rule 9). No secrets here.
+//! sessions never touches the keyring (rule 9 of docs/rules.md: no secrets in cache files). No secrets here.
 
 use std::collections::BTreeMap;
 use std::fs::File;

@@ -1,6 +1,6 @@
 //! Where sessions live between runs: a [`SecretStore`] for the secrets (the OS
 //! keyring), an [`index::Index`] of non-secret metadata in the cache dir
-//! (DESIGN rule 9), per-target locks, and [`sessions::Sessions`] tying them together.
+//! (rule 9 of docs/rules.md: no secrets in cache files), per-target locks, and [`sessions::Sessions`] tying them together.
 //!
 //! Entries in the keyring use service `rolecall` and these user names:
 //! `mfa/<base profile>/<MFA device>` for MFA sessions and `role/<target>` for
@@ -32,7 +32,7 @@ pub trait SecretStore: Send + Sync {
     fn delete(&self, key: &str) -> Result<(), StoreError>;
 }
 
-/// The store could not be used. Always exit code 4 (DESIGN rule 12).
+/// The store could not be used. Always exit code 4 (rule 12 of docs/rules.md: exit codes).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The store exists but refuses access (typically: locked).

@@ -374,3 +374,23 @@ fn narrowing_search_matches_a_fresh_search() {
     typed(&mut fresh, "paypro");
     assert_eq!(typed_on.visible, fresh.visible);
 }
+
+#[test]
+fn typing_part_of_an_account_name_shows_that_name_on_the_top_row() {
+    // Profile 'mfa-chain' is the organisation account "Zürich Analytics" (a merged entry).
+    let mut merged = entry("mfa-chain", "777777777777", "Developer", "/Workloads/Prod", true);
+    merged.kind = Kind::Profile(crate::config::ProfileKind::Role);
+    if let Some(a) = merged.account.as_mut() {
+        Arc::make_mut(a).name = "Zürich Analytics".into();
+    }
+    merged.alias = Some(crate::catalog::Alias::OrgTarget("Zürich Analytics/Developer".into()));
+    let mut all = items();
+    all.push(Item::from_entry(&merged));
+    let mut app = App::new(all, KeyMap::default(), Mode::Assume, 1_800_000_000);
+    app.update(Msg::Resized { list_rows: 10, list_top: 2 });
+    typed(&mut app, "zurich");
+    assert_eq!(app.selected_item().map(|i| i.id.as_str()), Some("mfa-chain"));
+    let screen = render(&mut app, 100, 30);
+    let top = screen.lines().nth(2).unwrap_or_default();
+    assert!(top.contains("mfa-chain") && top.contains("Zürich Anal…"), "{top}");
+}

@@ -62,8 +62,18 @@ fn draw_search(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
 }
 
-fn time_left(secs: u64) -> String {
-    if secs >= 3600 { format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60) } else { format!("{}m", secs / 60) }
+use crate::time::left_label as time_left;
+
+/// `text` cut or padded to exactly `width` characters (an ellipsis marks a cut).
+fn fit(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        format!("{text}{}", " ".repeat(width - n))
+    } else {
+        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+        cut.push('…');
+        cut
+    }
 }
 
 fn draw_list(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
@@ -119,7 +129,9 @@ fn draw_list(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
         spans.push(Span::styled(marker, theme.dim));
         spans.extend(highlight(&item.id, &matches, id_width, theme, item.assumable));
         if show_account {
-            spans.push(Span::styled(format!(" {:<12} ", item.account.as_deref().unwrap_or("")), theme.dim));
+            // The account's name when an organisation knows it (what people type), else its id.
+            let label = item.account_name.as_deref().or(item.account.as_deref()).unwrap_or("");
+            spans.push(Span::styled(format!(" {} ", fit(label, 12)), theme.dim));
         }
         let mfa = if item.mfa { "mfa " } else { "    " };
         spans.push(Span::styled(mfa, theme.mfa));
@@ -331,7 +343,7 @@ fn draw_modal(frame: &mut Frame, app: &App, theme: &Theme, modal: &Modal, area: 
                 field("account", r.account.clone(), theme),
                 field("session", r.arn.rsplit('/').next().unwrap_or_default().to_owned(), theme),
                 field("key", r.access_key_id.clone(), theme),
-                field("expires", format!("{}:{:02}:{:02} left", left / 3600, (left % 3600) / 60, left % 60), theme),
+                field("expires", format!("{} left", crate::time::clock_label(left)), theme),
             ];
             if r.from_cache {
                 lines.push(Line::from(Span::styled("from the keyring cache", theme.dim)));

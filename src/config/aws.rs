@@ -96,9 +96,8 @@ impl AwsConfig {
     /// as the AWS CLI does; a file that cannot be read or parsed is an error.
     pub async fn load(env: &Env) -> Result<Self, ConfigError> {
         let files = AwsFiles::from_env(env);
-        let fs = Fs::real();
-        let config = load_one(&fs, env, &files, FileKind::Config).await?;
-        let credentials = load_one(&fs, env, &files, FileKind::Credentials).await?;
+        let config = load_one(env, &files, FileKind::Config).await?;
+        let credentials = load_one(env, &files, FileKind::Credentials).await?;
         let non_empty = |var: &str| env.get(var).ok().filter(|v| !v.is_empty());
         Ok(Self {
             files,
@@ -442,27 +441,41 @@ impl AwsConfig {
     }
 }
 
-async fn load_one(fs: &Fs, env: &Env, files: &AwsFiles, kind: FileKind) -> Result<ProfileSet, ConfigError> {
+async fn load_one(env: &Env, files: &AwsFiles, kind: FileKind) -> Result<ProfileSet, ConfigError> {
     let path = files.path(kind);
     let sdk_kind = match kind {
         FileKind::Config => ProfileFileKind::Config,
         FileKind::Credentials => ProfileFileKind::Credentials,
     };
+    let read_error = |message: String| ConfigError::Read { path: path.to_path_buf(), message };
     // A missing file is an empty one, as for the AWS CLI; aws-config would
     // refuse a missing file that was named explicitly.
-    let profile_files = match std::fs::metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            ProfileFiles::builder().with_contents(sdk_kind, "").build()
-        }
-        _ => ProfileFiles::builder().with_file(sdk_kind, path).build(),
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(read_error(e.to_string())),
     };
+    // aws-config reads a file that is not UTF-8 as an empty one (with only a
+    // log line), so its profiles would vanish and the user would hear about a
+    // missing source profile instead. The AWS CLI fails on such a file too.
+    if let Err(e) = std::str::from_utf8(&bytes) {
+        return Err(read_error(not_utf8(&bytes, e.valid_up_to())));
+    }
+    // Parse the bytes already read (the parser's messages still name the path).
+    let fs = Fs::from_raw_map(std::collections::HashMap::from([(path.as_os_str().to_owned(), bytes)]));
+    let profile_files = ProfileFiles::builder().with_file(sdk_kind, path).build();
     let selected: Option<Cow<'static, str>> = Some("default".into());
-    aws_config::profile::load(fs, env, &profile_files, selected).await.map_err(|e| {
+    aws_config::profile::load(&fs, env, &profile_files, selected).await.map_err(|e| {
         // The parse error (with its line number) is the source; the outer text is generic.
         let detail = std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);
-        let message = detail.split_whitespace().collect::<Vec<_>>().join(" ");
-        ConfigError::Read { path: path.to_path_buf(), message }
+        read_error(detail.split_whitespace().collect::<Vec<_>>().join(" "))
     })
+}
+
+/// Where the first byte that is not UTF-8 is, for a message the user can act on.
+fn not_utf8(bytes: &[u8], offset: usize) -> String {
+    let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count();
+    format!("byte {:#04x} at offset {offset} (line {line}) is not UTF-8; save the file as UTF-8", bytes[offset])
 }
 
 /// One profile, as rolecall understands it.
@@ -702,6 +715,21 @@ mod tests {
         assert_eq!(aws.profile_names(), vec!["only"]);
         let env = Env::from_slice(&[("AWS_CONFIG_FILE", &absent), ("AWS_SHARED_CREDENTIALS_FILE", &absent)]);
         assert!(AwsConfig::load(&env).await.unwrap().profile_names().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_not_utf8_is_an_error_naming_file_offset_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cfg, creds) = (dir.path().join("config"), dir.path().join("credentials"));
+        std::fs::write(&cfg, b"[profile a]\nregion = eu-west-1\n# caf\xc3\n").unwrap();
+        std::fs::write(&creds, "").unwrap();
+        let (c, k) = (cfg.display().to_string(), creds.display().to_string());
+        let env = Env::from_slice(&[("AWS_CONFIG_FILE", &c), ("AWS_SHARED_CREDENTIALS_FILE", &k)]);
+        let err = AwsConfig::load(&env).await.unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("cannot read '{c}': byte 0xc3 at offset 36 (line 3) is not UTF-8; save the file as UTF-8")
+        );
     }
 
     #[test]

@@ -193,7 +193,8 @@ impl AwsConfig {
         self.value(name, "endpoint_url")
     }
 
-    fn invalid(&self, name: &str, key: &str, problem: impl Into<String>) -> ConfigError {
+    /// The error for a bad value of `key` in profile `name`, naming the file it is in.
+    pub fn invalid(&self, name: &str, key: &str, problem: impl Into<String>) -> ConfigError {
         ConfigError::Invalid {
             profile: name.to_owned(),
             key: key.to_owned(),

@@ -1,8 +1,9 @@
 //! A bounded fuzz of the AWS config reader and the planner (stable Rust, so
 //! proptest rather than cargo-fuzz): random but plausible `config` and
 //! `credentials` files (known keys with good and bad values, `source_profile`
-//! cycles, SSO sections, garbage lines, CRLF, any Unicode) must load and plan
-//! every profile without a panic, and every error must name a file.
+//! chains and cycles, SSO sections, garbage lines, CRLF, any Unicode, now and
+//! then a byte that is not UTF-8) must load and plan every profile without a
+//! panic, and every error must name a file.
 //!
 //! 256 cases by default (a few seconds); `PROPTEST_CASES=100000` runs longer.
 //! A failure prints the smallest input found: make it a case in
@@ -153,8 +154,20 @@ fn file(config_file: bool) -> impl Strategy<Value = String> {
         })
 }
 
+/// A file's bytes: now and then with a byte that is not UTF-8 somewhere (Latin-1 text, a stray binary).
+fn bytes(config_file: bool) -> impl Strategy<Value = Vec<u8>> {
+    let stray = prop::option::weighted(0.05, (any::<prop::sample::Index>(), 0x80u8..=0xff));
+    (file(config_file), stray).prop_map(|(text, stray)| {
+        let mut bytes = text.into_bytes();
+        if let Some((at, byte)) = stray {
+            bytes.insert(at.index(bytes.len() + 1), byte);
+        }
+        bytes
+    })
+}
+
 /// Loads both files and plans every profile; returns what broke the rules.
-fn check(rt: &tokio::runtime::Runtime, dir: &Path, config: &str, credentials: &str) -> Result<(), String> {
+fn check(rt: &tokio::runtime::Runtime, dir: &Path, config: &[u8], credentials: &[u8]) -> Result<(), String> {
     let (cfg, creds) = (dir.join("config"), dir.join("credentials"));
     std::fs::write(&cfg, config).map_err(|e| e.to_string())?;
     std::fs::write(&creds, credentials).map_err(|e| e.to_string())?;
@@ -194,7 +207,7 @@ fn loading_and_planning_random_configs_never_panics_and_errors_name_a_file() {
     let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
     let dir = tempfile::tempdir().expect("temp dir");
     let mut runner = TestRunner::new(config);
-    let result = runner.run(&(file(true), file(false)), |(config, credentials)| {
+    let result = runner.run(&(bytes(true), bytes(false)), |(config, credentials)| {
         check(&rt, dir.path(), &config, &credentials).map_err(TestCaseError::fail)
     });
     if let Err(e) = result {

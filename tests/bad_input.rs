@@ -1,7 +1,8 @@
 //! Broken configuration, one case per directory of `tests/fixtures/bad-config`:
 //! each gives exactly the message (and exit code) in its `expected` file.
 //!
-//! A case directory holds `config`, `credentials`, optionally `rolecall.toml`,
+//! A case directory holds `config`, `credentials` (bytes, so a case can hold
+//! text that is not UTF-8), optionally `rolecall.toml`,
 //! `args` (the command line), `expected` (stderr, `{home}` for the sandbox),
 //! optionally `exit` (default 1) and `stdout`. No network is needed: every case
 //! fails, or finishes, before any AWS call.
@@ -14,8 +15,8 @@ use common::{Sandbox, stderr, stdout};
 
 struct Case {
     name: String,
-    config: String,
-    credentials: String,
+    config: Vec<u8>,
+    credentials: Vec<u8>,
     settings: Option<String>,
     args: Vec<String>,
     expected: String,
@@ -29,10 +30,11 @@ fn read(dir: &Path, file: &str) -> Option<String> {
 
 fn from_dir(dir: &Path) -> Case {
     let need = |f: &str| read(dir, f).unwrap_or_else(|| panic!("{}: missing '{f}'", dir.display()));
+    let bytes = |f: &str| std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{}: '{f}': {e}", dir.display()));
     Case {
         name: dir.file_name().unwrap().to_string_lossy().into_owned(),
-        config: need("config"),
-        credentials: need("credentials"),
+        config: bytes("config"),
+        credentials: bytes("credentials"),
         settings: read(dir, "rolecall.toml"),
         args: need("args").split_whitespace().map(str::to_owned).collect(),
         expected: need("expected"),
@@ -55,8 +57,8 @@ fn one_megabyte() -> Case {
     config.push_str("[profile last]\nrole_arn = arn:aws:iam::123456789012:user/last\nsource_profile = hub\n");
     Case {
         name: "one-megabyte (generated)".into(),
-        config,
-        credentials: "[hub]\naws_access_key_id = AKIAEXAMPLEEXAMPLE00\naws_secret_access_key = example\n".into(),
+        config: config.into_bytes(),
+        credentials: b"[hub]\naws_access_key_id = AKIAEXAMPLEEXAMPLE00\naws_secret_access_key = example\n".to_vec(),
         settings: None,
         args: vec!["export".into(), "last".into()],
         expected: "rolecall: profile 'last' in '{home}/.aws/config': role_arn 'arn:aws:iam::123456789012:user/last' is not a role ARN: the resource must start with 'role/'\n".into(),
@@ -77,7 +79,9 @@ fn every_broken_config_gives_its_exact_error() {
 
     let mut failures = Vec::new();
     for case in &cases {
-        let sb = Sandbox::new(&case.config, &case.credentials);
+        let sb = Sandbox::new("", "");
+        std::fs::write(sb.home().join(".aws/config"), &case.config).unwrap();
+        std::fs::write(sb.home().join(".aws/credentials"), &case.credentials).unwrap();
         if let Some(settings) = &case.settings {
             std::fs::write(sb.home().join("rolecall.toml"), settings).unwrap();
         }

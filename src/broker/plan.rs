@@ -193,6 +193,15 @@ pub fn from_chain(
         let pick = |flag: &Option<String>, profile: &Option<String>| {
             if is_final { flag.clone().or_else(|| profile.clone()) } else { profile.clone() }
         };
+        // A bad value from a profile names the profile, key and file; one from
+        // a flag (or an organisation's settings) names what it is for.
+        let bad = |from_flag: bool, key: &str, what: &str, e: String| {
+            if !from_flag && config.has_profile(name) {
+                PlanError::Config(config.invalid(name, key, e))
+            } else {
+                invalid(format!("{what} for '{name}': {e}"))
+            }
+        };
 
         let requested_duration = match (is_final, flags.duration) {
             (true, Some(d)) => d,
@@ -230,7 +239,8 @@ pub fn from_chain(
 
         let session_name = match pick(&flags.session_name, &role_profile.role_session_name) {
             Some(fixed) => {
-                check_session_name(&fixed).map_err(|e| invalid(format!("session name for '{name}': {e}")))?;
+                let from_flag = is_final && flags.session_name.is_some();
+                check_session_name(&fixed).map_err(|e| bad(from_flag, "role_session_name", "session name", e))?;
                 SessionName::Fixed(fixed)
             }
             None => SessionName::Template(defaults.session_name.clone()),
@@ -238,11 +248,13 @@ pub fn from_chain(
 
         let external_id = pick(&flags.external_id, &role_profile.external_id);
         if let Some(x) = &external_id {
-            check_external_id(x).map_err(|e| invalid(format!("external id for '{name}': {e}")))?;
+            let from_flag = is_final && flags.external_id.is_some();
+            check_external_id(x).map_err(|e| bad(from_flag, "external_id", "external id", e))?;
         }
         let source_identity = pick(&flags.source_identity, &role_profile.source_identity);
         if let Some(s) = &source_identity {
-            check_session_name(s).map_err(|e| invalid(format!("source identity for '{name}': {e}")))?;
+            let from_flag = is_final && flags.source_identity.is_some();
+            check_session_name(s).map_err(|e| bad(from_flag, "rolecall_source_identity", "source identity", e))?;
         }
         let tags = match (is_final, &flags.tags) {
             (true, Some(t)) => t.clone(),
@@ -252,12 +264,17 @@ pub fn from_chain(
             (true, Some(t)) => t.clone(),
             _ => role_profile.transitive_tags.clone(),
         };
-        check_tags(&tags, &transitive_tags).map_err(|e| invalid(format!("session tags for '{name}': {e}")))?;
+        check_tags(&tags, &transitive_tags).map_err(|e| {
+            let from_flag = is_final && (flags.tags.is_some() || flags.transitive_tags.is_some());
+            let key = if e.starts_with("transitive") { "rolecall_transitive_tags" } else { "rolecall_tags" };
+            bad(from_flag, key, "session tags", e)
+        })?;
         let policy_arns = match (is_final, &flags.policy_arns) {
             (true, Some(p)) => p.clone(),
             _ => role_profile.policy_arns.clone(),
         };
-        check_policy_arns(&policy_arns).map_err(|e| invalid(format!("policy ARNs for '{name}': {e}")))?;
+        let from_flag = is_final && flags.policy_arns.is_some();
+        check_policy_arns(&policy_arns).map_err(|e| bad(from_flag, "rolecall_policy_arns", "policy ARNs", e))?;
         let policy = pick(&flags.policy, &role_profile.policy);
         if let Some(p) = &policy {
             check_policy(p).map_err(|e| {

@@ -7,6 +7,7 @@ use std::str::FromStr;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RoleArn {
     arn: String,
+    partition: String,
     account: String,
     name: String,
 }
@@ -14,7 +15,17 @@ pub struct RoleArn {
 impl RoleArn {
     /// Builds the ARN of role `name` in `account` in the standard partition.
     pub fn new(account: &str, name: &str) -> Self {
-        Self { arn: format!("arn:aws:iam::{account}:role/{name}"), account: account.to_owned(), name: name.to_owned() }
+        Self {
+            arn: format!("arn:aws:iam::{account}:role/{name}"),
+            partition: "aws".to_owned(),
+            account: account.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// The partition (`aws`, `aws-cn`, `aws-eusc`, …).
+    pub fn partition(&self) -> &str {
+        &self.partition
     }
 
     /// The 12-digit account id.
@@ -53,8 +64,10 @@ impl FromStr for RoleArn {
             return Err(ArnError("expected 'arn:aws:iam::<12-digit account>:role/<name>'"));
         }
         let (partition, service, region, account, resource) = (parts[1], parts[2], parts[3], parts[4], parts[5]);
-        if !matches!(partition, "aws" | "aws-cn" | "aws-us-gov" | "aws-iso" | "aws-iso-b") {
-            return Err(ArnError("unknown partition (expected 'aws', 'aws-cn' or 'aws-us-gov')"));
+        if !is_partition(partition) {
+            return Err(ArnError(
+                "the partition must be 'aws' or 'aws-' and lowercase letters or digits, e.g. 'aws-cn', 'aws-eusc'",
+            ));
         }
         if service != "iam" || !region.is_empty() {
             return Err(ArnError("a role ARN has service 'iam' and an empty region: 'arn:aws:iam::…'"));
@@ -65,12 +78,21 @@ impl FromStr for RoleArn {
         let Some(path_and_name) = resource.strip_prefix("role/") else {
             return Err(ArnError("the resource must start with 'role/'"));
         };
-        let name = path_and_name.rsplit('/').next().unwrap_or_default();
+        let (path, name) = path_and_name.rsplit_once('/').unwrap_or(("", path_and_name));
+        // IAM paths are printable ASCII without spaces, at most 512 characters.
+        if path.len() > 510 || !path.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ArnError("the role path must be printable ASCII without spaces, at most 512 characters"));
+        }
         let valid_char = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
         if name.is_empty() || name.len() > 64 || !name.chars().all(valid_char) {
             return Err(ArnError("the role name must be 1-64 characters of letters, digits and '+=,.@_-'"));
         }
-        Ok(Self { arn: s.to_owned(), account: account.to_owned(), name: name.to_owned() })
+        Ok(Self {
+            arn: s.to_owned(),
+            partition: partition.to_owned(),
+            account: account.to_owned(),
+            name: name.to_owned(),
+        })
     }
 }
 
@@ -79,6 +101,7 @@ impl RoleArn {
     pub fn in_partition(partition: &str, account: &str, name: &str) -> Self {
         Self {
             arn: format!("arn:{partition}:iam::{account}:role/{name}"),
+            partition: partition.to_owned(),
             account: account.to_owned(),
             name: name.to_owned(),
         }
@@ -96,6 +119,19 @@ impl<'de> serde::Deserialize<'de> for RoleArn {
         let text = String::deserialize(d)?;
         text.parse().map_err(serde::de::Error::custom)
     }
+}
+
+/// `aws`, or `aws` followed by `-segment`s of lowercase letters and digits.
+/// A shape, not a list: AWS adds partitions (`aws-iso-e`, `aws-iso-f`,
+/// `aws-eusc`, …) and the AWS CLI accepts them without an update.
+fn is_partition(partition: &str) -> bool {
+    let Some(rest) = partition.strip_prefix("aws") else { return false };
+    rest.is_empty()
+        || rest.strip_prefix('-').is_some_and(|segments| {
+            segments
+                .split('-')
+                .all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        })
 }
 
 #[cfg(test)]
@@ -125,6 +161,45 @@ mod tests {
         for (s, msg) in bad {
             let err = s.parse::<RoleArn>().unwrap_err().to_string();
             assert!(err.contains(msg), "{s}: {err}");
+        }
+    }
+
+    #[test]
+    fn partitions_are_validated_by_shape_not_by_a_list() {
+        let ok = [
+            ("arn:aws:iam::222222222222:role/R", "aws"),
+            ("arn:aws-cn:iam::222222222222:role/R", "aws-cn"),
+            ("arn:aws-us-gov:iam::222222222222:role/R", "aws-us-gov"),
+            ("arn:aws-iso-b:iam::222222222222:role/R", "aws-iso-b"),
+            ("arn:aws-iso-e:iam::222222222222:role/R", "aws-iso-e"),
+            ("arn:aws-iso-f:iam::222222222222:role/R", "aws-iso-f"),
+            ("arn:aws-eusc:iam::222222222222:role/R", "aws-eusc"),
+            ("arn:aws-eusc:iam::222222222222:role/team/a/R", "aws-eusc"),
+        ];
+        for (s, partition) in ok {
+            let arn: RoleArn = s.parse().unwrap_or_else(|e| panic!("{s}: {e}"));
+            assert_eq!((arn.partition(), arn.account(), arn.name()), (partition, "222222222222", "R"), "{s}");
+        }
+        assert_eq!(RoleArn::new("222222222222", "R").partition(), "aws");
+        let bad = [
+            "arn::iam::222222222222:role/R",
+            "arn:AWS:iam::222222222222:role/R",
+            "arn:awsx:iam::222222222222:role/R",
+            "arn:aws-:iam::222222222222:role/R",
+            "arn:aws-ISO:iam::222222222222:role/R",
+            "arn:aws_cn:iam::222222222222:role/R",
+            "arn:aws--cn:iam::222222222222:role/R",
+            "arn:aws-cn-:iam::222222222222:role/R",
+            "arn:gcp:iam::222222222222:role/R",
+        ];
+        for s in bad {
+            let err = s.parse::<RoleArn>().unwrap_err().to_string();
+            assert!(err.contains("partition"), "{s}: {err}");
+        }
+        let bad_paths = ["arn:aws:iam::222222222222:role/a b/R", "arn:aws:iam::222222222222:role/\u{e9}/R"];
+        for s in bad_paths {
+            let err = s.parse::<RoleArn>().unwrap_err().to_string();
+            assert!(err.contains("path"), "{s}: {err}");
         }
     }
 }

@@ -96,9 +96,8 @@ impl AwsConfig {
     /// as the AWS CLI does; a file that cannot be read or parsed is an error.
     pub async fn load(env: &Env) -> Result<Self, ConfigError> {
         let files = AwsFiles::from_env(env);
-        let fs = Fs::real();
-        let config = load_one(&fs, env, &files, FileKind::Config).await?;
-        let credentials = load_one(&fs, env, &files, FileKind::Credentials).await?;
+        let config = load_one(env, &files, FileKind::Config).await?;
+        let credentials = load_one(env, &files, FileKind::Credentials).await?;
         let non_empty = |var: &str| env.get(var).ok().filter(|v| !v.is_empty());
         Ok(Self {
             files,
@@ -194,7 +193,8 @@ impl AwsConfig {
         self.value(name, "endpoint_url")
     }
 
-    fn invalid(&self, name: &str, key: &str, problem: impl Into<String>) -> ConfigError {
+    /// The error for a bad value of `key` in profile `name`, naming the file it is in.
+    pub fn invalid(&self, name: &str, key: &str, problem: impl Into<String>) -> ConfigError {
         ConfigError::Invalid {
             profile: name.to_owned(),
             key: key.to_owned(),
@@ -248,13 +248,23 @@ impl AwsConfig {
             (None, None) => None,
         };
 
+        let web_identity = v("web_identity_token_file");
         let role = match v("role_arn") {
+            None if web_identity.is_some() => {
+                return Err(self.invalid(
+                    name,
+                    "web_identity_token_file",
+                    "is set but 'role_arn' is missing: the token is exchanged for that role",
+                ));
+            }
             None => None,
             Some(raw) => {
                 let arn = raw
                     .parse::<RoleArn>()
                     .map_err(|e| self.invalid(name, "role_arn", format!("'{raw}' is not a role ARN: {e}")))?;
                 let source = match (v("source_profile"), v("credential_source")) {
+                    // Both SDKs exchange the token for the role and ignore any other source.
+                    _ if web_identity.is_some() => RoleSource::WebIdentity,
                     (Some(_), Some(_)) => {
                         return Err(self.invalid(
                             name,
@@ -270,7 +280,6 @@ impl AwsConfig {
                             format!("'{cs}' is not one of 'Environment', 'Ec2InstanceMetadata', 'EcsContainer'"),
                         )
                     })?,
-                    (None, None) if v("web_identity_token_file").is_some() => RoleSource::WebIdentity,
                     (None, None) => {
                         return Err(self.invalid(
                             name,
@@ -281,6 +290,24 @@ impl AwsConfig {
                 };
                 Some(RoleDef { arn, source })
             }
+        };
+
+        // What the AWS CLI would act on, where that depends on more than the
+        // merged profile: botocore reads keys from the credentials file before
+        // it runs credential_process (and keys from the config file after),
+        // and takes SSO credentials only with sso_account_id or sso_role_name.
+        let keys_in_credentials_file =
+            in_credentials.and_then(|p| p.get("aws_access_key_id")).is_some_and(|v| !v.trim().is_empty());
+        let credential_process = v("credential_process").filter(|_| !keys_in_credentials_file);
+        let sso_session = v("sso_session").or_else(|| v("sso_start_url"));
+        let sso = if v("sso_account_id").is_some() || v("sso_role_name").is_some() {
+            sso_session.or_else(|| v("sso_account_id")).or_else(|| v("sso_role_name"))
+        } else if static_keys.is_none() && credential_process.is_none() {
+            // SSO settings without an account: no credentials for the AWS CLI
+            // either, but listed as SSO rather than as settings only.
+            sso_session
+        } else {
+            None
         };
 
         let duration_seconds = match v("duration_seconds") {
@@ -313,13 +340,13 @@ impl AwsConfig {
             })?),
         };
 
-        Ok(ProfileDef {
+        let mut def = ProfileDef {
             name: name.to_owned(),
             static_keys,
             role,
-            credential_process: v("credential_process"),
-            sso: v("sso_session").or_else(|| v("sso_start_url")),
-            web_identity_token_file: v("web_identity_token_file"),
+            credential_process,
+            sso,
+            web_identity_token_file: web_identity,
             region: v("region"),
             mfa_serial: v("mfa_serial"),
             mfa_process: v("rolecall_mfa_process").or_else(|| v("mfa_process")),
@@ -344,125 +371,142 @@ impl AwsConfig {
             policy_arns: list("rolecall_policy_arns"),
             policy,
             policy_file,
-        })
+        };
+        // Keys the AWS CLI never reads (web identity, SSO or a process wins,
+        // and there is no role for them to stand in for when this profile is
+        // a source) are dropped, so that nothing reading the profile hands them out.
+        let has_assumable_role = def.role.as_ref().is_some_and(|r| r.source != RoleSource::WebIdentity);
+        if !has_assumable_role && !matches!(def.credentials_from(Position::Target), CredentialsFrom::StaticKeys(_)) {
+            def.static_keys = None;
+        }
+        Ok(def)
     }
 
     /// Resolves the chain of profiles that leads to `name`'s credentials:
     /// the base credentials and the roles to assume from them, outermost first.
+    /// Each profile's part is decided by [`ProfileDef::credentials_from`].
     pub fn chain(&self, name: &str) -> Result<Chain, ConfigError> {
         let mut roles: Vec<Arc<ProfileDef>> = Vec::new();
         let mut seen: Vec<String> = Vec::new();
         let mut current = self.profile(name)?;
         loop {
-            let is_target = roles.is_empty() && seen.is_empty();
-            // A source profile's static keys win over its role (as in botocore);
-            // for the target itself the role wins.
-            if !is_target && let Some(keys) = &current.static_keys {
-                let base = Base::StaticKeys { profile: current.name.clone(), credentials: keys.clone() };
-                return Ok(Chain::new(base, roles));
-            }
-            if let Some(role) = current.role.clone() {
-                seen.push(current.name.clone());
-                let here = current.name.clone();
-                match &role.source {
-                    RoleSource::Profile(src) if *src == here => {
-                        let Some(keys) = current.static_keys.clone() else {
+            let position = if seen.is_empty() { Position::Target } else { Position::Source };
+            let role = match current.credentials_from(position) {
+                CredentialsFrom::Role(role) => role.clone(),
+                other => {
+                    let Some(base) = Base::from_decision(&current, other) else {
+                        return Err(self.no_credentials(&current, &seen));
+                    };
+                    return Ok(Chain::new(base, roles));
+                }
+            };
+            let here = current.name.clone();
+            seen.push(here.clone());
+            let base = match &role.source {
+                RoleSource::Profile(src) if *src == here => {
+                    // Its own source: read again as a source profile, which
+                    // needs keys (botocore refuses the loop otherwise) and then
+                    // takes its keys, SSO or process as the base.
+                    let from = current.credentials_from(Position::Source);
+                    match Base::from_decision(&current, from) {
+                        Some(base) if current.static_keys.is_some() => base,
+                        _ => {
                             return Err(self.invalid(
                                 &here,
                                 "source_profile",
                                 format!("'{src}' names the profile itself, which has no static keys"),
                             ));
-                        };
-                        roles.push(current);
-                        return Ok(Chain::new(Base::StaticKeys { profile: here, credentials: keys }, roles));
-                    }
-                    RoleSource::Profile(src) => {
-                        if seen.iter().any(|s| s == src) {
-                            let mut path = seen.clone();
-                            path.push(src.clone());
-                            return Err(self.invalid(
-                                &here,
-                                "source_profile",
-                                format!("'{src}' forms a cycle: {}", path.join(" -> ")),
-                            ));
                         }
-                        if !self.has_profile(src) {
-                            return Err(self.invalid(
-                                &here,
-                                "source_profile",
-                                format!(
-                                    "'{src}' is not a profile in '{}' or '{}'",
-                                    self.files.config.display(),
-                                    self.files.credentials.display()
-                                ),
-                            ));
-                        }
-                        let next = self.profile(src)?;
-                        roles.push(current);
-                        current = next;
                     }
-                    RoleSource::Environment => {
-                        roles.push(current);
-                        return Ok(Chain::new(Base::Environment, roles));
-                    }
-                    RoleSource::Ec2InstanceMetadata => {
-                        roles.push(current);
-                        return Ok(Chain::new(Base::Ec2InstanceMetadata, roles));
-                    }
-                    RoleSource::EcsContainer => {
-                        roles.push(current);
-                        return Ok(Chain::new(Base::EcsContainer, roles));
-                    }
-                    // The web identity exchange itself yields this role.
-                    RoleSource::WebIdentity => return Ok(Chain::new(Base::WebIdentity { profile: here }, roles)),
                 }
-                continue;
-            }
-            let base = if let Some(keys) = &current.static_keys {
-                Base::StaticKeys { profile: current.name.clone(), credentials: keys.clone() }
-            } else if let Some(cmd) = &current.credential_process {
-                Base::CredentialProcess { profile: current.name.clone(), command: cmd.clone() }
-            } else if current.sso.is_some() {
-                Base::Sso { profile: current.name.clone() }
-            } else if is_target {
-                return Err(ConfigError::NoCredentials {
-                    profile: current.name.clone(),
-                    file: self.file_of(&current.name, "role_arn").to_path_buf(),
-                });
-            } else {
-                let referrer = seen.last().cloned().unwrap_or_default();
-                return Err(self.invalid(
-                    &referrer,
-                    "source_profile",
-                    format!("'{}' has no credentials (no keys, role_arn, credential_process or SSO)", current.name),
-                ));
+                RoleSource::Profile(src) => {
+                    if seen.iter().any(|s| s == src) {
+                        let mut path = seen.clone();
+                        path.push(src.clone());
+                        return Err(self.invalid(
+                            &here,
+                            "source_profile",
+                            format!("'{src}' forms a cycle: {}", path.join(" -> ")),
+                        ));
+                    }
+                    if !self.has_profile(src) {
+                        return Err(self.invalid(
+                            &here,
+                            "source_profile",
+                            format!(
+                                "'{src}' is not a profile in '{}' or '{}'",
+                                self.files.config.display(),
+                                self.files.credentials.display()
+                            ),
+                        ));
+                    }
+                    let next = self.profile(src)?;
+                    roles.push(current);
+                    current = next;
+                    continue;
+                }
+                RoleSource::Environment => Base::Environment,
+                RoleSource::Ec2InstanceMetadata => Base::Ec2InstanceMetadata,
+                RoleSource::EcsContainer => Base::EcsContainer,
+                // Never a role to assume: credentials_from answers WebIdentity.
+                RoleSource::WebIdentity => Base::WebIdentity { profile: here },
             };
+            roles.push(current);
             return Ok(Chain::new(base, roles));
+        }
+    }
+
+    /// The error for a profile in a chain that gives no credentials.
+    fn no_credentials(&self, profile: &ProfileDef, seen: &[String]) -> ConfigError {
+        match seen.last() {
+            None => ConfigError::NoCredentials {
+                profile: profile.name.clone(),
+                file: self.file_of(&profile.name, "role_arn").to_path_buf(),
+            },
+            Some(referrer) => self.invalid(
+                referrer,
+                "source_profile",
+                format!("'{}' has no credentials (no keys, role_arn, credential_process or SSO)", profile.name),
+            ),
         }
     }
 }
 
-async fn load_one(fs: &Fs, env: &Env, files: &AwsFiles, kind: FileKind) -> Result<ProfileSet, ConfigError> {
+async fn load_one(env: &Env, files: &AwsFiles, kind: FileKind) -> Result<ProfileSet, ConfigError> {
     let path = files.path(kind);
     let sdk_kind = match kind {
         FileKind::Config => ProfileFileKind::Config,
         FileKind::Credentials => ProfileFileKind::Credentials,
     };
+    let read_error = |message: String| ConfigError::Read { path: path.to_path_buf(), message };
     // A missing file is an empty one, as for the AWS CLI; aws-config would
     // refuse a missing file that was named explicitly.
-    let profile_files = match std::fs::metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            ProfileFiles::builder().with_contents(sdk_kind, "").build()
-        }
-        _ => ProfileFiles::builder().with_file(sdk_kind, path).build(),
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(read_error(e.to_string())),
     };
+    // aws-config reads a file that is not UTF-8 as an empty one (with only a
+    // log line), so its profiles would vanish and the user would hear about a
+    // missing source profile instead. The AWS CLI fails on such a file too.
+    if let Err(e) = std::str::from_utf8(&bytes) {
+        return Err(read_error(not_utf8(&bytes, e.valid_up_to())));
+    }
+    // Parse the bytes already read (the parser's messages still name the path).
+    let fs = Fs::from_raw_map(std::collections::HashMap::from([(path.as_os_str().to_owned(), bytes)]));
+    let profile_files = ProfileFiles::builder().with_file(sdk_kind, path).build();
     let selected: Option<Cow<'static, str>> = Some("default".into());
-    aws_config::profile::load(fs, env, &profile_files, selected).await.map_err(|e| {
+    aws_config::profile::load(&fs, env, &profile_files, selected).await.map_err(|e| {
         // The parse error (with its line number) is the source; the outer text is generic.
         let detail = std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);
-        let message = detail.split_whitespace().collect::<Vec<_>>().join(" ");
-        ConfigError::Read { path: path.to_path_buf(), message }
+        read_error(detail.split_whitespace().collect::<Vec<_>>().join(" "))
     })
+}
+
+/// Where the first byte that is not UTF-8 is, for a message the user can act on.
+fn not_utf8(bytes: &[u8], offset: usize) -> String {
+    let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count();
+    format!("byte {:#04x} at offset {offset} (line {line}) is not UTF-8; save the file as UTF-8", bytes[offset])
 }
 
 /// One profile, as rolecall understands it.
@@ -470,15 +514,20 @@ async fn load_one(fs: &Fs, env: &Env, files: &AwsFiles, kind: FileKind) -> Resul
 pub struct ProfileDef {
     /// The profile name.
     pub name: String,
-    /// `aws_access_key_id` + `aws_secret_access_key` (+ `aws_session_token`).
+    /// `aws_access_key_id` + `aws_secret_access_key` (+ `aws_session_token`),
+    /// unless the AWS CLI would never read them (see [`ProfileDef::credentials_from`]).
     pub static_keys: Option<Credentials>,
     /// `role_arn` and where its caller's credentials come from.
     pub role: Option<RoleDef>,
-    /// `credential_process`.
+    /// `credential_process`, unless the credentials file gives the profile
+    /// keys: botocore reads those first, so the command never runs.
     pub credential_process: Option<String>,
-    /// `sso_session` or `sso_start_url` (listed; not yet assumed).
+    /// IAM Identity Center (listed; not yet assumed): the `sso_session` (or
+    /// `sso_start_url`) when `sso_account_id` or `sso_role_name` is set, as
+    /// botocore requires; without them, only when nothing else gives credentials.
     pub sso: Option<String>,
-    /// `web_identity_token_file` (listed; not yet assumed).
+    /// `web_identity_token_file` (listed; not yet assumed). With it, `role`'s
+    /// source is [`RoleSource::WebIdentity`] whatever else the profile says.
     pub web_identity_token_file: Option<String>,
     /// `region`.
     pub region: Option<String>,
@@ -510,17 +559,70 @@ pub struct ProfileDef {
 }
 
 impl ProfileDef {
-    /// What kind of profile this is, by the precedence the AWS CLI applies to a selected profile.
-    pub fn kind(&self) -> ProfileKind {
-        match (&self.role, &self.static_keys) {
-            (Some(r), _) if r.source == RoleSource::WebIdentity => ProfileKind::WebIdentity,
-            (Some(_), _) => ProfileKind::Role,
-            (None, _) if self.sso.is_some() => ProfileKind::Sso,
-            (None, Some(_)) => ProfileKind::StaticKeys,
-            (None, None) if self.credential_process.is_some() => ProfileKind::CredentialProcess,
-            (None, None) => ProfileKind::Settings,
+    /// Where this profile's credentials come from when it sits at `position`
+    /// of a chain: the one decision behind [`ProfileDef::kind`] and
+    /// [`AwsConfig::chain`]. The order is the AWS CLI's (botocore's; DESIGN
+    /// rule 1): `role_arn` (unless `web_identity_token_file` is set), web
+    /// identity, SSO, credential_process, keys. A source profile that has keys
+    /// is read without its role, as botocore reads it. (Keys in the
+    /// credentials file beat credential_process; `read_profile` has already
+    /// dropped a process they shadow, and SSO settings that give no credentials.)
+    pub fn credentials_from(&self, position: Position) -> CredentialsFrom<'_> {
+        match &self.role {
+            Some(role) if role.source == RoleSource::WebIdentity => return CredentialsFrom::WebIdentity,
+            Some(role) if position == Position::Target || self.static_keys.is_none() => {
+                return CredentialsFrom::Role(role);
+            }
+            _ => {}
+        }
+        if self.sso.is_some() {
+            CredentialsFrom::Sso
+        } else if let Some(command) = &self.credential_process {
+            CredentialsFrom::Process(command)
+        } else if let Some(keys) = &self.static_keys {
+            CredentialsFrom::StaticKeys(keys)
+        } else {
+            CredentialsFrom::Nothing
         }
     }
+
+    /// What kind of profile this is: where its credentials come from when it is the target.
+    pub fn kind(&self) -> ProfileKind {
+        match self.credentials_from(Position::Target) {
+            CredentialsFrom::Role(_) => ProfileKind::Role,
+            CredentialsFrom::WebIdentity => ProfileKind::WebIdentity,
+            CredentialsFrom::Sso => ProfileKind::Sso,
+            CredentialsFrom::Process(_) => ProfileKind::CredentialProcess,
+            CredentialsFrom::StaticKeys(_) => ProfileKind::StaticKeys,
+            CredentialsFrom::Nothing => ProfileKind::Settings,
+        }
+    }
+}
+
+/// Where a profile sits in a chain, which changes how the AWS CLI reads it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Position {
+    /// The profile asked for.
+    Target,
+    /// A `source_profile` of another profile (or of itself).
+    Source,
+}
+
+/// Where a profile's credentials come from; see [`ProfileDef::credentials_from`].
+#[derive(Clone, Copy, Debug)]
+pub enum CredentialsFrom<'a> {
+    /// Assume this role with the credentials of its source.
+    Role(&'a RoleDef),
+    /// Exchange the `web_identity_token_file` token for the profile's role.
+    WebIdentity,
+    /// IAM Identity Center.
+    Sso,
+    /// Run `credential_process`.
+    Process(&'a str),
+    /// The keys written in the profile.
+    StaticKeys(&'a Credentials),
+    /// Nothing: the profile holds settings only.
+    Nothing,
 }
 
 /// The kinds of profile rolecall lists.
@@ -575,7 +677,8 @@ pub enum RoleSource {
     Ec2InstanceMetadata,
     /// `credential_source = EcsContainer`.
     EcsContainer,
-    /// `web_identity_token_file` with no other source.
+    /// `web_identity_token_file`: the token is exchanged for the role, and
+    /// `source_profile`/`credential_source` are ignored, as both SDKs do.
     WebIdentity,
 }
 
@@ -626,6 +729,18 @@ pub enum Base {
 }
 
 impl Base {
+    /// The base a profile gives by itself (anything but a role), if any.
+    fn from_decision(def: &ProfileDef, from: CredentialsFrom<'_>) -> Option<Self> {
+        let profile = def.name.clone();
+        match from {
+            CredentialsFrom::StaticKeys(keys) => Some(Self::StaticKeys { profile, credentials: keys.clone() }),
+            CredentialsFrom::Process(command) => Some(Self::CredentialProcess { profile, command: command.to_owned() }),
+            CredentialsFrom::Sso => Some(Self::Sso { profile }),
+            CredentialsFrom::WebIdentity => Some(Self::WebIdentity { profile }),
+            CredentialsFrom::Role(_) | CredentialsFrom::Nothing => None,
+        }
+    }
+
     /// How the base is shown in a source chain.
     pub fn describe(&self) -> String {
         match self {
@@ -702,6 +817,207 @@ mod tests {
         assert_eq!(aws.profile_names(), vec!["only"]);
         let env = Env::from_slice(&[("AWS_CONFIG_FILE", &absent), ("AWS_SHARED_CREDENTIALS_FILE", &absent)]);
         assert!(AwsConfig::load(&env).await.unwrap().profile_names().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_file_that_is_not_utf8_is_an_error_naming_file_offset_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cfg, creds) = (dir.path().join("config"), dir.path().join("credentials"));
+        std::fs::write(&cfg, b"[profile a]\nregion = eu-west-1\n# caf\xc3\n").unwrap();
+        std::fs::write(&creds, "").unwrap();
+        let (c, k) = (cfg.display().to_string(), creds.display().to_string());
+        let env = Env::from_slice(&[("AWS_CONFIG_FILE", &c), ("AWS_SHARED_CREDENTIALS_FILE", &k)]);
+        let err = AwsConfig::load(&env).await.unwrap_err().to_string();
+        assert_eq!(
+            err,
+            format!("cannot read '{c}': byte 0xc3 at offset 36 (line 3) is not UTF-8; save the file as UTF-8")
+        );
+    }
+
+    fn chain_text(chain: &Chain) -> String {
+        let mut parts = vec![chain.base.describe()];
+        parts.extend(chain.roles.iter().map(|r| r.name.clone()));
+        parts.join(" -> ")
+    }
+
+    /// A profile that sets more than one kind of credentials: the kind listed
+    /// and the chain planned must both follow the AWS CLI (botocore): role_arn
+    /// (without web_identity_token_file), web identity, SSO (sso_account_id or
+    /// sso_role_name), keys in the credentials file, credential_process, keys
+    /// in the config file; a source profile with keys is read without its role.
+    #[tokio::test]
+    async fn kind_and_chain_come_from_one_decision_in_the_aws_cli_order() {
+        const KEYS: &str = "aws_access_key_id = AKIAEXAMPLEEXAMPLE01\naws_secret_access_key = example\n";
+        const SSO: &str = "sso_session = corp\nsso_account_id = 222222222222\nsso_role_name = Dev\n";
+        const SESSION: &str =
+            "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n";
+        const ROLE: &str = "role_arn = arn:aws:iam::333333333333:role/R\n";
+        const TOKEN: &str = "web_identity_token_file = /var/run/token\n";
+        const PROCESS: &str = "credential_process = /usr/bin/false\n";
+        let hub = format!("[hub]\n{KEYS}");
+        // (what, config, credentials, target, kind, chain)
+        let cases: Vec<(&str, String, String, &str, ProfileKind, &str)> = vec![
+            (
+                "item 22: config keys + process",
+                format!("[profile p]\n{KEYS}{PROCESS}"),
+                String::new(),
+                "p",
+                ProfileKind::CredentialProcess,
+                "p (credential_process)",
+            ),
+            (
+                "credentials-file keys beat process",
+                format!("[profile p]\n{PROCESS}"),
+                format!("[p]\n{KEYS}"),
+                "p",
+                ProfileKind::StaticKeys,
+                "p (keys)",
+            ),
+            (
+                "item 23: SSO + keys",
+                format!("[profile p]\n{SSO}{KEYS}{SESSION}"),
+                String::new(),
+                "p",
+                ProfileKind::Sso,
+                "p (sso)",
+            ),
+            (
+                "SSO + keys in the credentials file",
+                format!("[profile p]\n{SSO}{SESSION}"),
+                format!("[p]\n{KEYS}"),
+                "p",
+                ProfileKind::Sso,
+                "p (sso)",
+            ),
+            (
+                "sso_session alone gives no credentials",
+                format!("[profile p]\nsso_session = corp\n{KEYS}{SESSION}"),
+                String::new(),
+                "p",
+                ProfileKind::StaticKeys,
+                "p (keys)",
+            ),
+            (
+                "SSO + process",
+                format!("[profile p]\n{SSO}{PROCESS}{SESSION}"),
+                String::new(),
+                "p",
+                ProfileKind::Sso,
+                "p (sso)",
+            ),
+            (
+                "item 24: web identity ignores source_profile",
+                format!("[profile p]\n{ROLE}{TOKEN}source_profile = hub\n"),
+                hub.clone(),
+                "p",
+                ProfileKind::WebIdentity,
+                "p (web identity)",
+            ),
+            (
+                "web identity ignores credential_source",
+                format!("[profile p]\n{ROLE}{TOKEN}credential_source = Environment\n"),
+                String::new(),
+                "p",
+                ProfileKind::WebIdentity,
+                "p (web identity)",
+            ),
+            (
+                "web identity beats keys",
+                format!("[profile p]\n{ROLE}{TOKEN}{KEYS}"),
+                String::new(),
+                "p",
+                ProfileKind::WebIdentity,
+                "p (web identity)",
+            ),
+            (
+                "a role beats keys on the target",
+                format!("[profile p]\n{ROLE}source_profile = hub\n{KEYS}"),
+                hub.clone(),
+                "p",
+                ProfileKind::Role,
+                "hub (keys) -> p",
+            ),
+            (
+                "a source with keys is read without its role",
+                format!("[profile s]\n{ROLE}source_profile = hub\n{KEYS}[profile p]\n{ROLE}source_profile = s\n"),
+                hub.clone(),
+                "p",
+                ProfileKind::Role,
+                "s (keys) -> p",
+            ),
+            (
+                "a source with SSO + keys uses SSO",
+                format!("[profile s]\n{SSO}{KEYS}{SESSION}[profile p]\n{ROLE}source_profile = s\n"),
+                String::new(),
+                "p",
+                ProfileKind::Role,
+                "s (sso) -> p",
+            ),
+            (
+                "a source with config keys + process runs it",
+                format!("[profile s]\n{KEYS}{PROCESS}[profile p]\n{ROLE}source_profile = s\n"),
+                String::new(),
+                "p",
+                ProfileKind::Role,
+                "s (credential_process) -> p",
+            ),
+            (
+                "a source with a role, keys and process runs it",
+                format!(
+                    "[profile s]\n{ROLE}source_profile = hub\n{KEYS}{PROCESS}[profile p]\n{ROLE}source_profile = s\n"
+                ),
+                hub.clone(),
+                "p",
+                ProfileKind::Role,
+                "s (credential_process) -> p",
+            ),
+            (
+                "a source with web identity",
+                format!("[profile s]\n{ROLE}{TOKEN}source_profile = hub\n[profile p]\n{ROLE}source_profile = s\n"),
+                hub.clone(),
+                "p",
+                ProfileKind::Role,
+                "s (web identity) -> p",
+            ),
+            (
+                "its own source with keys",
+                format!("[profile p]\n{ROLE}source_profile = p\n{KEYS}"),
+                String::new(),
+                "p",
+                ProfileKind::Role,
+                "p (keys) -> p",
+            ),
+            (
+                "its own source with keys and process",
+                format!("[profile p]\n{ROLE}source_profile = p\n{KEYS}{PROCESS}"),
+                String::new(),
+                "p",
+                ProfileKind::Role,
+                "p (credential_process) -> p",
+            ),
+        ];
+        let mut failures = Vec::new();
+        for (what, config, credentials, target, kind, chain) in cases {
+            let (_dir, aws) = from_text(&config, &credentials, &[]).await;
+            let def = aws.profile(target).unwrap_or_else(|e| panic!("{what}: {e}"));
+            let got = aws.chain(target).unwrap_or_else(|e| panic!("{what}: {e}"));
+            if (def.kind(), chain_text(&got).as_str()) != (kind, chain) {
+                failures.push(format!("{what}: got {:?} '{}', want {kind:?} '{chain}'", def.kind(), chain_text(&got)));
+            }
+            // Keys the AWS CLI never reads are not handed to anyone reading the profile.
+            if !matches!(kind, ProfileKind::StaticKeys | ProfileKind::Role) && def.static_keys.is_some() {
+                failures.push(format!("{what}: keys the AWS CLI never reads are kept"));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[tokio::test]
+    async fn web_identity_needs_role_arn() {
+        let (_dir, aws) = from_text("[profile p]\nweb_identity_token_file = /t\n", "", &[]).await;
+        let err = aws.chain("p").unwrap_err().to_string();
+        assert!(err.contains("web_identity_token_file is set but 'role_arn' is missing"), "{err}");
+        assert!(err.contains("config"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,6 @@ pub mod org;
 pub mod settings;
 
 pub use arn::RoleArn;
-pub use aws::{AwsConfig, AwsFiles, Base, Chain, ProfileDef, ProfileKind, RoleSource};
+pub use aws::{AwsConfig, AwsFiles, Base, Chain, CredentialsFrom, Position, ProfileDef, ProfileKind, RoleSource};
 pub use error::ConfigError;
 pub use settings::Settings;

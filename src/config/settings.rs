@@ -41,10 +41,10 @@ pub struct Defaults {
     /// Lifetime of an MFA session from `GetSessionToken` (15 minutes to 36 hours).
     #[serde(deserialize_with = "de_duration")]
     pub mfa_session_duration: Duration,
-    /// A cached session is served only while more than this is left.
+    /// A cached session is served only while more than this is left (0 to 30 minutes).
     #[serde(deserialize_with = "de_duration")]
     pub refresh_window: Duration,
-    /// How long a discovered organisation is used before it is fetched again.
+    /// How long a discovered organisation is used before it is fetched again (1 minute to 30 days).
     #[serde(deserialize_with = "de_duration")]
     pub org_cache_ttl: Duration,
     /// Where sessions are kept between runs.
@@ -149,9 +149,13 @@ impl Settings {
             return bad(format!("[defaults] mfa_session_duration {e}"));
         }
         // Ranges that keep a setting from silently disabling what it governs.
+        // refresh_window: a cached session is served only while more than the
+        // window is left, and chained or MFA-session roles last at most an hour
+        // (rules 3 and 4 of docs/rules.md), so a one-hour window never serves them; 30
+        // minutes still serves half of one.
         let ranges: [(&str, Duration, u64, u64); 8] = [
-            ("refresh_window", d.refresh_window, 0, 43_200),
-            ("org_cache_ttl", d.org_cache_ttl, 0, 30 * 86_400),
+            ("refresh_window", d.refresh_window, 0, 30 * 60),
+            ("org_cache_ttl", d.org_cache_ttl, 60, 30 * 86_400),
             ("connect_timeout", d.connect_timeout, 1, 60),
             ("attempt_timeout", d.attempt_timeout, 1, 300),
             ("operation_timeout", d.operation_timeout, 1, 900),
@@ -160,7 +164,9 @@ impl Settings {
             ("lock_timeout", d.lock_timeout, 1, 3600),
         ];
         for (key, value, min, max) in ranges {
-            if !(min..=max).contains(&value.as_secs()) {
+            // org_cache_ttl = 0 is a choice, not a slip: list the organisations on every run.
+            let every_run = key == "org_cache_ttl" && value.is_zero();
+            if !every_run && !(min..=max).contains(&value.as_secs()) {
                 return bad(format!("[defaults] {key} '{}s' is outside {min}..={max} seconds", value.as_secs()));
             }
         }
@@ -178,6 +184,12 @@ mod tests {
         assert_eq!(s.defaults.duration, Duration::from_secs(7200));
         assert_eq!(s.defaults.refresh_window, Duration::from_secs(600));
         assert_eq!(s.defaults.session_name, "{user}");
+        // The ends of every range are accepted.
+        let edges =
+            "[defaults]\nrefresh_window = 0\norg_cache_ttl = \"30d\"\nduration = 900\nmfa_session_duration = \"36h\"\n";
+        Settings::parse(edges, Path::new("c.toml")).unwrap();
+        let edges = "[defaults]\nrefresh_window = \"30m\"\norg_cache_ttl = \"1m\"\nduration = \"12h\"\n";
+        Settings::parse(edges, Path::new("c.toml")).unwrap();
 
         let cases = [
             ("[defaults]\nregoin = \"x\"\n", "line 2"),
@@ -185,6 +197,13 @@ mod tests {
             ("[defaults]\nduration = \"soon\"\n", "'soon' is not a duration"),
             ("[defaults]\nduration = 60\n", "outside 900..=43200"),
             ("[default]\n", "default"),
+            (
+                "[defaults]\nrefresh_window = \"100000000y\"\n",
+                "[defaults] refresh_window '3155760000000000s' is outside",
+            ),
+            ("[defaults]\nrefresh_window = \"31m\"\n", "[defaults] refresh_window '1860s' is outside 0..=1800 seconds"),
+            ("[defaults]\norg_cache_ttl = 59\n", "[defaults] org_cache_ttl '59s' is outside 60..=2592000 seconds"),
+            ("[defaults]\norg_cache_ttl = \"31d\"\n", "[defaults] org_cache_ttl '2678400s' is outside"),
         ];
         for (text, want) in cases {
             let err = Settings::parse(text, Path::new("c.toml")).unwrap_err().to_string();

@@ -74,12 +74,12 @@ fn keystroke(c: &mut Criterion) {
             || {
                 let mut app = App::new(items.clone(), KeyMap::default(), Mode::Assume, 0);
                 for ch in "pay".chars() {
-                    app.update(key(ch));
+                    let _ = app.update(key(ch));
                 }
                 (app, Terminal::new(TestBackend::new(120, 40)).expect("test backend"))
             },
             |(mut app, mut term)| {
-                app.update(key('p'));
+                let _ = app.update(key('p'));
                 term.draw(|f| view::draw(f, &mut app, &theme)).expect("draw");
                 (app, term)
             },

@@ -6,7 +6,7 @@ use super::assume::{Flags, Prompt, broker_for, plan_for};
 use super::cache::{Cache, Need};
 use super::{AppError, Context};
 use crate::broker::plan::{MfaDevice, MfaSessionStep};
-use crate::broker::{BrokerError, MfaCode, Overrides, Plan, plan};
+use crate::broker::{MfaCode, Overrides, Plan, plan};
 use crate::credentials::Session;
 
 /// One MFA session made.
@@ -64,10 +64,9 @@ fn plans(ctx: &Context, profile: &str, flags: &Flags, duration: Option<u32>) -> 
         return Ok(vec![with_duration(own)]);
     }
     if !own.steps.is_empty() {
-        return Err(BrokerError::Unsupported(format!(
+        return Err(AppError::usage(format!(
             "'{profile}' does not use an MFA session (that needs an IAM user's keys as the base and 'mfa_serial' on the first role); nothing to log in to"
-        ))
-        .into());
+        )));
     }
     let def = ctx.aws.profile(profile)?;
     let mut devices: Vec<MfaDevice> = Vec::new();

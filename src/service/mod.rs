@@ -12,6 +12,7 @@ pub mod describe;
 pub mod error;
 pub mod login;
 pub mod orgs;
+pub mod prefs;
 pub mod provenance;
 pub mod sessions;
 pub mod snapshot;

@@ -292,6 +292,30 @@ impl App {
     }
 
     /// Handles one message and returns the effects to run.
+    /// The list area's height changed (rows visible, screen row of the first).
+    pub fn resized(&mut self, list_rows: u16, list_top: u16) {
+        self.list_rows = list_rows.max(1);
+        self.list_top = list_top;
+        self.scroll_into_view();
+    }
+
+    /// The details of `id` arrived (kept only while it is still selected).
+    pub fn described(&mut self, id: String, details: Details) {
+        if self.selected_item().is_some_and(|i| i.id == id) {
+            self.details = Some((id, details));
+        }
+    }
+
+    /// The shell opened from the result panel exited with `code`.
+    pub fn shell_exited(&mut self, code: i32) {
+        if matches!(self.modal, Some(Modal::Result(_))) {
+            self.modal = None;
+        }
+        self.status = Some(format!("shell exited ({code}); back in rolecall"));
+    }
+
+    /// Applies a message; returns what the runtime must do.
+    #[must_use = "the effects are what the runtime must perform"]
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let before = self.selected_item().map(|i| i.id.clone());
         let mut effects = match msg {
@@ -304,15 +328,11 @@ impl App {
                 Vec::new()
             }
             Msg::Resized { list_rows, list_top } => {
-                self.list_rows = list_rows.max(1);
-                self.list_top = list_top;
-                self.scroll_into_view();
+                self.resized(list_rows, list_top);
                 Vec::new()
             }
             Msg::Described(id, details) => {
-                if self.selected_item().is_some_and(|i| i.id == id) {
-                    self.details = Some((id, *details));
-                }
+                self.described(id, *details);
                 Vec::new()
             }
             Msg::AssumeFinished(request, result) => self.on_assumed(request, result),
@@ -324,10 +344,7 @@ impl App {
                 Vec::new()
             }
             Msg::ShellExited(code) => {
-                if matches!(self.modal, Some(Modal::Result(_))) {
-                    self.modal = None;
-                }
-                self.status = Some(format!("shell exited ({code}); back in rolecall"));
+                self.shell_exited(code);
                 Vec::new()
             }
             Msg::TargetsRefreshed(result) => {

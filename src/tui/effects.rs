@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
@@ -13,7 +12,6 @@ use super::app::{Assumed, Failure, Msg};
 use super::model::{Details, Item};
 use crate::catalog::Entry;
 use crate::credentials::Session;
-use crate::paths;
 use crate::service::{
     self, AppError, BrokerError, Context, Flags, MfaCode, Plan, Prompt, Refresh, SharedContext, catalog, child, orgs,
 };
@@ -198,35 +196,6 @@ fn failure(e: &AppError) -> Failure {
             Failure { message, mfa_rejected: false, mfa_needed: Some(device.clone()) }
         }
         _ => Failure { message, mfa_rejected: false, mfa_needed: None },
-    }
-}
-
-/// Favourites and recent targets, kept in the cache dir.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Prefs {
-    /// Favourite target ids.
-    #[serde(default)]
-    pub favourites: Vec<String>,
-    /// Recently assumed target ids, newest first.
-    #[serde(default)]
-    pub recent: Vec<String>,
-}
-
-impl Prefs {
-    fn path() -> std::path::PathBuf {
-        paths::cache_dir().join("tui.json")
-    }
-
-    /// Loads them (missing or unreadable: empty).
-    pub fn load() -> Self {
-        std::fs::read(Self::path()).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
-    }
-
-    /// Saves them (0600, atomic); failures are ignored: they are conveniences.
-    pub fn save(&self) {
-        if let Ok(text) = serde_json::to_vec_pretty(self) {
-            let _ = paths::write_private_atomic(&Self::path(), &text);
-        }
     }
 }
 

@@ -26,10 +26,11 @@ use tokio::sync::mpsc;
 use crate::config::keys::KeyMap;
 use crate::output::export::{Format, SessionEnv, render};
 use crate::output::{exec, write_stdout};
+use crate::service::prefs::Prefs;
 use crate::service::{self, AppError, Notify, SharedContext};
 pub use app::Mode;
 use app::{App, Effect, Exit, Msg};
-use effects::{Effects, Prefs};
+use effects::Effects;
 use theme::Theme;
 
 type Term = Terminal<CrosstermBackend<Stderr>>;
@@ -170,7 +171,7 @@ async fn event_loop(
     if let Some(id) = app.selected_item().map(|i| i.id.clone())
         && let Some(d) = effects.describe(&id)
     {
-        app.update(Msg::Described(id, Box::new(d)));
+        app.described(id, d);
         draw(term, app, theme)?;
     }
     loop {
@@ -215,7 +216,7 @@ async fn perform(
     match effect {
         Effect::Describe(id) => {
             if let Some(d) = effects.describe(&id) {
-                app.update(Msg::Described(id, Box::new(d)));
+                app.described(id, d);
             }
         }
         Effect::Assume { request, target, code } => effects.assume(request, target, code),
@@ -243,7 +244,7 @@ async fn perform(
                 execute!(std::io::stderr(), crossterm::terminal::Clear(crossterm::terminal::ClearType::All))
                     .map_err(|e| io_err("redraw", e))?;
                 *events = Some(EventStream::new());
-                app.update(Msg::ShellExited(code));
+                app.shell_exited(code);
                 draw(term, app, theme)?;
             }
         }
@@ -261,7 +262,7 @@ async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<
 fn draw(term: &mut Term, app: &mut App, theme: &Theme) -> Result<(), AppError> {
     let size = term.size().map_err(|e| io_err("size", e))?;
     let (list_rows, list_top) = view::list_geometry(ratatui::layout::Rect::new(0, 0, size.width, size.height));
-    app.update(Msg::Resized { list_rows, list_top });
+    app.resized(list_rows, list_top);
     term.draw(|f| view::draw(f, app, theme)).map_err(|e| io_err("draw", e))?;
     Ok(())
 }

@@ -1,5 +1,8 @@
 //! `App::update` driven headlessly, and snapshots of what it draws (TestBackend + insta).
 
+// Many steps drive the app only for its new state; the effects are checked where they matter.
+#![allow(unused_must_use)]
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

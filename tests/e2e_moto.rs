@@ -321,7 +321,7 @@ fn list_shows_every_target() {
     let row = |t: &str| {
         rows.as_array().unwrap().iter().find(|r| r["target"] == t).cloned().unwrap_or_else(|| panic!("no {t}"))
     };
-    assert_eq!(rows.as_array().unwrap().len(), 9);
+    assert_eq!(rows.as_array().unwrap().len(), 10, "9 profiles and dev-long");
     assert_eq!(row("dev")["mfa"], true);
     assert_eq!(row("dev")["chain"], "hub (keys) -> mfa-session -> dev");
     assert_eq!(row("chain-c")["chain"], "hub (keys) -> chain-a -> chain-b -> chain-c");

@@ -44,17 +44,18 @@ pub struct Orgs<'a> {
     pub missing: &'a [String],
 }
 
-/// The plan for target `id`: a profile (profile names win), else an
-/// organisation account × role looked up in `orgs`.
+/// The plan for target `id`, read as `parsed` (see [`TargetId::parse`]): a
+/// profile (profile names win), else an organisation account × role looked up in `orgs`.
 pub fn plan_for(
     id: &str,
+    parsed: &TargetId,
     aws: &AwsConfig,
     settings: &Settings,
     orgs: Orgs<'_>,
     flags: &Overrides,
 ) -> Result<Plan, CatalogError> {
-    match TargetId::parse(id, aws) {
-        TargetId::Profile(name) => Ok(plan::build(&name, aws, settings, flags)?),
+    match parsed {
+        TargetId::Profile(name) => Ok(plan::build(name, aws, settings, flags)?),
         TargetId::Account { account, role } => {
             if settings.organizations.is_empty() {
                 return Err(CatalogError::Target(format!(
@@ -72,7 +73,7 @@ pub fn plan_for(
             if orgs.views.is_empty() {
                 return Err(CatalogError::Target(not_listed()));
             }
-            match org::plan(id, &account, &role, orgs.views, aws, settings, flags) {
+            match org::plan(id, account, role, orgs.views, aws, settings, flags) {
                 Err(CatalogError::Target(text)) if !orgs.missing.is_empty() && text.starts_with("no account") => {
                     Err(CatalogError::Target(format!("{text}; {}", not_listed())))
                 }
@@ -80,9 +81,4 @@ pub fn plan_for(
             }
         }
     }
-}
-
-/// True when `id` names an organisation target rather than a profile.
-pub fn is_org_target(id: &str, aws: &AwsConfig) -> bool {
-    matches!(TargetId::parse(id, aws), TargetId::Account { .. })
 }

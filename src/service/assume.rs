@@ -11,7 +11,7 @@ use super::cache::{Cache, Need, Want};
 use super::{AppError, Context, orgs, provenance};
 use crate::broker::sts::SdkConnector;
 use crate::broker::{Broker, MfaCode, MfaPrompt, MfaSource, Overrides, Plan, SessionCache, TtyPrompt};
-use crate::catalog;
+use crate::catalog::{self, TargetId};
 use crate::config::{AwsFiles, Settings};
 use crate::credentials::Session;
 
@@ -66,11 +66,16 @@ pub struct Assumed {
 
 /// The plan for `target` from the files and the cached organisations.
 pub fn plan_for(ctx: &Context, target: &str, flags: &Flags) -> Result<Plan, AppError> {
+    plan_parsed(ctx, target, &TargetId::parse(target, &ctx.aws), flags)
+}
+
+/// As [`plan_for`], for an id already read.
+fn plan_parsed(ctx: &Context, target: &str, parsed: &TargetId, flags: &Flags) -> Result<Plan, AppError> {
     let (loaded, missing) = orgs::cached(ctx);
     let views: Vec<catalog::OrgView<'_>> =
         loaded.iter().map(|(o, s)| catalog::OrgView { settings: o, snapshot: s }).collect();
     let orgs = catalog::Orgs { views: &views, missing: &missing };
-    Ok(catalog::plan_for(target, &ctx.aws, &ctx.settings, orgs, &flags.overrides)?)
+    Ok(catalog::plan_for(target, parsed, &ctx.aws, &ctx.settings, orgs, &flags.overrides)?)
 }
 
 /// A broker for `plan`: the real STS connector, the given MFA session cache,
@@ -108,10 +113,12 @@ pub fn want_for(ctx: &Context, plan: &Plan, flags: &Flags, files: Option<String>
 /// plan and has enough time left, else assumed (once across concurrent
 /// processes) and kept. Notices and warnings go to `ctx`'s notifier.
 pub async fn assume(ctx: &Context, target: &str, flags: &Flags, prompt: Prompt) -> Result<Assumed, AppError> {
-    if catalog::is_org_target(target, &ctx.aws) {
-        orgs::prepare(ctx, target, flags.mfa_code.clone(), prompt).await;
+    // The id is read once: an organisation target needs the organisations first.
+    let parsed = TargetId::parse(target, &ctx.aws);
+    if let TargetId::Account { account, .. } = &parsed {
+        orgs::prepare(ctx, account, flags.mfa_code.clone(), prompt).await;
     }
-    let plan = plan_for(ctx, target, flags)?;
+    let plan = plan_parsed(ctx, target, &parsed, flags)?;
     let need = if flags.no_cache { Need::Skip } else { Need::Prefer };
     let cache = Cache::open(&ctx.settings, need).await?;
     let inputs = provenance::input_files(&ctx.aws.files, None, &ctx.settings);
@@ -197,10 +204,11 @@ async fn cold_process(
 ) -> Result<Session, AppError> {
     let ctx = Context::load(settings_flag).await?;
     let flags = Flags::default();
-    if catalog::is_org_target(target, &ctx.aws) {
-        orgs::prepare(&ctx, target, None, Prompt::Terminal).await;
+    let parsed = TargetId::parse(target, &ctx.aws);
+    if let TargetId::Account { account, .. } = &parsed {
+        orgs::prepare(&ctx, account, None, Prompt::Terminal).await;
     }
-    let plan = plan_for(&ctx, target, &flags)?;
+    let plan = plan_parsed(&ctx, target, &parsed, &flags)?;
     let want = want_for(&ctx, &plan, &flags, Some(files_key));
     let assumed = obtain(&ctx, cache, plan, &flags, Prompt::Terminal, &want).await?;
     for notice in &assumed.notices {

@@ -6,7 +6,6 @@
 use super::assume::{Flags, Prompt, assume};
 use super::{AppError, Context};
 use crate::broker::MfaCode;
-use crate::catalog::TargetId;
 use crate::config::org::OrgSettings;
 use crate::org::discover::discover;
 use crate::org::{Cached, Loaded, OrgCache, OrgError, Refresh, Snapshot, client, load_or_fetch};
@@ -107,9 +106,8 @@ async fn fetch(ctx: &Context, org: &OrgSettings, code: Option<MfaCode>, prompt: 
 
 /// Before an `ACCOUNT/ROLE` target is planned: makes sure the organisations
 /// are cached, listing those whose cache is missing or stale (unless a fresh
-/// cache already has the account). Failures become warnings.
-pub async fn prepare(ctx: &Context, target: &str, code: Option<MfaCode>, prompt: Prompt) {
-    let TargetId::Account { account, .. } = TargetId::parse(target, &ctx.aws) else { return };
+/// cache already has `account`, a name or id). Failures become warnings.
+pub async fn prepare(ctx: &Context, account: &str, code: Option<MfaCode>, prompt: Prompt) {
     let cache = cache();
     let (ttl, now) = (ctx.settings.defaults.org_cache_ttl.as_secs(), time::now_unix());
     let known_fresh = ctx.settings.organizations.iter().any(|org| match cache.load(org, ttl, now) {

@@ -283,6 +283,11 @@ impl AwsConfig {
             }
         };
 
+        let region = v("region");
+        if let Some(Err(e)) = region.as_deref().map(crate::limits::check_region) {
+            return Err(self.invalid(name, "region", e));
+        }
+
         let duration_seconds = match v("duration_seconds") {
             None => None,
             Some(raw) => Some(raw.parse::<u32>().map_err(|_| {
@@ -320,7 +325,7 @@ impl AwsConfig {
             credential_process: v("credential_process"),
             sso: v("sso_session").or_else(|| v("sso_start_url")),
             web_identity_token_file: v("web_identity_token_file"),
-            region: v("region"),
+            region,
             mfa_serial: v("mfa_serial"),
             mfa_process: v("rolecall_mfa_process").or_else(|| v("mfa_process")),
             mfa_on_assume: match v("rolecall_mfa_on_assume").map(|b| b.to_ascii_lowercase()) {

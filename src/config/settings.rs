@@ -148,6 +148,9 @@ impl Settings {
         if let Err(e) = limits::check_mfa_session(secs(d.mfa_session_duration)) {
             return bad(format!("[defaults] mfa_session_duration {e}"));
         }
+        if let Some(Err(e)) = d.region.as_deref().map(limits::check_region) {
+            return bad(format!("[defaults] region {e}"));
+        }
         // Ranges that keep a setting from silently disabling what it governs.
         let ranges: [(&str, Duration, u64, u64); 8] = [
             ("refresh_window", d.refresh_window, 0, 3600),
@@ -185,6 +188,7 @@ mod tests {
             ("[defaults]\nduration = \"soon\"\n", "'soon' is not a duration"),
             ("[defaults]\nduration = 60\n", "outside 900..=43200"),
             ("[default]\n", "default"),
+            ("[defaults]\nregion = \"eu west 1\"\n", "[defaults] region 'eu west 1' is not a region name"),
         ];
         for (text, want) in cases {
             let err = Settings::parse(text, Path::new("c.toml")).unwrap_err().to_string();

@@ -7,11 +7,24 @@ use crate::store::index::{EntryKind, Index, IndexEntry};
 use crate::store::sessions::Sessions;
 use crate::{paths, store};
 
-/// Every cached session's metadata by keyring key, and a warning when the
-/// index could not be read.
-pub fn list() -> (Vec<(String, IndexEntry)>, Option<String>) {
+/// Every cached session's metadata by keyring key, and warnings: the index
+/// could not be read, or an entry has an impossible expiry (a corrupt file;
+/// it is left out here, and discarded when its session is next looked up).
+pub fn list() -> (Vec<(String, IndexEntry)>, Vec<String>) {
     let (index, problem) = Index::in_dir(&paths::cache_dir()).load();
-    (index.entries.into_iter().collect(), problem)
+    let mut warnings: Vec<String> = problem.into_iter().collect();
+    let mut entries = Vec::with_capacity(index.entries.len());
+    for (key, entry) in index.entries {
+        if entry.expiry().is_some() {
+            entries.push((key, entry));
+        } else {
+            warnings.push(format!(
+                "the cache index entry '{key}' has an impossible expiry; leaving it out (the next use of '{}' discards it)",
+                entry.target
+            ));
+        }
+    }
+    (entries, warnings)
 }
 
 /// Cached role sessions from the index: target → expiry (unix seconds).

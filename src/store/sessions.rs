@@ -132,7 +132,7 @@ impl Sessions {
         }
         let now = SystemTime::now();
         let Some(entry) = index.entries.get(key) else { return Ok(None) };
-        if crate::time::from_epoch(entry.expires_at).is_none() {
+        if entry.expiry().is_none() {
             self.warn(format!("the cache index entry '{key}' has an impossible expiry; discarding it"));
             self.remove(key)?;
             return Ok(None);

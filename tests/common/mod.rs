@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake_sts;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 

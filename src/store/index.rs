@@ -107,7 +107,7 @@ impl Index {
                 Ok(file) => (file, None),
                 Err(e) => (
                     IndexFile::default(),
-                    Some(format!("the cache index '{}' is unreadable ({e}); starting a new one", self.path.display())),
+                    Some(format!("the cache index '{}' is unreadable ({e})", self.path.display())),
                 ),
             },
             Err(_) => (IndexFile::default(), None),

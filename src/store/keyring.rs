@@ -15,8 +15,11 @@ pub struct KeyringStore {
     hint: &'static str,
     store: Arc<CredentialStore>,
     /// Lists rolecall's keys where keyring-core's store cannot.
-    list: Option<fn() -> Result<Vec<String>, StoreError>>,
+    list: Option<ListKeys>,
 }
+
+/// A function listing rolecall's keys in one store.
+type ListKeys = fn() -> Result<Vec<String>, StoreError>;
 
 const KEYUTILS_HINT: &str = "run rolecall inside a login session (or under 'keyctl session -'), \
     or set store = \"secret-service\" under [defaults] in rolecall's settings";

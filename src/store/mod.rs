@@ -92,10 +92,13 @@ pub fn open(kind: StoreKind) -> Result<std::sync::Arc<dyn SecretStore>, StoreErr
     }
 }
 
+/// A store by the name the index records for it, opened or why not.
+pub type Opened = (&'static str, Result<std::sync::Arc<dyn SecretStore>, StoreError>);
+
 /// Every keyring rolecall may have used on this platform, opened (or why
 /// not), whatever the settings say now: on Linux the Secret Service and the
 /// kernel keyring, elsewhere the platform's own. For `forget --all`.
-pub fn open_every() -> Vec<(&'static str, Result<std::sync::Arc<dyn SecretStore>, StoreError>)> {
+pub fn open_every() -> Vec<Opened> {
     #[cfg(target_os = "linux")]
     {
         vec![

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use super::cache::{MfaSessionKey, SessionCache};
 use super::index::{EntryKind, Index, IndexEntry, epoch_secs};
 use super::lock::{self, SessionLock};
-use super::{SecretStore, StoreError};
+use super::{Opened, SecretStore, StoreError};
 use crate::credentials::{Credentials, Identity, Session};
 
 /// How long a process waits for another one refreshing the same session
@@ -281,10 +281,7 @@ impl Forgotten {
 /// longer name does not leave sessions behind. The index loses what was
 /// removed (an unreadable one is set aside). Fails, removing nothing, when
 /// the index cannot be read and no store could list its entries.
-pub fn forget_every(
-    dir: &Path,
-    stores: Vec<(&'static str, Result<Arc<dyn SecretStore>, StoreError>)>,
-) -> Result<Forgotten, StoreError> {
+pub fn forget_every(dir: &Path, stores: Vec<Opened>) -> Result<Forgotten, StoreError> {
     let index = Index::in_dir(dir);
     let (file, problem) = index.load();
     let mut out = Forgotten::default();
@@ -449,7 +446,7 @@ mod tests {
         Arc::new(Unlisted { name, inner: MemoryStore::default(), fail })
     }
 
-    type Stores = Vec<(&'static str, Result<Arc<dyn SecretStore>, StoreError>)>;
+    type Stores = Vec<Opened>;
 
     #[test]
     fn forget_every_finds_what_the_index_does_not_list() {

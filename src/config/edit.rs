@@ -1,5 +1,6 @@
-//! Adding a profile to the user's AWS config file: a timestamped backup first,
-//! then an atomic write that keeps every existing byte and appends the stanza.
+//! Adding a profile to the user's AWS config file: a timestamped backup first
+//! (the newest five kept), then an atomic, flushed write that keeps every
+//! existing byte, the file's mode and a symbolic link to it, and appends the stanza.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,9 +22,10 @@ pub fn check_value(value: &str) -> Result<(), String> {
 }
 
 /// Checks a target id for the `credential_process` line: a value as
-/// [`check_value`] wants it, and no '[' or ']', which no target needs there
-/// (an account whose name has them is also `ACCOUNT_ID/ROLE`) and which INI
-/// readers other than aws-config and botocore may take for a section header.
+/// [`check_value`] wants it, and no '[' or ']': no target needs them there
+/// (an account whose name has them is also `ACCOUNT_ID/ROLE`), and without
+/// them nothing rolecall writes can look like a section header to a
+/// line-based reader of the file.
 pub fn check_target(target: &str) -> Result<(), String> {
     check_value(target)?;
     if target.contains(['[', ']']) {

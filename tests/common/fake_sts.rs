@@ -5,7 +5,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
@@ -50,10 +50,11 @@ impl FakeSts {
         let (stop2, bodies2) = (stop.clone(), bodies.clone());
         let thread = std::thread::spawn(move || {
             let deadline = Instant::now() + LIFETIME;
-            let accepted = AtomicUsize::new(0);
+            let mut accepted = 0;
             while !stop2.load(Ordering::SeqCst) && Instant::now() < deadline {
                 match listener.accept() {
-                    Ok((conn, _)) if accepted.fetch_add(1, Ordering::SeqCst) < MAX_CONNECTIONS => {
+                    Ok((conn, _)) if accepted < MAX_CONNECTIONS => {
+                        accepted += 1;
                         let (b, s, st, stop) = (behaviour.clone(), bodies2.clone(), state.clone(), stop2.clone());
                         std::thread::spawn(move || serve(conn, &b, &s, &st, &stop, deadline));
                     }

@@ -38,6 +38,22 @@ pub fn check_mfa_session(seconds: u32) -> Result<(), String> {
     }
 }
 
+/// Checks a region name the way botocore does (a DNS label: 1-63 letters,
+/// digits and '-', not all digits, no '-' at either end), so a value the AWS
+/// CLI refuses is refused here too, before it becomes part of an endpoint URL.
+pub fn check_region(region: &str) -> Result<(), String> {
+    let label = (1..=63).contains(&region.len())
+        && region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !region.starts_with('-')
+        && !region.ends_with('-')
+        && !region.chars().all(|c| c.is_ascii_digit());
+    if label {
+        Ok(())
+    } else {
+        Err(format!("'{region}' is not a region name (letters, digits and '-', like 'eu-west-1')"))
+    }
+}
+
 /// The characters of `[\w+=,.@-]`, which AWS allows in session and role names.
 pub fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
@@ -135,5 +151,27 @@ mod tests {
         assert!(check_tags(&[("k".into(), "v".into())], &["x".into()]).is_err());
         assert!(check_policy_arns(&["arn:aws:s3:::b".into()]).is_err());
         assert!(check_policy("[]").is_err() && check_policy("{}").is_ok());
+    }
+
+    #[test]
+    fn regions_are_what_botocore_accepts() {
+        let rows = [
+            ("eu-west-1", true),
+            ("us-gov-west-1", true),
+            ("cn-north-1", true),
+            ("local", true),
+            ("eu west 1", false),
+            ("eu-west-1/../x", false),
+            ("eu-west-1.evil.example", false),
+            ("-eu-west-1", false),
+            ("eu-west-1-", false),
+            ("123", false),
+            ("", false),
+            ("eu\u{1b}[2J", false),
+        ];
+        for (region, ok) in rows {
+            assert_eq!(check_region(region).is_ok(), ok, "{region:?}");
+        }
+        assert!(check_region(&"a".repeat(63)).is_ok() && check_region(&"a".repeat(64)).is_err());
     }
 }

@@ -51,7 +51,13 @@ where
             let detail = d.as_connector_error().map(|c| error_chain(c)).unwrap_or_else(|| error_chain(&err));
             return AwsFailure::Network(detail);
         }
-        SdkError::TimeoutError(_) => return AwsFailure::Network("no answer in time (timed out)".into()),
+        SdkError::TimeoutError(_) => {
+            return AwsFailure::Network(
+                "no answer in time (the limits are connect_timeout, attempt_timeout and operation_timeout \
+                 under [defaults] in rolecall's settings)"
+                    .into(),
+            );
+        }
         SdkError::ResponseError(r) => {
             let status = r.raw().status().as_u16();
             return AwsFailure::Server(format!("HTTP {status} with a response that could not be read"));
@@ -72,7 +78,7 @@ where
     let Some(code) = code else {
         return match status {
             Some(s) if s >= 500 => AwsFailure::Server(format!("HTTP {s} without an AWS error in the body")),
-            Some(s) => AwsFailure::Server(format!("HTTP {s} with a body that is not an AWS error")),
+            Some(s) => AwsFailure::Server(format!("HTTP {s} with a body that is not an AWS response")),
             None => AwsFailure::Server(error_chain(&err)),
         };
     };

@@ -96,6 +96,18 @@ pub enum BrokerError {
         /// The connection error.
         detail: String,
     },
+    /// Something answered at the STS endpoint, but not with an AWS answer
+    /// (HTTP 5xx, a proxy's page, garbage): the endpoint or the path to it is wrong.
+    #[error(
+        "STS at '{endpoint}' did not give an AWS answer: {detail}; check the endpoint \
+         (AWS_ENDPOINT_URL*, a profile's endpoint_url or [services]) and any proxy in between, or try again later"
+    )]
+    Server {
+        /// The endpoint URL that was tried.
+        endpoint: String,
+        /// What came back.
+        detail: String,
+    },
     /// The base credentials could not be obtained.
     #[error("cannot get base credentials from {source_desc}: {reason}")]
     Base {
@@ -130,7 +142,7 @@ impl BrokerError {
         match self {
             Self::Plan(_) | Self::Base { .. } | Self::Unsupported(_) | Self::Internal(_) => 1,
             Self::MfaUnavailable { .. } | Self::MfaProcess { .. } => 3,
-            Self::Network { .. } => 5,
+            Self::Network { .. } | Self::Server { .. } => 5,
             Self::Store(crate::store::StoreError::LockTimeout { .. }) => 6,
             Self::Store(_) => 4,
             Self::MfaRejected { .. }

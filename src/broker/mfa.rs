@@ -235,4 +235,36 @@ mod tests {
         let err = MfaSource::non_interactive(None).code(&device, "t").await.unwrap_err();
         assert_eq!(err.exit_code(), 3);
     }
+    #[tokio::test]
+    #[cfg(unix)]
+    async fn an_mfa_process_that_never_ends_is_stopped_after_the_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        // The shell records its pid, then becomes `sleep` (same pid).
+        let cmd = format!("echo $$ > '{}'; exec sleep 600", pid_file.display());
+        let device = MfaDevice { serial: "s".into(), process: Some(cmd) };
+        let source = MfaSource::non_interactive(None).with_timeouts(Duration::from_secs(1), Duration::from_secs(5));
+        let start = std::time::Instant::now();
+        // The outer timeout only keeps a regression from hanging the suite.
+        let err = tokio::time::timeout(Duration::from_secs(20), source.code(&device, "t"))
+            .await
+            .expect("the mfa_process timeout did not stop the wait")
+            .unwrap_err();
+        assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
+        assert!(err.to_string().contains("did not finish within 1 s and was stopped"), "{err}");
+        assert_eq!(err.exit_code(), 3);
+        let pid = std::fs::read_to_string(&pid_file).unwrap().trim().to_owned();
+        // Killed on drop: gone, or a zombie waiting to be reaped; never still sleeping.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
+            let running =
+                state.as_deref().and_then(|s| s.rsplit(')').next()).is_some_and(|s| !s.trim_start().starts_with('Z'));
+            if !running {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the mfa_process (pid {pid}) is still running");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
 }

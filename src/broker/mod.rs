@@ -62,7 +62,8 @@ impl Broker {
 
     fn failure(&self, operation: &'static str, f: AwsFailure) -> BrokerError {
         match f {
-            AwsFailure::Network(detail) | AwsFailure::Server(detail) => self.network(detail),
+            AwsFailure::Network(detail) => self.network(detail),
+            AwsFailure::Server(detail) => BrokerError::Server { endpoint: self.connector.endpoint(), detail },
             AwsFailure::Denied(message) => BrokerError::Aws { operation, code: "AccessDenied".into(), message },
             AwsFailure::BadCredentials { code, message } | AwsFailure::Other { code, message } => {
                 BrokerError::Aws { operation, code, message }

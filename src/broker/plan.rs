@@ -304,6 +304,12 @@ pub fn from_chain(
         });
     }
 
+    // Profile and settings regions were checked when read; these two were not.
+    if let Some(r) = &flags.region {
+        crate::limits::check_region(r).map_err(|e| invalid(format!("--region {e}")))?;
+    } else if let Some(r) = config.env_region() {
+        crate::limits::check_region(r).map_err(|e| invalid(format!("AWS_REGION (or AWS_DEFAULT_REGION) {e}")))?;
+    }
     let region = flags
         .region
         .clone()

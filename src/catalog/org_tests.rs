@@ -279,3 +279,68 @@ async fn ids_are_names_unless_ambiguous_and_merged_profiles_are_named() {
     );
     assert_eq!(all.len(), 15, "5 accounts in scope × 3 roles");
 }
+
+#[tokio::test]
+async fn role_arns_are_in_the_organisation_partition() {
+    let (_dir, config) = from_text(CONFIG, CREDS, &[]).await;
+    let text = r#"
+[[organization]]
+name = "gov"
+profile = "hub"
+roles = ["ReadOnly"]
+
+[[organization]]
+name = "gov-by-region"
+profile = "hub"
+roles = ["ReadOnly"]
+region = "us-gov-west-1"
+
+[[organization]]
+name = "china"
+profile = "hub"
+roles = ["ReadOnly"]
+region = "cn-north-1"
+
+[[organization]]
+name = "plain"
+profile = "hub"
+roles = ["ReadOnly"]
+"#;
+    let settings = Settings::parse(text, std::path::Path::new("s.toml")).unwrap();
+    let orgs = &settings.organizations;
+    // (organisation, who listed it, account) → partition.
+    let rows = [
+        (0, Some("arn:aws-us-gov:sts::111111111111:assumed-role/Reader/alice"), "210000000000", "aws-us-gov"),
+        (1, None, "220000000000", "aws-us-gov"),
+        (2, None, "230000000000", "aws-cn"),
+        (3, Some("arn:aws:iam::111111111111:user/alice"), "240000000000", "aws"),
+    ];
+    let snaps: Vec<Snapshot> = rows
+        .iter()
+        .map(|(i, by, id, _)| {
+            let name = format!("acct-{}", orgs[*i].name);
+            Snapshot::new(&orgs[*i], 0, by.map(str::to_owned), vec![account(id, &name, ACTIVE, "/")])
+        })
+        .collect();
+    let views: Vec<OrgView<'_>> =
+        snaps.iter().zip(&rows).map(|(s, (i, ..))| OrgView { settings: &orgs[*i], snapshot: s }).collect();
+    let entries = crate::catalog::build::entries(&config, &settings, &views);
+    for ((i, _, id, partition), view) in rows.iter().zip(&views) {
+        let want = format!("arn:{partition}:iam::{id}:role/ReadOnly");
+        assert_eq!(view.partition(), *partition, "{}", orgs[*i].name);
+        let target = format!("acct-{}/ReadOnly", orgs[*i].name);
+        let entry = entries.iter().find(|e| e.id == target).unwrap_or_else(|| panic!("no entry {target}"));
+        assert_eq!(entry.role_arn.as_ref().map(|a| a.as_str()), Some(want.as_str()), "entry {target}");
+        let plan = plan(
+            &target,
+            &format!("acct-{}", orgs[*i].name),
+            "ReadOnly",
+            &views,
+            &config,
+            &settings,
+            &Overrides::default(),
+        )
+        .unwrap_or_else(|e| panic!("{target}: {e}"));
+        assert_eq!(plan.final_step().unwrap().role_arn.as_str(), want, "plan {target}");
+    }
+}

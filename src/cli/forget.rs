@@ -10,7 +10,7 @@ pub struct ForgetCmd {
     /// A target (its role session) or a base profile (its MFA sessions).
     #[arg(conflicts_with = "all", required_unless_present = "all")]
     pub target: Option<String>,
-    /// Remove every cached session.
+    /// Remove every cached session from every keyring rolecall can open, the index's or not.
     #[arg(long)]
     pub all: bool,
 }
@@ -18,16 +18,35 @@ pub struct ForgetCmd {
 impl ForgetCmd {
     /// Runs the command.
     pub async fn run(self, ctx: &Context) -> Result<u8, AppError> {
-        let target = if self.all { None } else { self.target.clone() };
-        let removed = sessions::forget(ctx, target).await?;
-        if removed.is_empty()
-            && let Some(t) = &self.target
-        {
-            return Err(AppError::usage(format!("nothing is cached for '{t}' (see 'rolecall status')")));
+        let Some(target) = self.target.filter(|_| !self.all) else { return forget_all(ctx).await };
+        let removed = sessions::forget(ctx, target.clone()).await?;
+        if removed.is_empty() {
+            return Err(AppError::usage(format!("nothing is cached for '{target}' (see 'rolecall status')")));
         }
         for key in removed {
             ctx.warn(&format!("forgot {key}"));
         }
         Ok(0)
+    }
+}
+
+/// `forget --all`: what was removed from which keyring, then what could not be.
+async fn forget_all(ctx: &Context) -> Result<u8, AppError> {
+    let done = sessions::forget_all().await?;
+    for note in &done.notes {
+        ctx.warn(&format!("warning: {note}"));
+    }
+    for (store, key) in &done.removed {
+        ctx.warn(&format!("forgot {key} ({store})"));
+    }
+    if done.removed.is_empty() && done.left.is_empty() {
+        ctx.warn("no cached sessions to forget");
+    }
+    for left in &done.left {
+        ctx.warn(&format!("could not forget {left}"));
+    }
+    match done.error() {
+        Some(e) => Err(e.into()),
+        None => Ok(0),
     }
 }

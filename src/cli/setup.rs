@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 
 use super::print;
-use crate::config::edit::{append_stanza, check_profile_name, check_value};
+use crate::config::edit::{append_stanza, check_profile_name, check_target, check_value};
 use crate::service::assume::{Flags, plan_for};
 use crate::service::{AppError, Context};
 
@@ -40,10 +40,11 @@ impl SetupCmd {
     /// Runs the command.
     pub async fn run(self, ctx: &Context) -> Result<u8, AppError> {
         let SetupWhat::CredentialProcess(setup) = self.what;
-        let plan = plan_for(ctx, &setup.target, &Flags::default())?;
+        // What goes into the file is checked before anything else is done with it.
+        check_target(&setup.target).map_err(|e| AppError::usage(format!("target {e}")))?;
         let name = setup.profile_name.clone().unwrap_or_else(|| default_name(&setup.target));
         check_profile_name(&name).map_err(|e| AppError::usage(format!("--profile-name {e}")))?;
-        check_value(&setup.target).map_err(|e| AppError::usage(format!("target {e}")))?;
+        let plan = plan_for(ctx, &setup.target, &Flags::default())?;
         check_value(&plan.region).map_err(|e| AppError::usage(format!("region {e}")))?;
         let exe =
             std::env::current_exe().map_err(|e| AppError::usage(format!("cannot find rolecall's own path: {e}")))?;

@@ -18,9 +18,9 @@ pub struct StatusCmd {
 impl StatusCmd {
     /// Runs the command.
     pub async fn run(self, ctx: &Context) -> Result<u8, AppError> {
-        let (entries, problem) = sessions::list();
-        if let Some(p) = problem {
-            ctx.warn(&format!("warning: {p}"));
+        let (entries, warnings) = sessions::list();
+        for w in warnings {
+            ctx.warn(&format!("warning: {w}"));
         }
         let now = time::now();
         let entries: Vec<_> = entries.iter().map(|(_, e)| e).collect();

@@ -309,6 +309,10 @@ impl AwsConfig {
         } else {
             None
         };
+        let region = v("region");
+        if let Some(Err(e)) = region.as_deref().map(crate::limits::check_region) {
+            return Err(self.invalid(name, "region", e));
+        }
 
         let duration_seconds = match v("duration_seconds") {
             None => None,
@@ -347,7 +351,7 @@ impl AwsConfig {
             credential_process,
             sso,
             web_identity_token_file: web_identity,
-            region: v("region"),
+            region,
             mfa_serial: v("mfa_serial"),
             mfa_process: v("rolecall_mfa_process").or_else(|| v("mfa_process")),
             mfa_on_assume: match v("rolecall_mfa_on_assume").map(|b| b.to_ascii_lowercase()) {

@@ -100,6 +100,9 @@ impl OrgSettings {
         if let Some(Err(e)) = self.roles.iter().map(|r| limits::check_role_name(r)).find(Result::is_err) {
             return at("roles", e);
         }
+        if let Some(Err(e)) = self.region.as_deref().map(limits::check_region) {
+            return at("region", e);
+        }
         for (role, rs) in &self.role_settings {
             if !self.roles.contains(role) {
                 return at(
@@ -201,6 +204,7 @@ mod tests {
                 "'Workloads' must be an OU path starting with '/'",
             ),
             (format!("{base}roles = [\"R\"]\ntag_concurrency = 0\n"), "tag_concurrency '0' is outside 1..=64"),
+            (format!("{base}roles = [\"R\"]\nregion = \"us east\"\n"), "'a': region 'us east' is not a region name"),
             (format!("{base}roles = [\"R\"]\n[organization.role.R]\nexternal_id = \"x\"\n"), "external_id 'x' must be"),
             (format!("{base}roles = [\"R\"]\n{base}roles = [\"S\"]\n"), "name 'a' is used twice"),
             ("[[organization]]\nname = \"a\"\nroles = [\"R\"]\n".to_owned(), "missing field `profile`"),

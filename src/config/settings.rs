@@ -148,6 +148,9 @@ impl Settings {
         if let Err(e) = limits::check_mfa_session(secs(d.mfa_session_duration)) {
             return bad(format!("[defaults] mfa_session_duration {e}"));
         }
+        if let Some(Err(e)) = d.region.as_deref().map(limits::check_region) {
+            return bad(format!("[defaults] region {e}"));
+        }
         // Ranges that keep a setting from silently disabling what it governs.
         // refresh_window: a cached session is served only while more than the
         // window is left, and chained or MFA-session roles last at most an hour
@@ -204,6 +207,7 @@ mod tests {
             ("[defaults]\nrefresh_window = \"31m\"\n", "[defaults] refresh_window '1860s' is outside 0..=1800 seconds"),
             ("[defaults]\norg_cache_ttl = 59\n", "[defaults] org_cache_ttl '59s' is outside 60..=2592000 seconds"),
             ("[defaults]\norg_cache_ttl = \"31d\"\n", "[defaults] org_cache_ttl '2678400s' is outside"),
+            ("[defaults]\nregion = \"eu west 1\"\n", "[defaults] region 'eu west 1' is not a region name"),
         ];
         for (text, want) in cases {
             let err = Settings::parse(text, Path::new("c.toml")).unwrap_err().to_string();

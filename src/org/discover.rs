@@ -2,7 +2,7 @@
 //! place each in its OU path by walking the OU tree once from the root, and
 //! read account tags with bounded concurrency. Returns every account or an error.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 
 use aws_sdk_organizations::Client;
@@ -13,6 +13,10 @@ use crate::aws::{AwsFailure, classify};
 
 /// AWS's largest page for the list calls; moto's default is larger, so say it.
 pub const PAGE_SIZE: i32 = 20;
+
+/// The deepest OU the walk goes to below the root. AWS allows five levels;
+/// a deeper tree means the endpoint is not answering like Organizations.
+pub const MAX_OU_DEPTH: usize = 10;
 
 /// How discovery failed, before the caller adds which organisation and profile.
 #[derive(Debug)]
@@ -28,6 +32,11 @@ pub enum DiscoveryFailure {
     Empty,
     /// `ListRoots` returned no root.
     NoRoot,
+    /// The OU tree goes deeper than [`MAX_OU_DEPTH`] below the root (at `path`).
+    TooDeep {
+        /// The OU path where the walk stopped.
+        path: String,
+    },
     /// A worker task ended without a result (a panic): a bug.
     Task(String),
 }
@@ -86,13 +95,19 @@ async fn list_accounts(client: &Client) -> Result<Vec<Account>, DiscoveryFailure
 }
 
 /// Account id → OU path, by one walk of the tree: `ListRoots`, then per node
-/// `ListOrganizationalUnitsForParent` and `ListAccountsForParent`, a level at a time.
+/// `ListOrganizationalUnitsForParent` and `ListAccountsForParent`, a level at
+/// a time, each node once, at most [`MAX_OU_DEPTH`] levels below the root.
 async fn ou_paths(client: &Client, concurrency: usize) -> Result<HashMap<String, String>, DiscoveryFailure> {
     let roots = client.list_roots().send().await.map_err(|e| call("ListRoots")(classify(e)))?;
     let root = roots.roots().iter().find_map(|r| r.id()).ok_or(DiscoveryFailure::NoRoot)?;
     let mut level = vec![(root.to_owned(), "/".to_owned())];
     let mut paths = HashMap::new();
+    // Every node is asked about once: an OU listed twice (or under its own
+    // descendant) is not walked again, so a malformed answer cannot loop.
+    let mut seen: HashSet<String> = HashSet::from([root.to_owned()]);
+    let mut depth = 0;
     while !level.is_empty() {
+        depth += 1;
         let nodes = bounded(level, concurrency, |(id, path)| {
             let client = client.clone();
             async move {
@@ -107,7 +122,13 @@ async fn ou_paths(client: &Client, concurrency: usize) -> Result<HashMap<String,
                 paths.insert(account, path.clone());
             }
             for (child_id, name) in children {
+                if !seen.insert(child_id.clone()) {
+                    continue;
+                }
                 let child_path = if path == "/" { format!("/{name}") } else { format!("{path}/{name}") };
+                if depth > MAX_OU_DEPTH {
+                    return Err(DiscoveryFailure::TooDeep { path: child_path });
+                }
                 next.push((child_id, child_path));
             }
         }

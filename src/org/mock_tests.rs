@@ -14,7 +14,7 @@ use aws_sdk_organizations::types::{Account as SdkAccount, AccountState, Organiza
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
 
-use super::discover::{DiscoveryFailure, PAGE_SIZE, discover};
+use super::discover::{DiscoveryFailure, MAX_OU_DEPTH, PAGE_SIZE, discover};
 use super::*;
 
 /// The mock organisation: (OU id, parent id, name) and which parent each account is in.
@@ -190,4 +190,84 @@ async fn a_failure_anywhere_gives_no_snapshot() {
     let empty = mock!(Client::list_accounts).then_output(|| ListAccountsOutput::builder().build());
     let client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, [&empty]);
     assert!(matches!(discover(&client, 8).await, Err(DiscoveryFailure::Empty)));
+}
+
+/// Rules for an organisation of one account under the root whose OU tree is
+/// `children(parent)`: (OU id, name) pairs, whatever the server makes up.
+fn odd_tree_rules(children: fn(&str) -> Vec<(String, String)>) -> Vec<Rule> {
+    let accounts =
+        mock!(Client::list_accounts).then_output(|| ListAccountsOutput::builder().accounts(sdk_account(0)).build());
+    let roots = mock!(Client::list_roots)
+        .then_output(|| ListRootsOutput::builder().roots(Root::builder().id("r-1").name("Root").build()).build());
+    let ous = mock!(Client::list_organizational_units_for_parent).then_compute_output(move |r| {
+        let list = children(r.parent_id().unwrap_or_default())
+            .into_iter()
+            .map(|(id, name)| OrganizationalUnit::builder().id(id).name(name).build())
+            .collect();
+        ListOrganizationalUnitsForParentOutput::builder().set_organizational_units(Some(list)).build()
+    });
+    let in_parent = mock!(Client::list_accounts_for_parent).then_compute_output(|r| {
+        let here = if r.parent_id() == Some("r-1") { vec![sdk_account(0)] } else { vec![] };
+        ListAccountsForParentOutput::builder().set_accounts(Some(here)).build()
+    });
+    vec![accounts, roots, ous, in_parent, tags_rule()]
+}
+
+#[tokio::test]
+async fn an_ou_listed_under_its_own_descendant_is_walked_once() {
+    // r-1 → ou-a → ou-b → (ou-a again, the root again, ou-b itself): a cycle AWS cannot have.
+    let rules = odd_tree_rules(|parent| {
+        let ou = |id: &str, name: &str| (id.to_owned(), name.to_owned());
+        match parent {
+            "r-1" => vec![ou("ou-a", "A")],
+            "ou-a" => vec![ou("ou-b", "B"), ou("ou-b", "B")],
+            "ou-b" => vec![ou("ou-a", "A"), ou("r-1", "Root"), ou("ou-b", "B")],
+            _ => vec![],
+        }
+    });
+    let client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, rules.iter());
+    // A regression would loop for ever; the timeout turns that into a failure.
+    let found = tokio::time::timeout(Duration::from_secs(10), discover(&client, 4))
+        .await
+        .expect("the OU walk did not finish")
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].ou.as_deref(), Some("/"));
+    assert_eq!(rules[2].num_calls(), 3, "r-1, ou-a and ou-b are each asked once for their OUs");
+    assert_eq!(rules[3].num_calls(), 3, "and once for their accounts");
+}
+
+#[tokio::test]
+async fn an_ou_tree_deeper_than_aws_allows_is_refused() {
+    // Every OU has one child: ou-1 → ou-2 → … without end.
+    let rules = odd_tree_rules(|parent| {
+        let next = match parent {
+            "r-1" => 1,
+            p => p.trim_start_matches("ou-").parse::<usize>().unwrap_or(0) + 1,
+        };
+        vec![(format!("ou-{next}"), format!("L{next}"))]
+    });
+    let client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, rules.iter());
+    let failure = tokio::time::timeout(Duration::from_secs(10), discover(&client, 4))
+        .await
+        .expect("the OU walk did not finish")
+        .unwrap_err();
+    let want: String = (1..=MAX_OU_DEPTH + 1).map(|i| format!("/L{i}")).collect();
+    match failure {
+        DiscoveryFailure::TooDeep { path } => assert_eq!(path, want),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(rules[2].num_calls(), MAX_OU_DEPTH + 1, "the root and ten levels, no more");
+
+    // Five levels below the root, as AWS allows, are walked.
+    let rules = odd_tree_rules(|parent| match parent {
+        "r-1" => vec![("ou-1".into(), "L1".into())],
+        p => {
+            let n = p.trim_start_matches("ou-").parse::<usize>().unwrap_or(9);
+            if n < 5 { vec![(format!("ou-{}", n + 1), format!("L{}", n + 1))] } else { vec![] }
+        }
+    });
+    let client = mock_client!(aws_sdk_organizations, RuleMode::MatchAny, rules.iter());
+    assert_eq!(discover(&client, 4).await.unwrap().len(), 1);
+    assert_eq!(rules[2].num_calls(), 6);
 }

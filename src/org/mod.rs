@@ -83,6 +83,21 @@ pub enum OrgError {
         /// The connection error.
         detail: String,
     },
+    /// Organizations answered with an OU tree AWS cannot have.
+    #[error(
+        "organisation '{org}': Organizations at '{endpoint}' returned an OU tree more than {max} levels deep \
+         (at '{path}'); AWS allows 5 levels below the root, so the endpoint is not answering like AWS Organizations"
+    )]
+    TooDeep {
+        /// The organisation.
+        org: String,
+        /// The endpoint that answered.
+        endpoint: String,
+        /// Where the walk stopped.
+        path: String,
+        /// The deepest level walked.
+        max: usize,
+    },
     /// Something that should not happen did.
     #[error("organisation '{org}': discovery failed unexpectedly ({detail}); this is a bug worth reporting")]
     Bug {
@@ -123,7 +138,7 @@ impl OrgError {
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::AccessDenied { .. } | Self::NotManagement { .. } | Self::Aws { .. } | Self::Bug { .. } => 2,
-            Self::Network { .. } => 5,
+            Self::Network { .. } | Self::TooDeep { .. } => 5,
             Self::RefreshFailed { source, .. } => source.exit_code(),
             Self::Credentials { exit_code, .. } => *exit_code,
             Self::Settings(_) => 1,
@@ -141,6 +156,9 @@ impl OrgError {
                 detail: "returned no accounts (AWS always lists at least the management account)".into(),
             },
             DiscoveryFailure::NoRoot => Self::Bug { org: org_name, detail: "ListRoots returned no root".into() },
+            DiscoveryFailure::TooDeep { path } => {
+                Self::TooDeep { org: org_name, endpoint: endpoint.to_owned(), path, max: discover::MAX_OU_DEPTH }
+            }
             DiscoveryFailure::Task(detail) => Self::Bug { org: org_name, detail },
             DiscoveryFailure::Call { operation, failure } => match failure {
                 AwsFailure::Denied(message) => {

@@ -127,6 +127,11 @@ fn discovery_failures_are_explained() {
             "organisation 'acme': cannot reach Organizations at 'http://x': refused",
             5,
         ),
+        (
+            DiscoveryFailure::TooDeep { path: "/L1/L2/L3/L4/L5/L6/L7/L8/L9/L10/L11".into() },
+            "Organizations at 'http://x' returned an OU tree more than 10 levels deep (at '/L1/L2/L3/L4/L5/L6/L7/L8/L9/L10/L11')",
+            5,
+        ),
     ];
     for (failure, want, code) in rows {
         let err = OrgError::from_discovery(failure, &org, "arn:aws:iam::222222222222:user/alice", "http://x");

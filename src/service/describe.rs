@@ -77,7 +77,7 @@ pub fn describe(ctx: &Context, target: &str) -> Description {
     let cached = index
         .entries
         .get(&format!("role/{target}"))
-        .filter(|e| e.expires_at > now)
+        .filter(|e| e.expires_at > now && e.expiry().is_some())
         .map(|e| (e.identity.arn.clone(), e.expires_at));
     Description {
         role_arn: last.map(|s| s.role_arn.to_string()),

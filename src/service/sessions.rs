@@ -4,14 +4,27 @@
 use super::cache::blocking;
 use super::{AppError, Context};
 use crate::store::index::{EntryKind, Index, IndexEntry};
-use crate::store::sessions::Sessions;
+use crate::store::sessions::{Forgotten, Sessions, forget_every};
 use crate::{paths, store};
 
-/// Every cached session's metadata by keyring key, and a warning when the
-/// index could not be read.
-pub fn list() -> (Vec<(String, IndexEntry)>, Option<String>) {
+/// Every cached session's metadata by keyring key, and warnings: the index
+/// could not be read, or an entry has an impossible expiry (a corrupt file;
+/// it is left out here, and discarded when its session is next looked up).
+pub fn list() -> (Vec<(String, IndexEntry)>, Vec<String>) {
     let (index, problem) = Index::in_dir(&paths::cache_dir()).load();
-    (index.entries.into_iter().collect(), problem)
+    let mut warnings: Vec<String> = problem.into_iter().collect();
+    let mut entries = Vec::with_capacity(index.entries.len());
+    for (key, entry) in index.entries {
+        if entry.expiry().is_some() {
+            entries.push((key, entry));
+        } else {
+            warnings.push(format!(
+                "the cache index entry '{key}' has an impossible expiry; leaving it out (the next use of '{}' discards it)",
+                entry.target
+            ));
+        }
+    }
+    (entries, warnings)
 }
 
 /// Cached role sessions from the index: target → expiry (unix seconds).
@@ -21,9 +34,8 @@ pub fn role_expiries() -> std::collections::HashMap<String, u64> {
 }
 
 /// Removes the cached sessions of `target` (its role session, or a base
-/// profile's MFA sessions), or every one with `target = None`. Returns the
-/// keys removed.
-pub async fn forget(ctx: &Context, target: Option<String>) -> Result<Vec<String>, AppError> {
+/// profile's MFA sessions), as the index lists them. Returns the keys removed.
+pub async fn forget(ctx: &Context, target: String) -> Result<Vec<String>, AppError> {
     let dir = paths::cache_dir();
     let kind = ctx.settings.defaults.store;
     blocking(move || {
@@ -32,16 +44,21 @@ pub async fn forget(ctx: &Context, target: Option<String>) -> Result<Vec<String>
         if let Some(p) = problem {
             return Err(store::StoreError::Failed { store: "cache index", detail: p });
         }
-        let keys: Vec<String> = index
-            .entries
-            .iter()
-            .filter(|(_, e)| target.as_deref().is_none_or(|t| t == e.target))
-            .map(|(k, _)| k.clone())
-            .collect();
+        let keys: Vec<String> =
+            index.entries.iter().filter(|(_, e)| e.target == target).map(|(k, _)| k.clone()).collect();
         for key in &keys {
             sessions.remove(key)?;
         }
         Ok(keys)
     })
     .await
+}
+
+/// Removes every cached session from every keyring that can be opened
+/// (whatever the settings name now): what each keyring lists as rolecall's,
+/// and what the index names, so sessions are found even when the index is
+/// unreadable or names another store.
+pub async fn forget_all() -> Result<Forgotten, AppError> {
+    let dir = paths::cache_dir();
+    blocking(move || forget_every(&dir, store::open_every())).await
 }

@@ -58,7 +58,12 @@ pub struct IndexEntry {
 impl IndexEntry {
     /// Time left before expiry (zero when expired, or when the expiry is corrupt).
     pub fn time_left(&self, now: SystemTime) -> Duration {
-        crate::time::from_epoch(self.expires_at).map(|exp| crate::time::left(exp, now)).unwrap_or_default()
+        self.expiry().map(|exp| crate::time::left(exp, now)).unwrap_or_default()
+    }
+
+    /// When the session expires, or `None` when the stored value is impossible (a corrupt file).
+    pub fn expiry(&self) -> Option<SystemTime> {
+        crate::time::from_epoch(self.expires_at)
     }
 
     /// The session's whole lifetime as stored, seconds.
@@ -102,7 +107,7 @@ impl Index {
                 Ok(file) => (file, None),
                 Err(e) => (
                     IndexFile::default(),
-                    Some(format!("the cache index '{}' is unreadable ({e}); starting a new one", self.path.display())),
+                    Some(format!("the cache index '{}' is unreadable ({e})", self.path.display())),
                 ),
             },
             Err(_) => (IndexFile::default(), None),

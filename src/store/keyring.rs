@@ -14,7 +14,12 @@ pub struct KeyringStore {
     name: &'static str,
     hint: &'static str,
     store: Arc<CredentialStore>,
+    /// Lists rolecall's keys where keyring-core's store cannot.
+    list: Option<ListKeys>,
 }
+
+/// A function listing rolecall's keys in one store.
+type ListKeys = fn() -> Result<Vec<String>, StoreError>;
 
 const KEYUTILS_HINT: &str = "run rolecall inside a login session (or under 'keyctl session -'), \
     or set store = \"secret-service\" under [defaults] in rolecall's settings";
@@ -36,7 +41,7 @@ pub fn open(kind: StoreKind) -> Result<Arc<dyn SecretStore>, StoreError> {
                 detail: e.to_string(),
                 hint: KEYUTILS_HINT,
             })?;
-            Ok(Arc::new(KeyringStore { name: "keyutils", hint: KEYUTILS_HINT, store }))
+            Ok(Arc::new(KeyringStore { name: "keyutils", hint: KEYUTILS_HINT, store, list: Some(keyutils_keys) }))
         };
         match kind {
             StoreKind::SecretService => secret_service(),
@@ -54,7 +59,7 @@ pub fn open(kind: StoreKind) -> Result<Arc<dyn SecretStore>, StoreError> {
             detail: e.to_string(),
             hint: NATIVE_HINT,
         })?;
-        Ok(Arc::new(KeyringStore { name: "keychain", hint: NATIVE_HINT, store }))
+        Ok(Arc::new(KeyringStore { name: "keychain", hint: NATIVE_HINT, store, list: None }))
     }
     #[cfg(target_os = "windows")]
     {
@@ -64,7 +69,7 @@ pub fn open(kind: StoreKind) -> Result<Arc<dyn SecretStore>, StoreError> {
             detail: e.to_string(),
             hint: NATIVE_HINT,
         })?;
-        Ok(Arc::new(KeyringStore { name: "credential-manager", hint: NATIVE_HINT, store }))
+        Ok(Arc::new(KeyringStore { name: "credential-manager", hint: NATIVE_HINT, store, list: None }))
     }
     #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
     {
@@ -75,6 +80,54 @@ pub fn open(kind: StoreKind) -> Result<Arc<dyn SecretStore>, StoreError> {
             hint: "set store = \"none\" under [defaults] in rolecall's settings",
         })
     }
+}
+
+/// rolecall's keys in the kernel keyring: user keys described
+/// `keyring:<key>@rolecall` (the store's naming) linked in the session
+/// keyring or in a keyring linked there (the per-user persistent keyring,
+/// where keys outlive a login session). linux-keyutils-keyring-store has no
+/// search, so this reads the links with linux-keyutils itself.
+#[cfg(target_os = "linux")]
+fn keyutils_keys() -> Result<Vec<String>, StoreError> {
+    use linux_keyutils::{KeyRing, KeyRingIdentifier, LinkNode};
+    /// Links read per keyring: far more than rolecall makes.
+    const MAX_LINKS: usize = 4096;
+    let unavailable = |e: linux_keyutils::KeyError| StoreError::Unavailable {
+        store: "keyutils",
+        detail: format!("cannot list the session keyring: {e}"),
+        hint: KEYUTILS_HINT,
+    };
+    let session = KeyRing::from_special_id(KeyRingIdentifier::Session, false).map_err(unavailable)?;
+    let suffix = format!("@{SERVICE}");
+    let (mut keys, mut seen) = (Vec::new(), vec![session]);
+    let mut rings = vec![(session, 0)];
+    while let Some((ring, depth)) = rings.pop() {
+        let links = match ring.get_links(MAX_LINKS) {
+            Ok(links) => links,
+            Err(e) if depth == 0 => return Err(unavailable(e)),
+            // A keyring someone else linked into the session and keeps closed holds none of rolecall's keys.
+            Err(_) => continue,
+        };
+        for node in links.iter() {
+            match node {
+                LinkNode::Key(key) => {
+                    let Ok(meta) = key.metadata() else { continue };
+                    let name = meta.get_description().strip_prefix("keyring:").and_then(|d| d.strip_suffix(&suffix));
+                    if let Some(name) = name.filter(|n| !n.is_empty()) {
+                        keys.push(name.to_owned());
+                    }
+                }
+                LinkNode::KeyRing(nested) if depth < 2 && !seen.contains(nested) => {
+                    seen.push(*nested);
+                    rings.push((*nested, depth + 1));
+                }
+                LinkNode::KeyRing(_) => {}
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    Ok(keys)
 }
 
 impl KeyringStore {
@@ -119,5 +172,9 @@ impl SecretStore for KeyringStore {
             Ok(()) | Err(KeyringError::NoEntry) => Ok(()),
             Err(e) => Err(self.error(e)),
         }
+    }
+
+    fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
+        self.list.map(|list| list()).transpose()
     }
 }

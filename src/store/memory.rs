@@ -33,6 +33,11 @@ impl SecretStore for MemoryStore {
         self.map()?.remove(key);
         Ok(())
     }
+    fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
+        let mut keys: Vec<String> = self.map()?.keys().cloned().collect();
+        keys.sort();
+        Ok(Some(keys))
+    }
 }
 
 /// `store = "none"`: nothing is kept, so every run assumes afresh.
@@ -50,5 +55,8 @@ impl SecretStore for NoStore {
     }
     fn delete(&self, _key: &str) -> Result<(), StoreError> {
         Ok(())
+    }
+    fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(Some(Vec::new()))
     }
 }

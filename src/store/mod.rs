@@ -30,6 +30,12 @@ pub trait SecretStore: Send + Sync {
     fn set(&self, key: &str, value: &str) -> Result<(), StoreError>;
     /// Removes `key`; removing a missing key is not an error.
     fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Every key rolecall has in this store (service [`SERVICE`]), whatever
+    /// the index says; `None` when the store cannot list them, and the index
+    /// is the only record of what is there.
+    fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(None)
+    }
 }
 
 /// The store could not be used. Always exit code 4 (rule 12 of docs/rules.md: exit codes).
@@ -83,5 +89,27 @@ pub fn open(kind: StoreKind) -> Result<std::sync::Arc<dyn SecretStore>, StoreErr
     match kind {
         StoreKind::None => Ok(std::sync::Arc::new(memory::NoStore)),
         other => keyring::open(other),
+    }
+}
+
+/// A store by the name the index records for it, opened or why not.
+pub type Opened = (&'static str, Result<std::sync::Arc<dyn SecretStore>, StoreError>);
+
+/// Every keyring rolecall may have used on this platform, opened (or why
+/// not), whatever the settings say now: on Linux the Secret Service and the
+/// kernel keyring, elsewhere the platform's own. For `forget --all`.
+pub fn open_every() -> Vec<Opened> {
+    #[cfg(target_os = "linux")]
+    {
+        vec![
+            ("secret-service", keyring::open(StoreKind::SecretService)),
+            ("keyutils", keyring::open(StoreKind::Keyutils)),
+        ]
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let opened = keyring::open(StoreKind::Auto);
+        let name = opened.as_ref().map(|s| s.name()).unwrap_or("keyring");
+        vec![(name, opened)]
     }
 }

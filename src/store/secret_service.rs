@@ -98,4 +98,20 @@ impl SecretStore for SecretServiceStore {
         }
         Ok(())
     }
+
+    /// Every item with `service = rolecall`, locked ones included (their
+    /// attributes are readable without unlocking), by its `username`.
+    fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
+        let ss = self.ss.lock().map_err(|_| StoreError::Failed { store: NAME, detail: "poisoned".into() })?;
+        let found = ss.search_items(HashMap::from([("service", SERVICE)])).map_err(error)?;
+        let mut keys = Vec::new();
+        for item in found.unlocked.iter().chain(found.locked.iter()) {
+            if let Some(user) = item.get_attributes().map_err(error)?.remove("username") {
+                keys.push(user);
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        Ok(Some(keys))
+    }
 }

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use super::cache::{MfaSessionKey, SessionCache};
 use super::index::{EntryKind, Index, IndexEntry, epoch_secs};
 use super::lock::{self, SessionLock};
-use super::{SecretStore, StoreError};
+use super::{Opened, SecretStore, StoreError};
 use crate::credentials::{Credentials, Identity, Session};
 
 /// How long a process waits for another one refreshing the same session
@@ -128,11 +128,11 @@ impl Sessions {
     ) -> Result<Option<Session>, StoreError> {
         let (index, problem) = self.index.load();
         if let Some(p) = problem {
-            self.warn(p);
+            self.warn(format!("{p}; starting a new one"));
         }
         let now = SystemTime::now();
         let Some(entry) = index.entries.get(key) else { return Ok(None) };
-        if crate::time::from_epoch(entry.expires_at).is_none() {
+        if entry.expiry().is_none() {
             self.warn(format!("the cache index entry '{key}' has an impossible expiry; discarding it"));
             self.remove(key)?;
             return Ok(None);
@@ -252,6 +252,98 @@ impl Sessions {
     }
 }
 
+/// What [`forget_every`] did.
+#[derive(Debug, Default)]
+pub struct Forgotten {
+    /// What was removed: (store, key).
+    pub removed: Vec<(String, String)>,
+    /// Entries known to exist (listed by a store or named in the index) that
+    /// are still there, each with why.
+    pub left: Vec<String>,
+    /// What the operator should know: an unreadable index, a store that could
+    /// not list its entries (so only those the index names were removed).
+    pub notes: Vec<String>,
+}
+
+impl Forgotten {
+    /// The failure to report when something known is left behind.
+    pub fn error(&self) -> Option<StoreError> {
+        (!self.left.is_empty()).then(|| StoreError::Failed {
+            store: "keyring",
+            detail: format!("{} of rolecall's entries could not be removed (see above)", self.left.len()),
+        })
+    }
+}
+
+/// Removes every rolecall entry from every store in `stores` (name, opened
+/// store or why not): the keys each store lists, and those the index in
+/// `dir` names for it, so an unreadable index or a store the settings no
+/// longer name does not leave sessions behind. The index loses what was
+/// removed (an unreadable one is set aside). Fails, removing nothing, when
+/// the index cannot be read and no store could list its entries.
+pub fn forget_every(dir: &Path, stores: Vec<Opened>) -> Result<Forgotten, StoreError> {
+    let index = Index::in_dir(dir);
+    let (file, problem) = index.load();
+    let mut out = Forgotten::default();
+    let mut listed_any = false;
+    for (name, opened) in stores {
+        let named: Vec<String> = file.entries.iter().filter(|(_, e)| e.store == name).map(|(k, _)| k.clone()).collect();
+        let store = match opened {
+            Ok(store) => store,
+            Err(e) => {
+                if !named.is_empty() {
+                    out.left.push(format!("{} cached session(s) in the {name} keyring: {e}", named.len()));
+                }
+                continue;
+            }
+        };
+        let mut keys = match store.keys() {
+            Ok(Some(keys)) => {
+                listed_any = true;
+                keys
+            }
+            Ok(None) => {
+                if problem.is_some() {
+                    out.notes.push(format!(
+                        "the {name} keyring cannot list its entries and the index is unreadable, so sessions kept there may remain"
+                    ));
+                }
+                Vec::new()
+            }
+            Err(e) => {
+                out.notes.push(format!(
+                    "cannot list rolecall's entries in the {name} keyring ({e}); removing those the index names"
+                ));
+                Vec::new()
+            }
+        };
+        keys.extend(named);
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            match store.delete(&key) {
+                Ok(()) => out.removed.push((name.to_owned(), key)),
+                Err(e) => out.left.push(format!("'{key}' in the {name} keyring: {e}")),
+            }
+        }
+    }
+    if let Some(p) = problem.as_ref() {
+        if !listed_any {
+            return Err(StoreError::Failed {
+                store: "cache index",
+                detail: format!("{p}, and no keyring could list rolecall's entries, so nothing was removed"),
+            });
+        }
+        out.notes.push(p.clone());
+    }
+    if problem.is_some() || !out.removed.is_empty() {
+        let removed: std::collections::HashSet<(&str, &str)> =
+            out.removed.iter().map(|(s, k)| (s.as_str(), k.as_str())).collect();
+        index.update(|f| f.entries.retain(|k, e| !removed.contains(&(e.store.as_str(), k.as_str()))))?;
+    }
+    Ok(out)
+}
+
 trait ClassifyName {
     fn classify_name(&self) -> &'static str;
 }
@@ -322,5 +414,116 @@ mod tests {
         assert!(warnings[0].contains("'role/prod' is corrupted (not JSON)"), "{warnings:?}");
         assert!(store.get(&key).unwrap().is_none(), "discarded");
         assert!(!std::fs::read_to_string(dir.path().join("index.json")).unwrap().contains("role/prod"));
+    }
+
+    /// A store that keeps secrets but cannot list them (as keyring-core's
+    /// macOS and Windows stores here), or fails to.
+    struct Unlisted {
+        name: &'static str,
+        inner: MemoryStore,
+        fail: bool,
+    }
+
+    impl SecretStore for Unlisted {
+        fn name(&self) -> &'static str {
+            self.name
+        }
+        fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+            self.inner.get(key)
+        }
+        fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+            self.inner.set(key, value)
+        }
+        fn delete(&self, key: &str) -> Result<(), StoreError> {
+            self.inner.delete(key)
+        }
+        fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
+            if self.fail { Err(StoreError::Failed { store: "unlisted", detail: "no".into() }) } else { Ok(None) }
+        }
+    }
+
+    fn unlisted(name: &'static str, fail: bool) -> Arc<Unlisted> {
+        Arc::new(Unlisted { name, inner: MemoryStore::default(), fail })
+    }
+
+    type Stores = Vec<Opened>;
+
+    #[test]
+    fn forget_every_finds_what_the_index_does_not_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let listed = Arc::new(MemoryStore::default());
+        let other = unlisted("other", false);
+        // Through the index: one session in each store.
+        Sessions::new(listed.clone(), dir.path())
+            .put(&role_key("a"), EntryKind::Role, "a", None, &session(3600))
+            .unwrap();
+        Sessions::new(other.clone(), dir.path())
+            .put(&role_key("b"), EntryKind::Role, "b", None, &session(3600))
+            .unwrap();
+        // Behind the index's back: written by another cache dir, or before the index was lost.
+        listed.set("mfa/hub/arn:aws:iam::1:mfa/alice", "{}").unwrap();
+        std::fs::write(dir.path().join("index.json"), "{ not json").unwrap();
+
+        let stores: Stores = vec![("memory", Ok(listed.clone())), ("other", Ok(other.clone()))];
+        let done = forget_every(dir.path(), stores).unwrap();
+        assert_eq!(
+            done.removed,
+            [("memory".to_owned(), "mfa/hub/arn:aws:iam::1:mfa/alice".to_owned()), ("memory".into(), "role/a".into())]
+        );
+        assert!(listed.keys().unwrap().unwrap().is_empty());
+        // The unreadable index named 'b' in the store that cannot list: it stays, and the note says why.
+        assert!(other.get("role/b").unwrap().is_some());
+        assert!(done.notes.iter().any(|n| n.contains("the other keyring cannot list its entries")), "{:?}", done.notes);
+        assert!(done.notes.iter().any(|n| n.contains("is unreadable (")), "{:?}", done.notes);
+        assert!(done.error().is_none());
+        assert!(
+            std::fs::read_dir(dir.path()).unwrap().any(|e| e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("index.json.unreadable-")),
+            "the unreadable index is set aside"
+        );
+    }
+
+    #[test]
+    fn forget_every_uses_the_index_for_stores_that_cannot_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = unlisted("other", true);
+        let gone = Arc::new(MemoryStore::default());
+        Sessions::new(other.clone(), dir.path())
+            .put(&role_key("b"), EntryKind::Role, "b", None, &session(3600))
+            .unwrap();
+        Sessions::new(gone.clone(), dir.path())
+            .put(&role_key("c"), EntryKind::Role, "c", None, &session(3600))
+            .unwrap();
+        let unavailable = StoreError::Unavailable { store: "memory", detail: "no bus".into(), hint: "start one" };
+        let stores: Stores = vec![("other", Ok(other.clone())), ("memory", Err(unavailable))];
+        let done = forget_every(dir.path(), stores).unwrap();
+        assert_eq!(done.removed, [("other".to_owned(), "role/b".to_owned())]);
+        assert!(other.get("role/b").unwrap().is_none());
+        assert!(
+            done.notes.iter().any(|n| n.contains("cannot list rolecall's entries in the other keyring")),
+            "{:?}",
+            done.notes
+        );
+        // The session in the store that could not be opened is still there, and said so.
+        assert_eq!(done.left.len(), 1, "{:?}", done.left);
+        assert!(done.left[0].contains("1 cached session(s) in the memory keyring") && done.left[0].contains("no bus"));
+        assert!(done.error().is_some());
+        let index = std::fs::read_to_string(dir.path().join("index.json")).unwrap();
+        assert!(!index.contains("role/b") && index.contains("role/c"), "{index}");
+    }
+
+    #[test]
+    fn forget_every_fails_when_nothing_can_be_found() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("index.json"), "garbage").unwrap();
+        let other = unlisted("other", false);
+        other.set("role/x", "{}").unwrap();
+        let stores: Stores = vec![("other", Ok(other.clone()))];
+        let err = forget_every(dir.path(), stores).unwrap_err().to_string();
+        assert!(err.contains("is unreadable") && err.contains("nothing was removed"), "{err}");
+        assert_eq!(std::fs::read_to_string(dir.path().join("index.json")).unwrap(), "garbage", "left as it was");
     }
 }

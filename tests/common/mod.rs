@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake_sts;
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -148,6 +150,12 @@ pub fn ok(out: Output, what: &str) -> Output {
 /// How many requests moto recorded for `action` whose body contains `needle`
 /// (the recorder file is `ROLECALL_TEST_MOTO_RECORDING`; bodies are base64).
 pub fn moto_requests(action: &str, needle: &str) -> usize {
+    moto_bodies(action).iter().filter(|body| body.contains(needle)).count()
+}
+
+/// The bodies of the requests for `action` moto recorded, in order
+/// (form-encoded: `Action=AssumeRole&…&DurationSeconds=43200&…`).
+pub fn moto_bodies(action: &str) -> Vec<String> {
     use base64::Engine;
     let path = std::env::var("ROLECALL_TEST_MOTO_RECORDING")
         .unwrap_or_else(|_| panic!("ROLECALL_TEST_MOTO_RECORDING is not set: run the tests through scripts/test"));
@@ -162,8 +170,8 @@ pub fn moto_requests(action: &str, needle: &str) -> usize {
                 .map(|b| String::from_utf8_lossy(&b).into_owned());
             Some(decoded.unwrap_or(body))
         })
-        .filter(|body| body.contains(&format!("Action={action}&")) && body.contains(needle))
-        .count()
+        .filter(|body| body.contains(&format!("Action={action}&")))
+        .collect()
 }
 
 /// A name no other test uses, for roles and targets whose requests a test counts.

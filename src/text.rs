@@ -25,6 +25,14 @@ pub fn clean_multiline(s: &str) -> Cow<'_, str> {
     escape(s, true)
 }
 
+/// [`clean`] for text already owned: returned as it is when nothing needs replacing.
+pub fn clean_owned(s: String) -> String {
+    match clean(&s) {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(cleaned) => cleaned,
+    }
+}
+
 fn escape(s: &str, multiline: bool) -> Cow<'_, str> {
     let unsafe_char = |c: char| needs_escape(c) && !(multiline && (c == '\n' || c == '\t'));
     let Some(first) = s.find(unsafe_char) else {

@@ -18,14 +18,15 @@ pub fn render<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String
             *w = (*w).max(c.chars().count());
         }
     }
-    let mut out = String::new();
+    let line_len: usize = widths.iter().sum::<usize>() + 2 * N + 1;
+    let mut out = String::with_capacity((rows.len() + 1) * line_len);
     let mut line = |cols: &mut dyn Iterator<Item = &str>| {
         for (i, (c, w)) in cols.zip(widths).enumerate() {
             if i + 1 == N {
                 out.push_str(c.trim_end());
             } else {
                 out.push_str(c);
-                out.push_str(&" ".repeat(w - c.chars().count() + 2));
+                out.extend(std::iter::repeat_n(' ', w - c.chars().count() + 2));
             }
         }
         out.push('\n');

@@ -253,6 +253,14 @@ impl App {
         app
     }
 
+    /// Builds the search text of every item that has none yet (done after
+    /// the first frame, so drawing it need not wait; a query does it first).
+    pub fn index_search(&mut self) {
+        for item in self.items.iter_mut().filter(|i| !i.indexed()) {
+            item.index();
+        }
+    }
+
     /// All items.
     pub fn items(&self) -> &[Item] {
         &self.items
@@ -640,6 +648,7 @@ impl App {
             order.sort_by_cached_key(rank);
             self.visible = order;
         } else {
+            self.index_search();
             self.search.set_query(&self.query);
             // Typing on: only what matched the shorter query can match the longer one.
             let narrowing = self.searched.as_ref().is_some_and(|(q, _)| {

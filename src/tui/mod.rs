@@ -166,8 +166,10 @@ async fn event_loop(
         bench_mark("first_frame");
         return Ok(Exit::Quit);
     }
-    // The files are parsed behind the first frame; the first target's details follow.
+    // The files are parsed behind the first frame, the search text is built
+    // (a few milliseconds for thousands of targets), and the first target's details follow.
     effects.warm();
+    app.index_search();
     if let Some(id) = app.selected_item().map(|i| i.id.clone())
         && let Some(d) = effects.describe(&id)
     {

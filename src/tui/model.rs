@@ -4,7 +4,10 @@
 
 use nucleo_matcher::Utf32String;
 
-use crate::catalog::Entry;
+use std::sync::Arc;
+
+use crate::catalog::{Entry, Route};
+use crate::text::clean_owned;
 
 /// One target row.
 #[derive(Clone, Debug)]
@@ -23,8 +26,8 @@ pub struct Item {
     pub role: Option<String>,
     /// Role ARN of the final step.
     pub role_arn: Option<String>,
-    /// The source chain as text.
-    pub chain: String,
+    /// How its credentials are made (for the chain in the details pane).
+    pub route: Option<Arc<Route>>,
     /// Assuming needs an MFA code (unless an MFA session is stored).
     pub mfa: bool,
     /// STS region.
@@ -37,14 +40,15 @@ pub struct Item {
     pub tags: String,
     /// The account's state when not ACTIVE.
     pub state: Option<String>,
-    /// What the fuzzy matcher searches: id, account id, role, OU path, tags.
+    /// What the fuzzy matcher searches: id, account id and name, role, OU
+    /// path, tags. Empty until [`Item::index`] builds it (after the first frame).
     pub haystack: Utf32String,
     /// How many leading characters of `haystack` are the id (for highlighting).
     pub id_chars: usize,
 }
 
 impl Item {
-    /// The item for a catalog entry.
+    /// The item for a catalog entry (its search text comes later: [`Item::index`]).
     pub fn from_entry(e: &Entry) -> Self {
         let account = e.account.as_deref();
         let ou_group = match account {
@@ -54,38 +58,58 @@ impl Item {
             },
             None => "profiles".to_owned(),
         };
-        let tags = account.map(|a| a.tags.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "));
-        let tags = tags.unwrap_or_default();
-        let state = account.filter(|a| !a.is_active()).map(|a| a.state.clone());
-        let role = e.role_name().map(str::to_owned);
-        let haystack_text = [
-            e.id.as_str(),
-            e.account_id().unwrap_or(""),
-            e.account_name().unwrap_or(""),
-            role.as_deref().unwrap_or(""),
-            account.and_then(|a| a.ou.as_deref()).unwrap_or(""),
-            &tags,
-        ]
-        .join(" ");
-        let clean = |s: &str| crate::text::clean(s).into_owned();
+        let mut tags = String::new();
+        for (k, v) in account.map(|a| a.tags.iter()).into_iter().flatten() {
+            if !tags.is_empty() {
+                tags.push(' ');
+            }
+            tags.push_str(k);
+            tags.push('=');
+            tags.push_str(v);
+        }
         Self {
             id: e.id.clone(),
-            ou_group: clean(&ou_group),
-            source: e.route.as_ref().map(|r| clean(&r.base.name)).unwrap_or_default(),
+            ou_group: clean_owned(ou_group),
+            source: e.route.as_ref().map(|r| clean_owned(r.base.name.clone())).unwrap_or_default(),
             account: e.account_id().map(str::to_owned),
-            account_name: e.account_name().map(clean),
-            role,
+            account_name: e.account_name().map(|n| clean_owned(n.to_owned())),
+            role: e.role_name().map(str::to_owned),
             role_arn: e.role_arn.as_ref().map(|a| a.to_string()),
-            chain: e.chain_text().map(|c| clean(&c)).unwrap_or_default(),
+            route: e.route.clone(),
             mfa: e.mfa(),
             region: e.region().map(str::to_owned),
             assumable: e.assumable(),
             error: e.problem.as_ref().and(e.problem_text()).map(|t| crate::text::clean_multiline(&t).into_owned()),
-            tags: clean(&tags),
-            state,
+            tags: clean_owned(tags),
+            state: account.filter(|a| !a.is_active()).map(|a| a.state.clone()),
             id_chars: e.id.chars().count(),
-            haystack: Utf32String::from(haystack_text.as_str()),
+            haystack: Utf32String::default(),
         }
+    }
+
+    /// The source chain as text, base first.
+    pub fn chain(&self) -> String {
+        self.route.as_ref().map(|r| crate::text::clean_owned(r.links(&self.id).join(" -> "))).unwrap_or_default()
+    }
+
+    /// True when the search text is built.
+    pub fn indexed(&self) -> bool {
+        !self.haystack.is_empty()
+    }
+
+    /// Builds the search text: id first (highlighting relies on it), then
+    /// account id and name, role, organisation and OU, tags.
+    pub fn index(&mut self) {
+        let text = [
+            self.id.as_str(),
+            self.account.as_deref().unwrap_or(""),
+            self.account_name.as_deref().unwrap_or(""),
+            self.role.as_deref().unwrap_or(""),
+            if self.ou_group == "profiles" { "" } else { &self.ou_group },
+            &self.tags,
+        ]
+        .join(" ");
+        self.haystack = Utf32String::from(text.as_str());
     }
 }
 

@@ -222,7 +222,7 @@ fn draw_details(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     }
     let details = app.details.as_ref().filter(|(id, _)| *id == item.id).map(|(_, d)| d);
     kv(&mut lines, "role", item.role_arn.clone().unwrap_or_else(|| "-".into()), w, theme);
-    kv(&mut lines, "chain", details.map(|d| d.chain.clone()).unwrap_or_else(|| item.chain.clone()), w, theme);
+    kv(&mut lines, "chain", details.map(|d| d.chain.clone()).unwrap_or_else(|| item.chain()), w, theme);
     if let Some(d) = details {
         if let Some(dev) = &d.mfa_device {
             let when = if d.needs_code { "code needed" } else { "MFA session stored" };

@@ -2,6 +2,8 @@
 
 mod accounts;
 mod assume;
+mod complete_targets;
+mod completions;
 mod credential_process;
 mod exec;
 mod export;
@@ -60,6 +62,11 @@ pub enum Command {
     Setup(setup::SetupCmd),
     /// Print a target's credentials as credential_process JSON, cached in the keyring.
     CredentialProcess(credential_process::CredentialProcessCmd),
+    /// Print a shell completion script (subcommands, flags and target ids).
+    Completions(completions::CompletionsCmd),
+    /// Print the target ids that start with a prefix, one a line (used by the completion scripts).
+    #[command(name = "__complete-targets", hide = true)]
+    CompleteTargets(complete_targets::CompleteTargetsCmd),
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -68,6 +75,8 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
     let command = match cli.command {
         Some(Command::CredentialProcess(cmd)) => return cmd.run(cli.config.as_deref()).await,
         Some(Command::List(cmd)) => return cmd.run(cli.config.as_deref()).await,
+        Some(Command::Completions(cmd)) => return cmd.run(),
+        Some(Command::CompleteTargets(cmd)) => return cmd.run(cli.config.as_deref()).await,
         None if cli.select => return crate::tui::run(cli.config.as_deref(), Mode::Pick).await,
         None => return crate::tui::run(cli.config.as_deref(), Mode::Assume).await,
         Some(Command::Pick) => return crate::tui::run(cli.config.as_deref(), Mode::Pick).await,
@@ -83,7 +92,11 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
         Command::Status(cmd) => cmd.run(&ctx).await,
         Command::Forget(cmd) => cmd.run(&ctx).await,
         Command::Setup(cmd) => cmd.run(&ctx).await,
-        Command::Pick | Command::List(_) | Command::CredentialProcess(_) => {
+        Command::Pick
+        | Command::List(_)
+        | Command::CredentialProcess(_)
+        | Command::Completions(_)
+        | Command::CompleteTargets(_) => {
             Err(AppError::Internal("a fast-path command reached the general dispatch".into()))
         }
     }

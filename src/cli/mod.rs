@@ -10,6 +10,7 @@ mod export;
 mod forget;
 mod list;
 mod login;
+mod prompt;
 mod setup;
 mod status;
 mod whoami;
@@ -64,6 +65,8 @@ pub enum Command {
     CredentialProcess(credential_process::CredentialProcessCmd),
     /// Print a shell completion script (subcommands, flags and target ids).
     Completions(completions::CompletionsCmd),
+    /// Print the current session's target and time left, for a shell prompt (nothing outside a session).
+    Prompt(prompt::PromptCmd),
     /// Print the target ids that start with a prefix, one a line (used by the completion scripts).
     #[command(name = "__complete-targets", hide = true)]
     CompleteTargets(complete_targets::CompleteTargetsCmd),
@@ -76,6 +79,7 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
         Some(Command::CredentialProcess(cmd)) => return cmd.run(cli.config.as_deref()).await,
         Some(Command::List(cmd)) => return cmd.run(cli.config.as_deref()).await,
         Some(Command::Completions(cmd)) => return cmd.run(),
+        Some(Command::Prompt(cmd)) => return cmd.run(),
         Some(Command::CompleteTargets(cmd)) => return cmd.run(cli.config.as_deref()).await,
         None if cli.select => return crate::tui::run(cli.config.as_deref(), Mode::Pick).await,
         None => return crate::tui::run(cli.config.as_deref(), Mode::Assume).await,
@@ -96,6 +100,7 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
         | Command::List(_)
         | Command::CredentialProcess(_)
         | Command::Completions(_)
+        | Command::Prompt(_)
         | Command::CompleteTargets(_) => {
             Err(AppError::Internal("a fast-path command reached the general dispatch".into()))
         }

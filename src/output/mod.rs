@@ -3,6 +3,7 @@
 pub mod completion;
 pub mod exec;
 pub mod export;
+pub mod prompt;
 pub mod quote;
 pub mod table;
 

@@ -129,35 +129,29 @@ pub fn fish(generated: &str, slots: &[TargetSlot]) -> String {
     let mut f = String::from(generated);
     f.push_str("\n# Target ids (rolecall __complete-targets), in the TARGET slot of a subcommand.\n");
     f.push_str("function __rolecall_wants_target\n");
-    f.push_str("    set -l words (commandline -opc)\n    set -e words[1]\n");
-    f.push_str("    set -l i 1\n    set -l n (count $words)\n    set -l flags\n");
-    f.push_str("    while test $i -le $n\n        switch $words[$i]\n");
+    f.push_str("    set -l words (commandline -opc)\n    set words $words[2..-1]\n    set -l flags\n");
+    f.push_str("    while set -q words[1]\n        switch $words[1]\n");
     for g in global_flags(slots) {
-        f.push_str(&format!("            case {g}\n                set i (math $i + 2)\n"));
+        f.push_str(&format!("            case {g}\n                set words $words[3..-1]\n"));
     }
-    f.push_str("            case '-*'\n                set i (math $i + 1)\n            case '*'\n                break\n        end\n    end\n");
+    f.push_str("            case '-*'\n                set words $words[2..-1]\n            case '*'\n                break\n        end\n    end\n");
     for (k, slot) in slots.iter().enumerate() {
-        let test: Vec<String> = slot
-            .path
-            .iter()
-            .enumerate()
-            .map(|(j, word)| format!("test \"$words[(math $i + {j})]\" = {word}"))
-            .collect();
+        let test: Vec<String> =
+            slot.path.iter().enumerate().map(|(j, word)| format!("test \"$words[{}]\" = {word}", j + 1)).collect();
         let kw = if k == 0 { "if" } else { "else if" };
         f.push_str(&format!(
-            "    {kw} {}\n        set flags {}\n        set i (math $i + {})\n",
+            "    {kw} {}\n        set flags {}\n        set words $words[{}..-1]\n",
             test.join("; and "),
             slot.value_flags.join(" "),
-            slot.path.len()
+            slot.path.len() + 1
         ));
     }
     f.push_str(concat!(
         "    else\n        return 1\n    end\n",
-        "    while test $i -le $n\n",
-        "        set -l w $words[$i]\n",
-        "        if test \"$w\" = --\n            return 1\n",
-        "        else if contains -- $w $flags\n            set i (math $i + 2)\n",
-        "        else if string match -q -- '-*' $w\n            set i (math $i + 1)\n",
+        "    while set -q words[1]\n",
+        "        if test \"$words[1]\" = --\n            return 1\n",
+        "        else if contains -- $words[1] $flags\n            set words $words[3..-1]\n",
+        "        else if string match -q -- '-*' $words[1]\n            set words $words[2..-1]\n",
         "        else\n            return 1\n        end\n",
         "    end\n",
         "    not string match -q -- '-*' (commandline -ct)\n",

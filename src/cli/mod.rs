@@ -12,6 +12,7 @@ mod list;
 mod login;
 mod prompt;
 mod setup;
+mod shell_init;
 mod status;
 mod whoami;
 
@@ -65,6 +66,8 @@ pub enum Command {
     CredentialProcess(credential_process::CredentialProcessCmd),
     /// Print a shell completion script (subcommands, flags and target ids).
     Completions(completions::CompletionsCmd),
+    /// Print 'rc', a shell function that assumes a target in the current shell ('rc --unset' leaves it).
+    ShellInit(shell_init::ShellInitCmd),
     /// Print the current session's target and time left, for a shell prompt (nothing outside a session).
     Prompt(prompt::PromptCmd),
     /// Print the target ids that start with a prefix, one a line (used by the completion scripts).
@@ -80,6 +83,7 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
         Some(Command::List(cmd)) => return cmd.run(cli.config.as_deref()).await,
         Some(Command::Completions(cmd)) => return cmd.run(),
         Some(Command::Prompt(cmd)) => return cmd.run(),
+        Some(Command::ShellInit(cmd)) => return cmd.run(),
         Some(Command::CompleteTargets(cmd)) => return cmd.run(cli.config.as_deref()).await,
         None if cli.select => return crate::tui::run(cli.config.as_deref(), Mode::Pick).await,
         None => return crate::tui::run(cli.config.as_deref(), Mode::Assume).await,
@@ -101,6 +105,7 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
         | Command::CredentialProcess(_)
         | Command::Completions(_)
         | Command::Prompt(_)
+        | Command::ShellInit(_)
         | Command::CompleteTargets(_) => {
             Err(AppError::Internal("a fast-path command reached the general dispatch".into()))
         }

@@ -5,6 +5,7 @@ pub mod exec;
 pub mod export;
 pub mod prompt;
 pub mod quote;
+pub mod shell_init;
 pub mod table;
 
 /// Writes `text` to stdout and flushes it.

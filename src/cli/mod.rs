@@ -10,6 +10,7 @@ mod export;
 mod forget;
 mod list;
 mod login;
+mod man;
 mod prompt;
 mod setup;
 mod shell_init;
@@ -70,6 +71,8 @@ pub enum Command {
     ShellInit(shell_init::ShellInitCmd),
     /// Print the current session's target and time left, for a shell prompt (nothing outside a session).
     Prompt(prompt::PromptCmd),
+    /// Print the man page (roff: rolecall man | man -l -).
+    Man(man::ManCmd),
     /// Print the target ids that start with a prefix, one a line (used by the completion scripts).
     #[command(name = "__complete-targets", hide = true)]
     CompleteTargets(complete_targets::CompleteTargetsCmd),
@@ -84,6 +87,7 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
         Some(Command::Completions(cmd)) => return cmd.run(),
         Some(Command::Prompt(cmd)) => return cmd.run(),
         Some(Command::ShellInit(cmd)) => return cmd.run(),
+        Some(Command::Man(cmd)) => return cmd.run(),
         Some(Command::CompleteTargets(cmd)) => return cmd.run(cli.config.as_deref()).await,
         None if cli.select => return crate::tui::run(cli.config.as_deref(), Mode::Pick).await,
         None => return crate::tui::run(cli.config.as_deref(), Mode::Assume).await,
@@ -106,6 +110,7 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
         | Command::Completions(_)
         | Command::Prompt(_)
         | Command::ShellInit(_)
+        | Command::Man(_)
         | Command::CompleteTargets(_) => {
             Err(AppError::Internal("a fast-path command reached the general dispatch".into()))
         }

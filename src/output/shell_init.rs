@@ -72,14 +72,16 @@ function rc --description 'Assume a rolecall target in this shell (rc --unset re
 end
 "#;
 
+/// Writes one region variable's part of a template.
+type Part = fn(&str) -> String;
+
 /// The `rc` function for `shell`.
 pub fn script(shell: InitShell) -> String {
-    let (template, restore, remember, record): (&str, fn(&str) -> String, fn(&str) -> String, fn(&str) -> String) =
-        match shell {
-            InitShell::Bash | InitShell::Zsh => (POSIX, posix_restore, posix_remember, posix_record),
-            InitShell::Fish => (FISH, fish_restore, fish_remember, fish_record),
-        };
-    let each = |f: fn(&str) -> String| REGION_VARS.iter().map(|v| f(v)).collect::<String>();
+    let (template, restore, remember, record): (&str, Part, Part, Part) = match shell {
+        InitShell::Bash | InitShell::Zsh => (POSIX, posix_restore, posix_remember, posix_record),
+        InitShell::Fish => (FISH, fish_restore, fish_remember, fish_record),
+    };
+    let each = |f: Part| REGION_VARS.iter().map(|v| f(v)).collect::<String>();
     template
         .replace("@SESSION@", &SESSION_VARS.join(" "))
         .replace("@RESTORE@", &each(restore))

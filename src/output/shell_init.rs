@@ -153,7 +153,9 @@ mod tests {
     fn every_script_is_complete_and_never_puts_output_on_argv() {
         for shell in [InitShell::Bash, InitShell::Zsh, InitShell::Fish] {
             let text = script(shell);
-            assert!(!text.contains('@'), "{shell:?}: a placeholder is left:\n{text}");
+            for placeholder in ["@SESSION@", "@RESTORE@", "@REMEMBER@", "@RECORD@"] {
+                assert!(!text.contains(placeholder), "{shell:?}: {placeholder} is left:\n{text}");
+            }
             for v in SESSION_VARS.iter().chain(REGION_VARS) {
                 assert!(text.contains(v), "{shell:?} forgets {v}");
             }

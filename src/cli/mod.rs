@@ -78,6 +78,17 @@ pub enum Command {
     CompleteTargets(complete_targets::CompleteTargetsCmd),
 }
 
+/// Runs a command that must not pay for parsing the command line or
+/// starting the runtime, when the arguments are exactly that command:
+/// `rolecall prompt` (anything more, such as `--help`, goes through clap).
+pub fn fast_path() -> Option<u8> {
+    let mut args = std::env::args_os().skip(1);
+    match (args.next(), args.next()) {
+        (Some(first), None) if first == "prompt" => Some(prompt::PromptCmd {}.run().unwrap_or(1)),
+        _ => None,
+    }
+}
+
 /// Runs the parsed command line and returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8, AppError> {
     // The fast paths must not parse the AWS files unless they have to.

@@ -2,7 +2,7 @@
 //! rolecall in the user's shell, through real shells: the completion scripts
 //! of `rolecall completions` complete target ids (bash through `COMP_WORDS`,
 //! zsh through its completion system under a pseudo-terminal, fish through
-//! `complete -C`), and `rc` from `rolecall shell-init` puts a target's
+//! `complete -C`), from the settings a `--config` on the line names; and `rc` from `rolecall shell-init` puts a target's
 //! credentials into the shell that calls it and takes them away again
 //! (against moto: run through scripts/test).
 
@@ -36,6 +36,8 @@ fn completion_sandbox() -> Sandbox {
     });
     std::fs::create_dir_all(sb.home().join("cache")).unwrap();
     std::fs::write(sb.home().join("cache/org-big.json"), snapshot.to_string()).unwrap();
+    // Settings without the organisation: `--config other.toml` on the line completes profiles only.
+    std::fs::write(sb.home().join("other.toml"), "[defaults]\nstore = \"none\"\n").unwrap();
     sb
 }
 
@@ -88,7 +90,14 @@ fn bash_completes_target_ids_in_the_target_slot() {
         (&["rolecall", "exec", "Acme"], &ACME_PROD),
         (&["rolecall", "export", "-f", "env", "pr"], &["prod"]),
         (&["rolecall", "export", "--format", "=", "env", "pr"], &["prod"]),
-        (&["rolecall", "--config", "x.toml", "whoami", "--json", "acme-"], &["acme-dev/Admin", "acme-dev/ReadOnly"]),
+        (&["rolecall", "--config", "other.toml", "export", "Acme"], &[]),
+        (&["rolecall", "--config", "=", "other.toml", "export", "Acme"], &[]),
+        (&["rolecall", "export", "--config", "other.toml", "Acme"], &[]),
+        (&["rolecall", "export", "--config", "other.toml", "pr"], &["prod"]),
+        (
+            &["rolecall", "--config", "rolecall.toml", "whoami", "--json", "acme-"],
+            &["acme-dev/Admin", "acme-dev/ReadOnly"],
+        ),
         (&["rolecall", "setup", "credential-process", "--profile-name", "p", "prod"], &["prod"]),
         (&["rolecall", "credential-process", "dev-"], &["dev-ro"]),
         (&["rolecall", "forget", "hu"], &["hub"]),
@@ -149,7 +158,9 @@ fn zsh_completes_target_ids_through_its_completion_system() {
     let cases: &[(&str, &[&str])] = &[
         ("rolecall export Acme\\ P", &ACME_PROD),
         ("rolecall export 'Acme P", &ACME_PROD),
-        ("rolecall --config x.toml whoami --json acme-", &["acme-dev/Admin", "acme-dev/ReadOnly"]),
+        ("rolecall whoami --json acme-", &["acme-dev/Admin", "acme-dev/ReadOnly"]),
+        ("rolecall export --config other.toml Acme", &[]),
+        ("rolecall --config other.toml export Acme", &[]),
         ("rolecall setup credential-process pr", &["prod"]),
         ("rolecall ex", &["exec", "export"]),
     ];
@@ -168,7 +179,9 @@ fn fish_completes_target_ids_in_the_target_slot() {
     let cases: &[(&str, &[&str])] = &[
         ("rolecall export Acme\\ P", &ACME_PROD),
         ("rolecall export 'Acme P", &ACME_PROD),
-        ("rolecall --config x.toml export -f env pr", &["prod"]),
+        ("rolecall --config rolecall.toml export -f env pr", &["prod"]),
+        ("rolecall --config other.toml export Acme", &[]),
+        ("rolecall export --config=other.toml Acme", &[]),
         ("rolecall setup credential-process acme-", &["acme-dev/Admin", "acme-dev/ReadOnly"]),
         ("rolecall export prod pr", &[]),
         ("rolecall exec prod -- pr", &[]),

@@ -15,6 +15,12 @@ pub struct TargetSlot {
     pub value_flags: Vec<String>,
 }
 
+/// The settings flag: completion passes it on, so ids come from the same settings.
+const CONFIG: &str = "--config";
+
+/// bash: keeps the value of the `--config` at `w[i]`.
+const BASH_KEEP_CONFIG: &str = "_rolecall_keep_config; ";
+
 /// The global flags that take a value (the ones before the subcommand).
 fn global_flags(slots: &[TargetSlot]) -> Vec<String> {
     // Every slot carries the globals; `--config` is the only one today.
@@ -30,11 +36,12 @@ pub fn bash(generated: &str, slots: &[TargetSlot]) -> String {
     f.push_str("\n# Target ids (rolecall __complete-targets), in the TARGET slot of a subcommand.\n");
     f.push_str("_rolecall_target_slot() {\n");
     f.push_str("    local -a w=(\"${COMP_WORDS[@]:1:COMP_CWORD-1}\")\n");
-    f.push_str("    local i=0 n=${#w[@]} flags=\"\"\n");
+    f.push_str("    local i=0 n=${#w[@]} flags=\"\"\n    _rolecall_config=\"\"\n");
     f.push_str("    while (( i < n )); do\n        case \"${w[i]}\" in\n");
     for g in global_flags(slots) {
+        let keep = if g == CONFIG { BASH_KEEP_CONFIG } else { "" };
         f.push_str(&format!(
-            "            {g}) if [[ ${{w[i+1]}} == = ]]; then (( i += 3 )); else (( i += 2 )); fi ;;\n"
+            "            {g}) {keep}if [[ ${{w[i+1]}} == = ]]; then (( i += 3 )); else (( i += 2 )); fi ;;\n"
         ));
     }
     f.push_str("            -*) (( i += 1 )) ;;\n            *) break ;;\n        esac\n    done\n");
@@ -54,6 +61,7 @@ pub fn bash(generated: &str, slots: &[TargetSlot]) -> String {
         "    while (( i < n )); do\n",
         "        case \"${w[i]}\" in\n",
         "            --) return 1 ;;\n",
+        "            --config) _rolecall_keep_config; if [[ ${w[i+1]} == = ]]; then (( i += 3 )); else (( i += 2 )); fi ;;\n",
         "            -*) if [[ $flags == *\" ${w[i]} \"* ]]; then\n",
         "                    if [[ ${w[i+1]} == = ]]; then (( i += 3 )); else (( i += 2 )); fi\n",
         "                else (( i += 1 )); fi ;;\n",
@@ -77,12 +85,23 @@ pub fn bash(generated: &str, slots: &[TargetSlot]) -> String {
         "        REPLY+=$c\n",
         "    done\n",
         "}\n\n",
+        "# The value of a --config at w[i] (as `--config FILE` or `--config=FILE`).\n",
+        "_rolecall_keep_config() {\n",
+        "    if [[ ${w[i+1]} == = ]]; then _rolecall_config=${w[i+2]}; else _rolecall_config=${w[i+1]}; fi\n",
+        "}\n\n",
         "_rolecall_with_targets() {\n",
         "    if _rolecall_target_slot; then\n",
+        "        # The same settings file the command will read.\n",
+        "        local -a config=()\n",
+        "        if [[ -n $_rolecall_config ]]; then\n",
+        "            _rolecall_dequote \"$_rolecall_config\"\n",
+        "            [[ $REPLY == \"~/\"* ]] && REPLY=$HOME/${REPLY#\"~/\"}\n",
+        "            config=(--config \"$REPLY\")\n",
+        "        fi\n",
         "        _rolecall_dequote \"${COMP_WORDS[COMP_CWORD]}\"\n",
         "        # readline quotes each id as it inserts it (a space becomes '\\ ').\n",
         "        compopt -o filenames 2>/dev/null\n",
-        "        mapfile -t COMPREPLY < <(command rolecall __complete-targets -- \"$REPLY\" 2>/dev/null)\n",
+        "        mapfile -t COMPREPLY < <(command rolecall \"${config[@]}\" __complete-targets -- \"$REPLY\" 2>/dev/null)\n",
         "        return 0\n",
         "    fi\n",
         "    _rolecall \"$@\"\n",
@@ -99,8 +118,19 @@ pub fn zsh(generated: &str, _slots: &[TargetSlot]) -> String {
         "# Target ids (rolecall __complete-targets); compadd quotes what it inserts.\n",
         "(( $+functions[_rolecall_targets] )) ||\n",
         "_rolecall_targets() {\n",
-        "    local -a ids\n",
-        "    ids=(${(f)\"$(command rolecall __complete-targets -- \"${(Q)PREFIX}\" 2>/dev/null)\"})\n",
+        "    local -a ids config\n",
+        "    # A --config on the line: the same settings the command will read\n",
+        "    # (_arguments has taken the options out of $words, so read the buffer).\n",
+        "    local cfg w next=0\n",
+        "    for w in ${(z)LBUFFER}; do\n",
+        "        if (( next )); then cfg=$w; next=0\n",
+        "        elif [[ $w == --config ]]; then next=1\n",
+        "        elif [[ $w == --config=* ]]; then cfg=${w#--config=}\n",
+        "        fi\n",
+        "    done\n",
+        "    cfg=${(Q)cfg}\n",
+        "    [[ -n $cfg ]] && config=(--config \"${cfg/#\\~/$HOME}\")\n",
+        "    ids=(${(f)\"$(command rolecall $config __complete-targets -- \"${(Q)PREFIX}\" 2>/dev/null)\"})\n",
         "    compadd -a ids\n",
         "}\n\n",
     );
@@ -158,9 +188,22 @@ pub fn fish(generated: &str, slots: &[TargetSlot]) -> String {
         "end\n\n",
         "function __rolecall_targets\n",
         "    set -l typed (commandline -ct)\n",
+        "    # A --config on the line: the same settings the command will read.\n",
+        "    set -l config\n",
+        "    set -l next 0\n",
+        "    for w in (commandline -opc)\n",
+        "        if test $next = 1\n",
+        "            set config --config $w\n",
+        "            set next 0\n",
+        "        else if test \"$w\" = --config\n",
+        "            set next 1\n",
+        "        else if string match -q -- '--config=*' $w\n",
+        "            set config --config (string replace -- --config= '' $w)\n",
+        "        end\n",
+        "    end\n",
         "    # fish filters the candidates itself; a quoted word is matched there.\n",
         "    string match -qr '[\\\\\\\\\\'\"]' -- $typed; and set typed ''\n",
-        "    command rolecall __complete-targets -- \"$typed\" 2>/dev/null\n",
+        "    command rolecall $config __complete-targets -- \"$typed\" 2>/dev/null\n",
         "end\n\n",
         "complete -c rolecall -n __rolecall_wants_target -f -a '(__rolecall_targets)'\n",
     ));

@@ -1,10 +1,11 @@
 #![cfg(feature = "e2e")]
 //! rolecall in the user's shell, through real shells: the completion scripts
-//! of `rolecall completions` complete target ids (bash through `COMP_WORDS`,
-//! zsh through its completion system under a pseudo-terminal, fish through
-//! `complete -C`), from the settings a `--config` on the line names; and `rc` from `rolecall shell-init` puts a target's
-//! credentials into the shell that calls it and takes them away again
-//! (against moto: run through scripts/test).
+//! of `rolecall completions` complete target ids, from the settings a
+//! `--config` on the line names (bash through `COMP_WORDS`, zsh through its
+//! completion system under a pseudo-terminal, fish through `complete -C`);
+//! and `rc` from `rolecall shell-init` puts a target's credentials into the
+//! shell that calls it and takes them away again (against moto: run through
+//! scripts/test).
 
 mod common;
 

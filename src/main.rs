@@ -12,6 +12,10 @@ use rolecall::cli::{Cli, run};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // `rolecall prompt` runs on every shell prompt: no argument parsing and no runtime.
+    if let Some(code) = rolecall::cli::fast_path() {
+        return ExitCode::from(code);
+    }
     rolecall::tui::mark_start();
     // clap exits 2 on a bad flag; rolecall's 2 means "AWS refused" (rule 12 of docs/rules.md), a usage error is 1.
     let cli = match Cli::try_parse() {

@@ -50,6 +50,12 @@ pub fn rfc3339_unix(secs: u64) -> String {
     DateTime::from_secs(secs).fmt(Format::DateTime).unwrap_or_else(|_| secs.to_string())
 }
 
+/// The time RFC 3339 UTC text names, as AWS and rolecall write it
+/// (`2026-11-30T12:00:00Z`, fractions too), or `None` otherwise.
+pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    DateTime::from_str(text.trim(), Format::DateTime).ok().and_then(|t| SystemTime::try_from(t).ok())
+}
+
 /// An age or a span, coarsely: `42s`, `5m`, `3h`, `2d`.
 pub fn coarse(secs: u64) -> String {
     match secs {
@@ -88,5 +94,8 @@ mod tests {
         assert_eq!(left_label(3900), "1h05m");
         assert_eq!(left_label(600), "10m");
         assert_eq!(clock_label(3909), "1:05:09");
+        assert_eq!(parse_rfc3339("2027-01-15T08:00:00Z").map(epoch_secs), Some(1_800_000_000));
+        assert_eq!(parse_rfc3339("2027-01-15T08:00:00.5Z").map(epoch_secs), Some(1_800_000_000));
+        assert_eq!(parse_rfc3339("tomorrow"), None);
     }
 }

@@ -5,6 +5,7 @@
 //! snapshots they loaded.
 
 pub mod build;
+pub mod complete;
 pub mod entry;
 pub mod id;
 pub mod org;

@@ -2,13 +2,18 @@
 
 mod accounts;
 mod assume;
+mod complete_targets;
+mod completions;
 mod credential_process;
 mod exec;
 mod export;
 mod forget;
 mod list;
 mod login;
+mod man;
+mod prompt;
 mod setup;
+mod shell_init;
 mod status;
 mod whoami;
 
@@ -60,6 +65,28 @@ pub enum Command {
     Setup(setup::SetupCmd),
     /// Print a target's credentials as credential_process JSON, cached in the keyring.
     CredentialProcess(credential_process::CredentialProcessCmd),
+    /// Print a shell completion script (subcommands, flags and target ids).
+    Completions(completions::CompletionsCmd),
+    /// Print 'rc', a shell function that assumes a target in the current shell ('rc --unset' leaves it).
+    ShellInit(shell_init::ShellInitCmd),
+    /// Print the current session's target and time left, for a shell prompt (nothing outside a session).
+    Prompt(prompt::PromptCmd),
+    /// Print the man page (roff: rolecall man | man -l -).
+    Man(man::ManCmd),
+    /// Print the target ids that start with a prefix, one a line (used by the completion scripts).
+    #[command(name = "__complete-targets", hide = true)]
+    CompleteTargets(complete_targets::CompleteTargetsCmd),
+}
+
+/// Runs a command that must not pay for parsing the command line or
+/// starting the runtime, when the arguments are exactly that command:
+/// `rolecall prompt` (anything more, such as `--help`, goes through clap).
+pub fn fast_path() -> Option<u8> {
+    let mut args = std::env::args_os().skip(1);
+    match (args.next(), args.next()) {
+        (Some(first), None) if first == "prompt" => Some(prompt::PromptCmd {}.run().unwrap_or(1)),
+        _ => None,
+    }
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -68,6 +95,11 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
     let command = match cli.command {
         Some(Command::CredentialProcess(cmd)) => return cmd.run(cli.config.as_deref()).await,
         Some(Command::List(cmd)) => return cmd.run(cli.config.as_deref()).await,
+        Some(Command::Completions(cmd)) => return cmd.run(),
+        Some(Command::Prompt(cmd)) => return cmd.run(),
+        Some(Command::ShellInit(cmd)) => return cmd.run(),
+        Some(Command::Man(cmd)) => return cmd.run(),
+        Some(Command::CompleteTargets(cmd)) => return cmd.run(cli.config.as_deref()).await,
         None if cli.select => return crate::tui::run(cli.config.as_deref(), Mode::Pick).await,
         None => return crate::tui::run(cli.config.as_deref(), Mode::Assume).await,
         Some(Command::Pick) => return crate::tui::run(cli.config.as_deref(), Mode::Pick).await,
@@ -83,7 +115,14 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
         Command::Status(cmd) => cmd.run(&ctx).await,
         Command::Forget(cmd) => cmd.run(&ctx).await,
         Command::Setup(cmd) => cmd.run(&ctx).await,
-        Command::Pick | Command::List(_) | Command::CredentialProcess(_) => {
+        Command::Pick
+        | Command::List(_)
+        | Command::CredentialProcess(_)
+        | Command::Completions(_)
+        | Command::Prompt(_)
+        | Command::ShellInit(_)
+        | Command::Man(_)
+        | Command::CompleteTargets(_) => {
             Err(AppError::Internal("a fast-path command reached the general dispatch".into()))
         }
     }

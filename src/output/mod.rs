@@ -1,8 +1,11 @@
 //! Where credentials go: exports, credential_process JSON, child processes.
 
+pub mod completion;
 pub mod exec;
 pub mod export;
+pub mod prompt;
 pub mod quote;
+pub mod shell_init;
 pub mod table;
 
 /// Writes `text` to stdout and flushes it.

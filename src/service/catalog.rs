@@ -119,3 +119,11 @@ pub fn rebuild(ctx: &Context, settings_flag: Option<&Path>) -> Vec<Entry> {
     }
     entries
 }
+
+/// The target ids that start with `prefix`, for shell completion: from the
+/// snapshot while no input changed, else from the files and the cached
+/// organisations (never the network), which renews the snapshot.
+pub async fn ids_for_completion(settings_flag: Option<&Path>, prefix: &str) -> Result<Vec<String>, AppError> {
+    let (listing, _) = for_first_frame(settings_flag).await?;
+    Ok(catalog::complete::matching_ids(&listing.entries, prefix).into_iter().map(str::to_owned).collect())
+}

@@ -74,6 +74,29 @@ pub struct Route {
 }
 
 impl Route {
+    /// The links joined with ` -> ` (as [`Route::links`], in one allocation).
+    pub fn text(&self, target: &str) -> String {
+        let mut out = String::with_capacity(64);
+        out.push_str(&self.base.name);
+        if let Some(d) = &self.base.detail {
+            out.push_str(" (");
+            out.push_str(d);
+            out.push(')');
+        }
+        for hop in &self.via {
+            out.push_str(" -> ");
+            out.push_str(match hop {
+                Hop::MfaSession => "mfa-session",
+                Hop::Role(p) => p,
+            });
+        }
+        if self.assumes {
+            out.push_str(" -> ");
+            out.push_str(target);
+        }
+        out
+    }
+
     /// The links as text, base first, ending with `target` when its role is assumed.
     pub fn links(&self, target: &str) -> Vec<String> {
         let mut out = Vec::with_capacity(self.via.len() + 2);
@@ -193,7 +216,7 @@ impl Entry {
 
     /// The chain joined with ` -> `.
     pub fn chain_text(&self) -> Option<String> {
-        self.route.as_ref().map(|_| self.chain().join(" -> "))
+        self.route.as_ref().map(|r| r.text(&self.id))
     }
 
     /// Why it cannot be assumed, as a sentence.
@@ -232,5 +255,25 @@ impl Entry {
             Some(Problem::Invalid(m)) => Some(m),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chain_text_is_its_links_joined() {
+        let route = Route {
+            base: BaseRef { name: "hub".into(), detail: Some("keys".into()) },
+            via: vec![Hop::MfaSession, Hop::Role("jump".into())],
+            assumes: true,
+            mfa: true,
+            region: "eu-west-1".into(),
+        };
+        assert_eq!(route.text("prod"), "hub (keys) -> mfa-session -> jump -> prod");
+        assert_eq!(route.text("prod"), route.links("prod").join(" -> "));
+        let keys = Route { via: Vec::new(), assumes: false, ..route };
+        assert_eq!(keys.text("hub"), "hub (keys)");
     }
 }

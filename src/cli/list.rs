@@ -170,22 +170,21 @@ fn org_tables(entries: &[&Entry], profiles: &[&Entry], orgs: &[OrgMeta]) -> Stri
                     e.region().unwrap_or("-").to_owned(),
                 ],
             };
-            (*e, cells)
+            (*e, cells.map(text::clean_owned))
         })
         .collect();
     let header = ["TARGET", "ACCOUNT", "STATE", "CHAIN", "MFA", "REGION"];
     let mut widths = header.map(str::len);
     for (_, cells) in &rows {
         for (w, c) in widths.iter_mut().zip(cells) {
-            *w = (*w).max(text::clean(c).chars().count());
+            *w = (*w).max(c.chars().count());
         }
     }
     let mut out = String::with_capacity(rows.len() * (widths.iter().sum::<usize>() + 24));
     let push_line = |out: &mut String, cols: [&str; 6]| {
         out.push_str("    ");
         for (i, (c, w)) in cols.iter().zip(widths).enumerate() {
-            let c = text::clean(c);
-            out.push_str(&c);
+            out.push_str(c);
             if i + 1 < cols.len() {
                 out.extend(std::iter::repeat_n(' ', w - c.chars().count() + 2));
             }

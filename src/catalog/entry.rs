@@ -30,7 +30,7 @@ impl Kind {
 }
 
 /// The first link of a route: whose credentials the chain starts from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct BaseRef {
     /// The profile holding them, or a name for a non-profile source (`environment`).
     pub name: String,
@@ -49,7 +49,7 @@ impl BaseRef {
 }
 
 /// A hop between the base and the target.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Hop {
     /// `GetSessionToken` with an MFA code.
     MfaSession,
@@ -59,7 +59,7 @@ pub enum Hop {
 
 /// How a target's credentials are made, as data: shared by every account of
 /// an organisation for one role.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Route {
     /// The base credentials.
     pub base: BaseRef,
@@ -113,7 +113,7 @@ impl Route {
 }
 
 /// The organisation account a target is in.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AccountRef {
     /// The organisation's `name` in the settings.
     pub org: String,

@@ -6,36 +6,43 @@ use std::str::FromStr;
 /// A parsed `arn:<partition>:iam::<account>:role/<path/>name`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RoleArn {
+    /// The whole ARN; the parts below are byte ranges of it (one allocation
+    /// per ARN: the catalog holds thousands).
     arn: String,
-    partition: String,
-    account: String,
-    name: String,
+    partition_end: usize,
+    account_start: usize,
+    account_end: usize,
+    name_start: usize,
 }
 
 impl RoleArn {
     /// Builds the ARN of role `name` in `account` in the standard partition.
     pub fn new(account: &str, name: &str) -> Self {
-        Self {
-            arn: format!("arn:aws:iam::{account}:role/{name}"),
-            partition: "aws".to_owned(),
-            account: account.to_owned(),
-            name: name.to_owned(),
-        }
+        Self::in_partition("aws", account, name)
+    }
+
+    /// An ARN from its text and the offsets of its parts (`arn:P:iam::A:role/…N`).
+    fn from_parts(arn: String, partition: &str, account: &str, name_len: usize) -> Self {
+        let partition_end = 4 + partition.len();
+        let account_start = partition_end + ":iam::".len();
+        let account_end = account_start + account.len();
+        let name_start = arn.len().saturating_sub(name_len);
+        Self { arn, partition_end, account_start, account_end, name_start }
     }
 
     /// The partition (`aws`, `aws-cn`, `aws-eusc`, …).
     pub fn partition(&self) -> &str {
-        &self.partition
+        &self.arn[4..self.partition_end]
     }
 
     /// The 12-digit account id.
     pub fn account(&self) -> &str {
-        &self.account
+        &self.arn[self.account_start..self.account_end]
     }
 
     /// The role name, without its path.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.arn[self.name_start..]
     }
 
     /// The full ARN text.
@@ -87,24 +94,14 @@ impl FromStr for RoleArn {
         if name.is_empty() || name.len() > 64 || !name.chars().all(valid_char) {
             return Err(ArnError("the role name must be 1-64 characters of letters, digits and '+=,.@_-'"));
         }
-        Ok(Self {
-            arn: s.to_owned(),
-            partition: partition.to_owned(),
-            account: account.to_owned(),
-            name: name.to_owned(),
-        })
+        Ok(Self::from_parts(s.to_owned(), partition, account, name.len()))
     }
 }
 
 impl RoleArn {
     /// Builds the ARN of role `name` in `account` in `partition` (`aws`, `aws-us-gov`, `aws-cn`, …).
     pub fn in_partition(partition: &str, account: &str, name: &str) -> Self {
-        Self {
-            arn: format!("arn:{partition}:iam::{account}:role/{name}"),
-            partition: partition.to_owned(),
-            account: account.to_owned(),
-            name: name.to_owned(),
-        }
+        Self::from_parts(format!("arn:{partition}:iam::{account}:role/{name}"), partition, account, name.len())
     }
 }
 

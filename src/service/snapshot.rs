@@ -15,12 +15,13 @@ use std::sync::Arc;
 
 use super::provenance;
 use crate::catalog::{AccountRef, Alias, Entry, Kind, Problem, Route};
+
 use crate::config::RoleArn;
 use crate::config::{AwsFiles, Settings};
 use crate::{paths, time};
 
 /// Bumped whenever the stored shape changes.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// What a listing says about one organisation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,20 +74,21 @@ struct Stored {
     warnings: Vec<String>,
 }
 
-/// Interns shared values by their `Arc`'s address.
+/// Interns equal values: each is stored once and read back as one shared `Arc`
+/// (five thousand profiles from one hub share one route).
 struct Table<T> {
-    index: HashMap<*const T, u32>,
+    index: HashMap<T, u32>,
     values: Vec<T>,
 }
 
-impl<T: Clone> Table<T> {
+impl<T: Clone + Eq + std::hash::Hash> Table<T> {
     fn new() -> Self {
         Self { index: HashMap::new(), values: Vec::new() }
     }
 
     fn add(&mut self, value: &Arc<T>) -> u32 {
         let next = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
-        *self.index.entry(Arc::as_ptr(value)).or_insert_with(|| {
+        *self.index.entry((**value).clone()).or_insert_with(|| {
             self.values.push((**value).clone());
             next
         })

@@ -115,6 +115,23 @@ impl ListCmd {
     }
 }
 
+/// Links of a chain shown in the table before the middle is elided: with
+/// every link shown, a long chain of profiles would make the listing grow
+/// with the square of its length (`list --json` has every link).
+const CHAIN_LINKS_SHOWN: usize = 6;
+
+/// The chain for the table: every link, or for a long chain the first two,
+/// how many are left out, and the last three.
+fn short_chain(e: &Entry) -> String {
+    let Some(route) = &e.route else { return "-".into() };
+    let n = route.via.len() + 1 + usize::from(route.assumes);
+    if n <= CHAIN_LINKS_SHOWN {
+        return route.text(&e.id);
+    }
+    let links = route.links(&e.id);
+    format!("{} -> {} -> … {} more … -> {}", links[0], links[1], n - 5, links[n - 3..].join(" -> "))
+}
+
 fn profile_table(entries: &[&Entry]) -> String {
     let header = ["TARGET", "KIND", "ROLE", "CHAIN", "MFA", "REGION"];
     let cells: Vec<[String; 6]> = entries
@@ -128,7 +145,7 @@ fn profile_table(entries: &[&Entry]) -> String {
                 e.id.clone(),
                 kind,
                 e.role_arn.as_ref().map_or_else(|| "-".into(), |a| a.to_string()),
-                e.chain_text().unwrap_or_else(|| "-".into()),
+                short_chain(e),
                 if e.mfa() { "yes".into() } else { "-".into() },
                 e.region().unwrap_or("-").to_owned(),
             ]
@@ -220,4 +237,36 @@ fn org_tables(entries: &[&Entry], profiles: &[&Entry], orgs: &[OrgMeta]) -> Stri
         push_line(&mut out, [&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]]);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::catalog::{BaseRef, Hop, Route};
+
+    #[test]
+    fn long_chains_are_elided_in_the_table() {
+        let route = |n: usize| Route {
+            base: BaseRef { name: "hub".into(), detail: Some("keys".into()) },
+            via: (0..n).map(|i| Hop::Role(format!("p{i}"))).collect(),
+            assumes: true,
+            mfa: false,
+            region: "eu-west-1".into(),
+        };
+        let entry = |n: usize| Entry {
+            id: "t".into(),
+            kind: Kind::Profile(crate::config::ProfileKind::Role),
+            role_arn: None,
+            route: Some(Arc::new(route(n))),
+            account: None,
+            alias: None,
+            problem: None,
+        };
+        assert_eq!(short_chain(&entry(4)), "hub (keys) -> p0 -> p1 -> p2 -> p3 -> t");
+        assert_eq!(short_chain(&entry(40)), "hub (keys) -> p0 -> … 37 more … -> p38 -> p39 -> t");
+        // Each row stays bounded however long the chain: the table grows linearly.
+        assert!(short_chain(&entry(4000)).len() < 80);
+    }
 }

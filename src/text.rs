@@ -34,6 +34,11 @@ pub fn clean_owned(s: String) -> String {
 }
 
 fn escape(s: &str, multiline: bool) -> Cow<'_, str> {
+    // Fast path for the common case (listings clean a million characters):
+    // printable ASCII needs nothing, and a byte scan finds that quickly.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b) || (multiline && (b == b'\n' || b == b'\t'))) {
+        return Cow::Borrowed(s);
+    }
     let unsafe_char = |c: char| needs_escape(c) && !(multiline && (c == '\n' || c == '\t'));
     let Some(first) = s.find(unsafe_char) else {
         return Cow::Borrowed(s);
@@ -53,6 +58,12 @@ fn escape(s: &str, multiline: bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// How many terminal columns `s` takes, counting one per character (a fast
+/// path for ASCII, which most listing cells are).
+pub fn width(s: &str) -> usize {
+    if s.is_ascii() { s.len() } else { s.chars().count() }
 }
 
 /// Control characters (C0, DEL, C1) and the bidi embedding/override/isolate controls.

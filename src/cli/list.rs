@@ -194,7 +194,7 @@ fn org_tables(entries: &[&Entry], profiles: &[&Entry], orgs: &[OrgMeta]) -> Stri
     let mut widths = header.map(str::len);
     for (_, cells) in &rows {
         for (w, c) in widths.iter_mut().zip(cells) {
-            *w = (*w).max(c.chars().count());
+            *w = (*w).max(text::width(c));
         }
     }
     let mut out = String::with_capacity(rows.len() * (widths.iter().sum::<usize>() + 24));
@@ -203,7 +203,7 @@ fn org_tables(entries: &[&Entry], profiles: &[&Entry], orgs: &[OrgMeta]) -> Stri
         for (i, (c, w)) in cols.iter().zip(widths).enumerate() {
             out.push_str(c);
             if i + 1 < cols.len() {
-                out.extend(std::iter::repeat_n(' ', w - c.chars().count() + 2));
+                out.extend(std::iter::repeat_n(' ', w - text::width(c) + 2));
             }
         }
         out.push('\n');

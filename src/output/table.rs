@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::text::clean;
+use crate::text::{clean, width};
 
 /// Renders `header` and `rows` as aligned text, one line each. Cells often
 /// come from AWS or the user's files, so each is passed through
@@ -12,10 +12,10 @@ use crate::text::clean;
 pub fn render<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
     let header = header.map(clean);
     let rows: Vec<[Cow<'_, str>; N]> = rows.iter().map(|row| std::array::from_fn(|i| clean(&row[i]))).collect();
-    let mut widths = header.each_ref().map(|h| h.chars().count());
+    let mut widths = header.each_ref().map(|h| width(h));
     for row in &rows {
         for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
+            *w = (*w).max(width(c));
         }
     }
     let line_len: usize = widths.iter().sum::<usize>() + 2 * N + 1;
@@ -26,7 +26,7 @@ pub fn render<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String
                 out.push_str(c.trim_end());
             } else {
                 out.push_str(c);
-                out.extend(std::iter::repeat_n(' ', w - c.chars().count() + 2));
+                out.extend(std::iter::repeat_n(' ', w - width(c) + 2));
             }
         }
         out.push('\n');

@@ -105,6 +105,25 @@ impl RoleArn {
     }
 }
 
+impl RoleArn {
+    /// An ARN that rolecall itself wrote and validated before (the catalog
+    /// snapshot): its parts are located, not checked again; `None` when the
+    /// text does not have the shape `arn:P:iam::A:role/…N` at all.
+    pub fn from_known(arn: String) -> Option<Self> {
+        let rest = arn.strip_prefix("arn:")?;
+        let partition_end = 4 + rest.find(':')?;
+        let account_start = partition_end + ":iam::".len();
+        let account_end = account_start + arn.get(account_start..)?.find(':')?;
+        let resource = arn.get(account_end + 1..)?.strip_prefix("role/")?;
+        let name_len = resource.rsplit('/').next()?.len();
+        if name_len == 0 || arn.get(partition_end..account_start)? != ":iam::" {
+            return None;
+        }
+        let name_start = arn.len() - name_len;
+        Some(Self { arn, partition_end, account_start, account_end, name_start })
+    }
+}
+
 impl serde::Serialize for RoleArn {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&self.arn)
@@ -134,6 +153,17 @@ fn is_partition(partition: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_arns_are_located_like_parsed_ones() {
+        for text in ["arn:aws:iam::222222222222:role/ReadOnly", "arn:aws-us-gov:iam::333333333333:role/a/b/Dev"] {
+            let parsed: RoleArn = text.parse().unwrap();
+            assert_eq!(RoleArn::from_known(text.to_owned()), Some(parsed));
+        }
+        for bad in ["", "arn:aws", "arn:aws:sts::1:role/x", "arn:aws:iam::1:user/x", "arn:aws:iam::1:role/", "xarn:a"] {
+            assert_eq!(RoleArn::from_known(bad.to_owned()), None, "{bad}");
+        }
+    }
 
     #[test]
     fn parses_and_rejects() {

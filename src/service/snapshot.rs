@@ -21,7 +21,7 @@ use crate::config::{AwsFiles, Settings};
 use crate::{paths, time};
 
 /// Bumped whenever the stored shape changes.
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 /// What a listing says about one organisation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,7 +54,7 @@ pub struct Snapshot {
 struct StoredEntry {
     id: String,
     kind: Kind,
-    role_arn: Option<RoleArn>,
+    role_arn: Option<String>,
     route: Option<u32>,
     account: Option<u32>,
     alias: Option<Alias>,
@@ -160,15 +160,11 @@ fn load_from(file: &Path, inputs: &Inputs) -> Option<Snapshot> {
             Some(i) => Some(accounts.get(i as usize)?.clone()),
             None => None,
         };
-        entries.push(Entry {
-            id: e.id,
-            kind: e.kind,
-            role_arn: e.role_arn,
-            route,
-            account,
-            alias: e.alias,
-            problem: e.problem,
-        });
+        let role_arn = match e.role_arn {
+            Some(text) => Some(RoleArn::from_known(text)?),
+            None => None,
+        };
+        entries.push(Entry { id: e.id, kind: e.kind, role_arn, route, account, alias: e.alias, problem: e.problem });
     }
     Some(Snapshot { entries, orgs: stored.orgs, warnings: stored.warnings })
 }
@@ -180,7 +176,7 @@ fn save_to(file: &Path, inputs: &Inputs, entries: &[Entry], orgs: Vec<OrgMeta>, 
         .map(|e| StoredEntry {
             id: e.id.clone(),
             kind: e.kind,
-            role_arn: e.role_arn.clone(),
+            role_arn: e.role_arn.as_ref().map(|a| a.as_str().to_owned()),
             route: e.route.as_ref().map(|r| routes.add(r)),
             account: e.account.as_ref().map(|a| accounts.add(a)),
             alias: e.alias.clone(),

@@ -7,6 +7,7 @@ pub mod edit;
 pub mod error;
 pub mod keys;
 pub mod org;
+pub mod profile;
 pub mod settings;
 
 pub use arn::RoleArn;

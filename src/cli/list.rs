@@ -2,6 +2,7 @@
 //! region, rendered from the catalog's entries: a table (profiles, then each
 //! organisation by OU) or JSON.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use clap::Args;
@@ -134,83 +135,75 @@ fn short_chain(e: &Entry) -> String {
 
 fn profile_table(entries: &[&Entry]) -> String {
     let header = ["TARGET", "KIND", "ROLE", "CHAIN", "MFA", "REGION"];
-    let cells: Vec<[String; 6]> = entries
-        .iter()
-        .map(|e| {
-            let kind = match (&e.problem, kind_label(e)) {
-                (Some(Problem::NotYet), k) => format!("{k} (not yet)"),
-                (_, k) => k.to_owned(),
-            };
-            [
-                e.id.clone(),
-                kind,
-                e.role_arn.as_ref().map_or_else(|| "-".into(), |a| a.to_string()),
-                short_chain(e),
-                if e.mfa() { "yes".into() } else { "-".into() },
-                e.region().unwrap_or("-").to_owned(),
-            ]
-        })
-        .collect();
-    table::render(header, &cells)
+    table::render_with(header, entries.len(), |i| {
+        let e = entries[i];
+        let kind = match (&e.problem, kind_label(e)) {
+            (Some(Problem::NotYet), k) => Cow::Owned(format!("{k} (not yet)")),
+            (_, k) => Cow::Borrowed(k),
+        };
+        [
+            Cow::Borrowed(e.id.as_str()),
+            kind,
+            Cow::Borrowed(e.role_arn.as_ref().map_or("-", |a| a.as_str())),
+            Cow::Owned(short_chain(e)),
+            Cow::Borrowed(if e.mfa() { "yes" } else { "-" }),
+            Cow::Borrowed(e.region().unwrap_or("-")),
+        ]
+    })
 }
 
 /// The organisation targets, per organisation a heading and per OU a
 /// heading, then its targets; a target that is a profile says so.
-fn org_tables(entries: &[&Entry], profiles: &[&Entry], orgs: &[OrgMeta]) -> String {
+fn org_tables<'a>(entries: &[&'a Entry], profiles: &[&'a Entry], orgs: &[OrgMeta]) -> String {
     if entries.is_empty() {
         return String::new();
     }
     let by_name: HashMap<&str, &Entry> = profiles.iter().map(|e| (e.id.as_str(), *e)).collect();
-    let rows: Vec<(&Entry, [String; 6])> = entries
-        .iter()
-        .map(|e| {
-            let account = e.account.as_deref();
-            let state = account.map(|a| a.state.clone()).unwrap_or_default();
-            let cells = match e.merged_into() {
-                Some(p) => {
-                    let profile = by_name.get(p);
-                    [
-                        e.id.clone(),
-                        e.account_id().unwrap_or_default().to_owned(),
-                        format!("{state} (profile)"),
-                        format!("= profile '{p}'"),
-                        "-".to_owned(),
-                        profile.and_then(|p| p.region()).unwrap_or("-").to_owned(),
-                    ]
-                }
-                None => [
-                    e.id.clone(),
-                    e.account_id().unwrap_or_default().to_owned(),
-                    state,
-                    e.chain_text().unwrap_or_else(|| "-".into()),
-                    if e.mfa() { "yes".into() } else { "-".into() },
-                    e.region().unwrap_or("-").to_owned(),
-                ],
-            };
-            (*e, cells.map(text::clean_owned))
-        })
-        .collect();
+    let cells = |e: &'a Entry| -> [Cow<'a, str>; 6] {
+        let state = e.account.as_deref().map_or("", |a| a.state.as_str());
+        let id = Cow::Borrowed(e.id.as_str());
+        let account = Cow::Borrowed(e.account_id().unwrap_or_default());
+        match e.merged_into() {
+            Some(p) => [
+                id,
+                account,
+                Cow::Owned(format!("{state} (profile)")),
+                Cow::Owned(format!("= profile '{p}'")),
+                Cow::Borrowed("-"),
+                Cow::Borrowed(by_name.get(p).and_then(|p| p.region()).unwrap_or("-")),
+            ],
+            None => [
+                id,
+                account,
+                Cow::Borrowed(state),
+                Cow::Owned(e.chain_text().unwrap_or_else(|| "-".into())),
+                Cow::Borrowed(if e.mfa() { "yes" } else { "-" }),
+                Cow::Borrowed(e.region().unwrap_or("-")),
+            ],
+        }
+    };
     let header = ["TARGET", "ACCOUNT", "STATE", "CHAIN", "MFA", "REGION"];
     let mut widths = header.map(str::len);
-    for (_, cells) in &rows {
-        for (w, c) in widths.iter_mut().zip(cells) {
-            *w = (*w).max(text::width(c));
+    for e in entries {
+        for (w, c) in widths.iter_mut().zip(cells(e)) {
+            *w = (*w).max(text::width(&text::clean(&c)));
         }
     }
-    let mut out = String::with_capacity(rows.len() * (widths.iter().sum::<usize>() + 24));
-    let push_line = |out: &mut String, cols: [&str; 6]| {
+    let mut out = String::with_capacity(entries.len() * (widths.iter().sum::<usize>() + 24));
+    let push_line = |out: &mut String, cols: [Cow<'_, str>; 6]| {
         out.push_str("    ");
         for (i, (c, w)) in cols.iter().zip(widths).enumerate() {
-            out.push_str(c);
+            let c = text::clean(c);
+            out.push_str(&c);
             if i + 1 < cols.len() {
-                out.extend(std::iter::repeat_n(' ', w - text::width(c) + 2));
+                out.extend(std::iter::repeat_n(' ', w - text::width(&c) + 2));
             }
         }
         out.push('\n');
     };
     let now = time::now_unix();
     let (mut org, mut ou): (Option<&str>, Option<&str>) = (None, None);
-    for (e, cells) in &rows {
+    for &e in entries {
         let Some(account) = e.account.as_deref() else { continue };
         if org != Some(account.org.as_str()) {
             org = Some(&account.org);
@@ -224,7 +217,7 @@ fn org_tables(entries: &[&Entry], profiles: &[&Entry], orgs: &[OrgMeta]) -> Stri
                     time::coarse(now.saturating_sub(m.fetched_at_unix))
                 ));
             }
-            push_line(&mut out, header);
+            push_line(&mut out, header.map(Cow::Borrowed));
         }
         let here = account.ou.as_deref().unwrap_or("?");
         if ou != Some(here) {
@@ -233,8 +226,7 @@ fn org_tables(entries: &[&Entry], profiles: &[&Entry], orgs: &[OrgMeta]) -> Stri
             out.push_str(&text::clean(here));
             out.push('\n');
         }
-        let c = cells;
-        push_line(&mut out, [&c[0], &c[1], &c[2], &c[3], &c[4], &c[5]]);
+        push_line(&mut out, cells(e));
     }
     out
 }

@@ -38,8 +38,55 @@ pub fn render<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String
     out
 }
 
+/// Like [`render`] for rows made on demand: `cells(i)` gives row `i`, and is
+/// called twice per row (once to measure, once to write), so no row is kept:
+/// listings of thousands of targets stay small in memory.
+pub fn render_with<'a, const N: usize>(
+    header: [&str; N],
+    rows: usize,
+    cells: impl Fn(usize) -> [Cow<'a, str>; N],
+) -> String {
+    let mut widths = header.map(width);
+    for i in 0..rows {
+        for (w, c) in widths.iter_mut().zip(cells(i)) {
+            *w = (*w).max(width(&clean(&c)));
+        }
+    }
+    let line_len: usize = widths.iter().sum::<usize>() + 2 * N + 1;
+    let mut out = String::with_capacity((rows + 1) * line_len);
+    let mut line = |cols: [Cow<'_, str>; N]| {
+        for (i, (c, w)) in cols.iter().zip(widths).enumerate() {
+            let c = clean(c);
+            if i + 1 == N {
+                out.push_str(c.trim_end());
+            } else {
+                out.push_str(&c);
+                out.extend(std::iter::repeat_n(' ', w - width(&c) + 2));
+            }
+        }
+        out.push('\n');
+    };
+    line(header.map(Cow::Borrowed));
+    for i in 0..rows {
+        line(cells(i));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rows_made_on_demand_render_the_same() {
+        let rows = [
+            ["a".to_owned(), "bbb".to_owned(), "x\u{1b} ".to_owned()],
+            ["cc".to_owned(), "d".to_owned(), "y".to_owned()],
+        ];
+        let on_demand = super::render_with(["H1", "H2", "H3"], rows.len(), |i| {
+            rows[i].each_ref().map(|c| std::borrow::Cow::Borrowed(c.as_str()))
+        });
+        assert_eq!(on_demand, super::render(["H1", "H2", "H3"], &rows));
+    }
+
     #[test]
     fn aligns_columns() {
         let rows =

@@ -114,6 +114,8 @@ pub enum KeyName {
     BackTab,
     /// Backspace.
     Backspace,
+    /// Delete.
+    Delete,
 }
 
 impl Key {
@@ -164,6 +166,7 @@ impl std::str::FromStr for Key {
             "tab" => KeyName::Tab,
             "backtab" | "shift-tab" => KeyName::BackTab,
             "backspace" => KeyName::Backspace,
+            "delete" | "del" => KeyName::Delete,
             "space" => KeyName::Char(' '),
             f if f.len() >= 2 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
                 KeyName::F(f[1..].parse().unwrap_or(1))

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 
 use super::input::key_of;
+use super::line::{self, Edit};
 use super::model::{Details, Item};
 use super::search::Search;
 use crate::config::keys::{Action, Context, Key, KeyMap};
@@ -182,6 +183,8 @@ pub struct App {
     pub offset: usize,
     /// The search line.
     pub query: String,
+    /// Where the search line's cursor is, in characters.
+    pub cursor: usize,
     /// Focused pane.
     pub pane: Pane,
     /// Current grouping.
@@ -229,6 +232,7 @@ impl App {
             selected: 0,
             offset: 0,
             query: String::new(),
+            cursor: 0,
             pane: Pane::List,
             grouping: Grouping::Ou,
             modal: None,
@@ -433,16 +437,25 @@ impl App {
                 return self.on_action(action);
             }
         }
-        match ev.code {
-            KeyCode::Char(c) if key.is_text() || ev.modifiers == crossterm::event::KeyModifiers::SHIFT => {
-                self.query.push(c);
-                self.refilter();
-            }
-            KeyCode::Backspace => {
-                self.query.pop();
-                self.refilter();
-            }
-            _ => {}
+        use crossterm::event::KeyModifiers as M;
+        let edit = match (ev.code, ev.modifiers) {
+            (KeyCode::Char(c), m) if key.is_text() || m == M::SHIFT => Some(Edit::Insert(c)),
+            (KeyCode::Backspace, _) => Some(Edit::DeleteBack),
+            (KeyCode::Delete, _) => Some(Edit::DeleteForward),
+            (KeyCode::Left, _) => Some(Edit::Left),
+            (KeyCode::Right, _) => Some(Edit::Right),
+            (KeyCode::Char('a'), M::CONTROL) => Some(Edit::Start),
+            (KeyCode::Char('e'), M::CONTROL) => Some(Edit::End),
+            (KeyCode::Char('u'), M::CONTROL) => Some(Edit::DeleteToStart),
+            (KeyCode::Char('w'), M::CONTROL) => Some(Edit::DeleteWordBack),
+            (KeyCode::Char('b'), M::ALT) => Some(Edit::WordLeft),
+            (KeyCode::Char('f'), M::ALT) => Some(Edit::WordRight),
+            _ => None,
+        };
+        if let Some(edit) = edit
+            && line::apply(&mut self.query, &mut self.cursor, edit)
+        {
+            self.refilter();
         }
         Vec::new()
     }
@@ -472,6 +485,7 @@ impl App {
             Action::Back => {
                 if !self.query.is_empty() {
                     self.query.clear();
+                    self.cursor = 0;
                     self.refilter();
                 } else if self.pane == Pane::Details {
                     self.pane = Pane::List;

@@ -23,6 +23,7 @@ pub fn key_of(ev: &KeyEvent) -> Option<Key> {
         KeyCode::Tab => KeyName::Tab,
         KeyCode::BackTab => KeyName::BackTab,
         KeyCode::Backspace => KeyName::Backspace,
+        KeyCode::Delete => KeyName::Delete,
         _ => return None,
     };
     let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);

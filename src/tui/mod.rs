@@ -6,6 +6,7 @@
 pub mod app;
 pub mod effects;
 pub mod input;
+pub mod line;
 pub mod model;
 pub mod search;
 pub mod theme;

@@ -397,3 +397,30 @@ fn typing_part_of_an_account_name_shows_that_name_on_the_top_row() {
     let top = screen.lines().nth(2).unwrap_or_default();
     assert!(top.contains("mfa-chain") && top.contains("Zürich Anal…"), "{top}");
 }
+
+#[test]
+fn the_search_line_has_the_readline_keys() {
+    let alt = |c: char| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT));
+    let mut app = make_app();
+    typed(&mut app, "pay prod");
+    app.update(ctrl('w'));
+    assert_eq!((app.query.as_str(), app.cursor), ("pay ", 4));
+    app.update(alt('b'));
+    assert_eq!(app.cursor, 0);
+    app.update(ctrl('e'));
+    typed(&mut app, "dev");
+    assert_eq!(app.query, "pay dev");
+    let shown: Vec<&str> = app.visible.iter().map(|&i| app.items()[i].id.as_str()).collect();
+    assert!(shown.contains(&"payments-dev/ReadOnly") && shown.len() < app.items().len(), "{shown:?}");
+    app.update(ctrl('a'));
+    app.update(key(KeyCode::Delete));
+    assert_eq!((app.query.as_str(), app.cursor), ("ay dev", 0));
+    app.update(alt('f'));
+    app.update(key(KeyCode::Right));
+    typed(&mut app, "x");
+    assert_eq!(app.query, "ay xdev");
+    app.update(ctrl('e'));
+    app.update(ctrl('u'));
+    assert_eq!((app.query.as_str(), app.cursor), ("", 0));
+    assert_eq!(app.visible.len(), app.items().len(), "an empty search shows everything again");
+}

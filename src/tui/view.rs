@@ -57,7 +57,7 @@ fn draw_search(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     spans.push(Span::styled(count, theme.dim));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
     if app.modal.is_none() {
-        let x = area.x + (prompt.chars().count() + app.query.chars().count()) as u16;
+        let x = area.x + (prompt.chars().count() + app.cursor.min(app.query.chars().count())) as u16;
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
     }
 }
@@ -197,10 +197,30 @@ fn kv(lines: &mut Vec<Line<'static>>, label: &str, value: String, width: usize, 
         return;
     }
     lines.push(Line::from(Span::styled(label.to_owned(), theme.dim)));
-    let chars: Vec<char> = value.chars().collect();
-    for chunk in chars.chunks(width.saturating_sub(2).max(1)) {
-        lines.push(Line::from(Span::styled(format!("  {}", chunk.iter().collect::<String>()), theme.text)));
+    for piece in wrap(&value, width.saturating_sub(2).max(1)) {
+        lines.push(Line::from(Span::styled(format!("  {piece}"), theme.text)));
     }
+}
+
+/// `text` in lines of at most `width` characters, broken after a `:`, `/`
+/// or space where one is near (so an ARN breaks between its parts, not
+/// inside a name), else at the width.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut start = 0;
+    while chars.len() - start > width {
+        let window = &chars[start..start + width];
+        // Break after the last separator in the window, unless that leaves the line mostly empty.
+        let cut = match window.iter().rposition(|c| matches!(c, ':' | '/' | ' ' | '-' | '>')) {
+            Some(i) if i + 1 >= width / 3 => i + 1,
+            _ => width,
+        };
+        out.push(chars[start..start + cut].iter().collect());
+        start += cut;
+    }
+    out.push(chars[start..].iter().collect());
+    out
 }
 
 fn draw_details(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
@@ -385,4 +405,18 @@ fn draw_modal(frame: &mut Frame, app: &App, theme: &Theme, modal: &Modal, area: 
 
 fn dialog_owned(title: String, style: Style) -> Block<'static> {
     Block::default().borders(Borders::ALL).border_type(BorderType::Rounded).title(Span::styled(title, style))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn arns_break_between_their_parts() {
+        assert_eq!(
+            super::wrap("arn:aws:iam::222222222222:role/Developer", 34),
+            vec!["arn:aws:iam::222222222222:role/", "Developer"]
+        );
+        assert_eq!(super::wrap("short", 34), vec!["short"]);
+        // No separator near: cut at the width.
+        assert_eq!(super::wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+    }
 }

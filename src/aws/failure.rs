@@ -34,13 +34,6 @@ pub enum AwsFailure {
     },
 }
 
-impl AwsFailure {
-    /// True for failures of the connection or the server rather than a refusal.
-    pub fn is_network(&self) -> bool {
-        matches!(self, Self::Network(_) | Self::Server(_))
-    }
-}
-
 /// Sorts an SDK error into what the operator can act on.
 pub fn classify<E>(err: SdkError<E, HttpResponse>) -> AwsFailure
 where

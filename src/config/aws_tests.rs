@@ -219,3 +219,14 @@ fn home_is_expanded() {
     assert_eq!(files.config, PathBuf::from("/home/u/cfg"));
     assert_eq!(files.credentials, PathBuf::from("/home/u/.aws/credentials"));
 }
+
+#[tokio::test]
+async fn a_bad_mfa_on_assume_value_names_the_profile_and_key() {
+    let config = "[profile p]\nrole_arn = arn:aws:iam::222222222222:role/R\nsource_profile = hub\nrolecall_mfa_on_assume = yes\n";
+    let (_dir, aws) = from_text(config, "[hub]\naws_access_key_id = AKIAX\naws_secret_access_key = s\n", &[]).await;
+    let err = aws.profile("p").unwrap_err().to_string();
+    assert!(
+        err.contains("profile 'p'") && err.contains("rolecall_mfa_on_assume 'yes' is not 'true' or 'false'"),
+        "{err}"
+    );
+}

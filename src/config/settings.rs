@@ -207,6 +207,9 @@ mod tests {
             ("[defaults]\nrefresh_window = \"31m\"\n", "[defaults] refresh_window '1860s' is outside 0..=1800 seconds"),
             ("[defaults]\norg_cache_ttl = 59\n", "[defaults] org_cache_ttl '59s' is outside 60..=2592000 seconds"),
             ("[defaults]\norg_cache_ttl = \"31d\"\n", "[defaults] org_cache_ttl '2678400s' is outside"),
+            ("[defaults]\nconnect_timeout = \"0s\"\n", "[defaults] connect_timeout '0s' is outside 1..=60 seconds"),
+            ("[defaults]\noperation_timeout = \"1d\"\n", "[defaults] operation_timeout '86400s' is outside 1..=900"),
+            ("[defaults]\nlock_timeout = \"soon\"\n", "'soon' is not a duration"),
             ("[defaults]\nregion = \"eu west 1\"\n", "[defaults] region 'eu west 1' is not a region name"),
         ];
         for (text, want) in cases {

@@ -10,11 +10,11 @@ use crate::broker::{MemoryCache, SessionCache};
 use crate::config::Settings;
 use crate::config::settings::StoreKind;
 use crate::credentials::Session;
+use crate::paths;
 use crate::store::index::{EntryKind, IndexEntry};
 use crate::store::lock::SessionLock;
-use crate::store::sessions::{Sessions, role_key};
+use crate::store::sessions::{MadeFor, Sessions, role_key};
 use crate::store::{self, StoreError};
-use crate::{paths, time};
 
 use super::AppError;
 use super::error::join_error;
@@ -193,11 +193,6 @@ impl Cache {
         }
     }
 
-    /// True when sessions are kept between runs.
-    pub fn persistent(&self) -> bool {
-        self.usable().is_some()
-    }
-
     /// `target`'s cached role session, if it has more than the refresh window
     /// left and was made for what `want` describes.
     pub async fn cached(&self, target: &str, want: &Want) -> Result<Option<Session>, AppError> {
@@ -244,15 +239,8 @@ impl Cache {
         }
         let (target, session, want) = (target.to_owned(), session.clone(), want.clone());
         let stored = blocking(move || {
-            sessions.put_for(
-                &role_key(&target),
-                EntryKind::Role,
-                &target,
-                None,
-                &session,
-                want.plan.as_deref(),
-                want.files.as_deref(),
-            )
+            let made_for = MadeFor { plan: want.plan, files: want.files };
+            sessions.put(&role_key(&target), EntryKind::Role, &target, None, &session, &made_for)
         })
         .await;
         self.forgive(stored, ())
@@ -265,9 +253,4 @@ impl Cache {
         out.extend(self.sessions.as_ref().map(|s| s.take_warnings()).unwrap_or_default());
         out
     }
-}
-
-/// Seconds left on `session` (zero without an expiry).
-pub fn seconds_left(session: &Session) -> u64 {
-    session.credentials.expiration.map(|e| time::left(e, time::now()).as_secs()).unwrap_or(0)
 }

@@ -16,13 +16,6 @@ pub fn entries(ctx: &Context, snapshots: &[(&OrgSettings, Snapshot)]) -> Vec<Ent
     catalog::build::entries(&ctx.aws, &ctx.settings, &views)
 }
 
-/// Every target from the files and the cached organisations, and whether an
-/// organisation's cache is missing or stale (so a background refresh is due).
-pub fn cached_entries(ctx: &Context) -> (Vec<Entry>, bool) {
-    let (snapshots, _, stale) = orgs::cached_with_staleness(ctx);
-    (entries(ctx, &snapshots), stale)
-}
-
 /// What a listing shows.
 pub struct Listing {
     /// Every target (organisation targets that are profiles included, marked).

@@ -245,5 +245,8 @@ mod tests {
         assert!(Arc::ptr_eq(snap.entries[0].account.as_ref().unwrap(), snap.entries[1].account.as_ref().unwrap()));
         let other = Inputs { key: "k2".into(), ..inputs };
         assert!(load_from(&file, &other).is_none(), "other inputs: no snapshot");
+        // A broken file is no snapshot (the catalog is built from the files), never an error.
+        std::fs::write(&file, b"\xff\x00garbage").unwrap();
+        assert!(load_from(&file, &other).is_none());
     }
 }

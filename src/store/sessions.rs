@@ -75,6 +75,15 @@ impl Drop for Stored {
     }
 }
 
+/// What a role session was made for, as recorded in the index.
+#[derive(Clone, Debug, Default)]
+pub struct MadeFor {
+    /// The hash of the plan.
+    pub plan: Option<String>,
+    /// The hash of the input files' identity.
+    pub files: Option<String>,
+}
+
 /// Sessions kept between runs.
 pub struct Sessions {
     store: Arc<dyn SecretStore>,
@@ -186,7 +195,8 @@ impl Sessions {
         })
     }
 
-    /// Stores `session` under `key` and records it in the index.
+    /// Stores `session` under `key` and records it in the index, with what it
+    /// was made for (the plan and input-file hashes; empty for MFA sessions).
     pub fn put(
         &self,
         key: &str,
@@ -194,21 +204,7 @@ impl Sessions {
         target: &str,
         serial: Option<&str>,
         session: &Session,
-    ) -> Result<(), StoreError> {
-        self.put_for(key, kind, target, serial, session, None, None)
-    }
-
-    /// As [`Self::put`], recording the plan and files the session was made for.
-    #[allow(clippy::too_many_arguments)]
-    pub fn put_for(
-        &self,
-        key: &str,
-        kind: EntryKind,
-        target: &str,
-        serial: Option<&str>,
-        session: &Session,
-        plan: Option<&str>,
-        files: Option<&str>,
+        made_for: &MadeFor,
     ) -> Result<(), StoreError> {
         let stored = Stored::from_session(session);
         let text =
@@ -224,8 +220,8 @@ impl Sessions {
             expires_at: stored.expiration,
             stored_at: epoch_secs(SystemTime::now()),
             identity: session.identity.clone(),
-            plan: plan.map(str::to_owned),
-            files: files.map(str::to_owned),
+            plan: made_for.plan.clone(),
+            files: made_for.files.clone(),
         };
         self.index.update(|f| {
             f.entries.insert(key.to_owned(), entry);
@@ -366,7 +362,7 @@ impl SessionCache for Sessions {
     }
 
     fn put_mfa_session(&self, key: &MfaSessionKey, session: &Session) -> Result<(), StoreError> {
-        self.put(&mfa_key(key), EntryKind::Mfa, &key.base, Some(&key.serial), session)
+        self.put(&mfa_key(key), EntryKind::Mfa, &key.base, Some(&key.serial), session, &MadeFor::default())
     }
 
     fn lock_mfa(&self, key: &MfaSessionKey) -> Result<Option<SessionLock>, StoreError> {
@@ -399,7 +395,7 @@ mod tests {
         let key = role_key("prod");
         assert!(sessions.get(&key, Duration::ZERO).unwrap().is_none());
 
-        sessions.put(&key, EntryKind::Role, "prod", None, &session(3600)).unwrap();
+        sessions.put(&key, EntryKind::Role, "prod", None, &session(3600), &MadeFor::default()).unwrap();
         let got = sessions.get(&key, Duration::from_secs(900)).unwrap().unwrap();
         assert_eq!(got.credentials.secret_access_key(), "secret-value");
         assert!(sessions.get(&key, Duration::from_secs(3700)).unwrap().is_none(), "inside the refresh window");
@@ -455,10 +451,10 @@ mod tests {
         let other = unlisted("other", false);
         // Through the index: one session in each store.
         Sessions::new(listed.clone(), dir.path())
-            .put(&role_key("a"), EntryKind::Role, "a", None, &session(3600))
+            .put(&role_key("a"), EntryKind::Role, "a", None, &session(3600), &MadeFor::default())
             .unwrap();
         Sessions::new(other.clone(), dir.path())
-            .put(&role_key("b"), EntryKind::Role, "b", None, &session(3600))
+            .put(&role_key("b"), EntryKind::Role, "b", None, &session(3600), &MadeFor::default())
             .unwrap();
         // Behind the index's back: written by another cache dir, or before the index was lost.
         listed.set("mfa/hub/arn:aws:iam::1:mfa/alice", "{}").unwrap();
@@ -492,10 +488,10 @@ mod tests {
         let other = unlisted("other", true);
         let gone = Arc::new(MemoryStore::default());
         Sessions::new(other.clone(), dir.path())
-            .put(&role_key("b"), EntryKind::Role, "b", None, &session(3600))
+            .put(&role_key("b"), EntryKind::Role, "b", None, &session(3600), &MadeFor::default())
             .unwrap();
         Sessions::new(gone.clone(), dir.path())
-            .put(&role_key("c"), EntryKind::Role, "c", None, &session(3600))
+            .put(&role_key("c"), EntryKind::Role, "c", None, &session(3600), &MadeFor::default())
             .unwrap();
         let unavailable = StoreError::Unavailable { store: "memory", detail: "no bus".into(), hint: "start one" };
         let stores: Stores = vec![("other", Ok(other.clone())), ("memory", Err(unavailable))];

@@ -87,8 +87,9 @@ pub fn pwsh(v: &str) -> Result<String, Unquotable> {
 /// dotenv has no single grammar, so this writes only what the readers checked
 /// read literally and alike:
 /// - values made only of ASCII letters, digits and `+/=_.:-`, not starting
-///   with `=` (access keys, tokens, regions, expiry times, most target names),
-///   are written bare, and every reader below reads them as is;
+///   with `=` and with no `=` right after a `:` (access keys, tokens, regions,
+///   expiry times, most target names), are written bare, and every reader
+///   below reads them as is;
 /// - anything else goes in single quotes, which python-dotenv and POSIX shells
 ///   read literally: no `$NAME` expansion, no backtick or `$(…)` command, no
 ///   escapes. `docker run --env-file` does not parse quotes at all: it would
@@ -107,8 +108,12 @@ pub fn pwsh(v: &str) -> Result<String, Unquotable> {
 /// it sends to the Engine API: the text after the first `=`, verbatim).
 pub fn dotenv(v: &str) -> Result<String, Unquotable> {
     refuse_nul(v)?;
-    // A leading `=` stays quoted: zsh reads `K==ls` as `K=/usr/bin/ls`.
-    if !v.starts_with('=') && v.chars().all(|c| c.is_ascii_alphanumeric() || "+/=_.:-".contains(c)) {
+    // A leading `=`, or one after a `:`, stays quoted: zsh expands `=cmd` there
+    // in an assignment (`K==ls` and `K=a:=ls` both name /usr/bin/ls).
+    let bare = !v.starts_with('=')
+        && !v.contains(":=")
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || "+/=_.:-".contains(c));
+    if bare {
         return Ok(v.to_owned());
     }
     let refused = [
@@ -167,6 +172,8 @@ mod tests {
             ("l1\nl2", "'l1\nl2'", "'l1\nl2'", "'l1\nl2'", Err(Unquotable::Dotenv("a line break"))),
             ("cr\r", "'cr\r'", "'cr\r'", "'cr\r'", Err(Unquotable::Dotenv("a carriage return"))),
             ("=ls", "'=ls'", "'=ls'", "'=ls'", Ok("'=ls'")),
+            // zsh expands `=cmd` after a `:` in an assignment too (found by the round trip).
+            (":=0", "':=0'", "':=0'", "':=0'", Ok("':=0'")),
             ("a==", "'a=='", "'a=='", "'a=='", Ok("a==")),
             ("\x1b[2J\x7f", "'\x1b[2J\x7f'", "'\x1b[2J\x7f'", "'\x1b[2J\x7f'", Ok("'\x1b[2J\x7f'")),
         ];

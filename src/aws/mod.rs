@@ -6,8 +6,10 @@
 
 pub mod endpoint;
 pub mod failure;
+pub mod request_log;
 pub mod sdk;
 
 pub use endpoint::{Endpoint, Service};
 pub use failure::{AwsFailure, classify};
+pub use request_log::RequestLog;
 pub use sdk::{Timeouts, sdk_config};

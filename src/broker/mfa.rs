@@ -94,13 +94,16 @@ impl MfaSource {
     /// then the prompt; with none of them, [`BrokerError::MfaUnavailable`].
     pub async fn code(&self, device: &MfaDevice, target: &str) -> Result<MfaCode, BrokerError> {
         if let Some(code) = self.flag.lock().ok().and_then(|mut f| f.take()) {
+            tracing::debug!(device = %device.serial, source = "--mfa-code", "mfa code");
             return Ok(code);
         }
         if let Some(cmd) = &device.process {
+            tracing::debug!(device = %device.serial, source = "mfa_process", "mfa code: running the profile's command");
             return run_process(cmd, self.process_timeout).await;
         }
         match &self.prompt {
             Some(prompt) => {
+                tracing::debug!(device = %device.serial, source = "terminal", "mfa code: asking on the terminal");
                 let (prompt, d, target) = (prompt.clone(), device.clone(), target.to_owned());
                 // The blocking read cannot be interrupted; on a timeout it is
                 // abandoned and rolecall goes on to fail (and exit).
@@ -114,7 +117,10 @@ impl MfaSource {
                     }),
                 }
             }
-            None => Err(BrokerError::MfaUnavailable { device: device.serial.clone(), reason: self.no_prompt.clone() }),
+            None => {
+                tracing::debug!(device = %device.serial, "mfa code: no source can answer");
+                Err(BrokerError::MfaUnavailable { device: device.serial.clone(), reason: self.no_prompt.clone() })
+            }
         }
     }
 }

@@ -170,14 +170,17 @@ impl Broker {
                 .map_err(|e| BrokerError::Internal(e.to_string()))
         };
         if !fresh && let Some(session) = cached(self.cache.clone(), key.clone()).await?? {
+            tracing::debug!(base = %key.base, device = %key.serial, "mfa session: cache hit");
             return Ok(session);
         }
+        tracing::debug!(base = %key.base, device = %key.serial, fresh, "mfa session: none usable, making one");
         let (cache, k) = (self.cache.clone(), key.clone());
         let _lock = tokio::task::spawn_blocking(move || cache.lock_mfa(&k))
             .await
             .map_err(|e| BrokerError::Internal(e.to_string()))??;
         // Another process may have made the session while this one waited.
         if !fresh && let Some(session) = cached(self.cache.clone(), key.clone()).await?? {
+            tracing::debug!(base = %key.base, device = %key.serial, "mfa session: made by another process meanwhile");
             return Ok(session);
         }
         let code = self.mfa.code(&step.device, &plan.target).await?;

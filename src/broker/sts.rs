@@ -38,7 +38,7 @@ impl SdkConnector {
     pub fn new(aws: &AwsConfig, env: &Env, profile: Option<&str>, region: &str, timeouts: Timeouts) -> Self {
         let (sdk, endpoint) =
             aws::sdk_config(aws, env, profile, aws::endpoint::STS, region, timeouts, aws::sdk::retry(STS_ATTEMPTS));
-        Self { builder: aws_sdk_sts::config::Builder::from(&sdk), endpoint: endpoint.url }
+        Self { builder: aws_sdk_sts::config::Builder::from(&sdk).interceptor(aws::RequestLog), endpoint: endpoint.url }
     }
 }
 

@@ -9,6 +9,7 @@ mod exec;
 mod export;
 mod forget;
 mod list;
+pub mod log;
 mod login;
 mod man;
 mod prompt;
@@ -32,6 +33,9 @@ pub struct Cli {
     /// Settings file (default: $ROLECALL_CONFIG, else the platform config dir's rolecall/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Log what rolecall does to stderr: -v AWS requests, cache and MFA decisions; -vv more. ROLECALL_LOG (filter directives, e.g. 'rolecall=trace') overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
     /// Run the picker and print the chosen target id (same as 'rolecall pick').
     #[arg(long)]
     pub select: bool,
@@ -91,6 +95,7 @@ pub fn fast_path() -> Option<u8> {
 
 /// Runs the parsed command line and returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8, AppError> {
+    log::init(cli.verbose)?;
     // The fast paths must not parse the AWS files unless they have to.
     let command = match cli.command {
         Some(Command::CredentialProcess(cmd)) => return cmd.run(cli.config.as_deref()).await,

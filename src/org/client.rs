@@ -32,6 +32,9 @@ pub fn client(
         timeouts,
         aws::sdk::retry(MAX_ATTEMPTS),
     );
-    let conf = aws_sdk_organizations::config::Builder::from(&sdk).credentials_provider(creds.to_sdk()).build();
+    let conf = aws_sdk_organizations::config::Builder::from(&sdk)
+        .interceptor(aws::RequestLog)
+        .credentials_provider(creds.to_sdk())
+        .build();
     (Client::from_conf(conf), endpoint)
 }

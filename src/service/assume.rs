@@ -154,9 +154,11 @@ async fn obtain(
     if keep && let Some(session) = cache.cached(&target, want).await? {
         return Ok(hit(session));
     }
+    tracing::debug!(target = %target, keep, steps = plan.steps.len(), region = %plan.region, "assuming");
     let outcome = broker_for(ctx, &plan, flags, cache.session_cache(), prompt).run(&plan).await?;
     if keep {
         cache.store(&target, &outcome.session, want).await?;
+        tracing::debug!(target = %target, "role session kept in the cache");
     }
     Ok(Assumed { plan, session: outcome.session, notices: outcome.notices, from_cache: false })
 }
@@ -186,8 +188,14 @@ pub async fn serve_process(settings_flag: Option<&std::path::Path>, target: &str
     let files_key = provenance::files_key(&inputs, &env);
     let warm = Want { files: Some(files_key.clone()), plan: None, lifetime: None };
     let result = match cache.cached(target, &warm).await {
-        Ok(Some(session)) => Ok(session),
-        Ok(None) => cold_process(settings_flag, target, &cache, files_key).await,
+        Ok(Some(session)) => {
+            tracing::debug!(target = %target, "credential-process: warm (input files unchanged, cached session served)");
+            Ok(session)
+        }
+        Ok(None) => {
+            tracing::debug!(target = %target, "credential-process: cold (parsing the files)");
+            cold_process(settings_flag, target, &cache, files_key).await
+        }
         Err(e) => Err(e),
     };
     for warning in cache.warnings() {

@@ -30,21 +30,32 @@ pub fn acquire(dir: &Path, key: &str, timeout: Duration) -> Result<SessionLock, 
     let path = locks.join(format!("{}.lock", file_name(key)));
     let mut file = paths::open_private(&path).map_err(|e| failed(format!("'{}': {e}", path.display())))?;
     let start = Instant::now();
+    let mut waited = false;
     loop {
         match file.try_lock() {
             Ok(()) => {
+                if waited {
+                    tracing::debug!(key, waited_ms = start.elapsed().as_millis(), "lock taken after waiting");
+                } else {
+                    tracing::trace!(key, "lock taken");
+                }
                 // Who holds it, for anyone who waits: this process's id.
                 let _ = file.set_len(0).and_then(|()| file.rewind());
                 let _ = write!(file, "pid {}", std::process::id());
                 return Ok(SessionLock { _file: file });
             }
             Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
+                if !waited {
+                    waited = true;
+                    tracing::debug!(key, timeout_s = timeout.as_secs(), "lock held by another process: waiting");
+                }
                 std::thread::sleep(Duration::from_millis(25));
             }
             Err(std::fs::TryLockError::WouldBlock) => {
                 let mut holder = String::new();
                 let _ = File::open(&path).and_then(|f| f.take(64).read_to_string(&mut holder));
                 let holder = crate::text::clean(holder.trim()).into_owned();
+                tracing::debug!(key, holder = %holder, "lock wait timed out");
                 return Err(StoreError::LockTimeout {
                     key: key.to_owned(),
                     holder: if holder.is_empty() { "unknown".into() } else { holder },

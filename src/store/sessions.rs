@@ -140,17 +140,36 @@ impl Sessions {
             self.warn(format!("{p}; starting a new one"));
         }
         let now = SystemTime::now();
-        let Some(entry) = index.entries.get(key) else { return Ok(None) };
+        let Some(entry) = index.entries.get(key) else {
+            tracing::debug!(key, "cache miss: no entry");
+            return Ok(None);
+        };
         if entry.expiry().is_none() {
             self.warn(format!("the cache index entry '{key}' has an impossible expiry; discarding it"));
             self.remove(key)?;
             return Ok(None);
         }
-        if entry.time_left(now) <= min_left || entry.store != self.store.name() || !accept(entry) {
+        let left = entry.time_left(now);
+        if left <= min_left {
+            tracing::debug!(
+                key,
+                left_s = left.as_secs(),
+                refresh_window_s = min_left.as_secs(),
+                "cache miss: inside the refresh window"
+            );
+            return Ok(None);
+        }
+        if entry.store != self.store.name() {
+            tracing::debug!(key, kept_in = %entry.store, store = self.store.name(), "cache miss: kept in another store");
+            return Ok(None);
+        }
+        if !accept(entry) {
+            tracing::debug!(key, "cache miss: made for another plan, input files or a shorter duration");
             return Ok(None);
         }
         let expected_key_id = entry.access_key_id.clone();
         let Some(text) = self.store.get(key)?.map(Zeroizing::new) else {
+            tracing::debug!(key, "cache miss: indexed but gone from the keyring");
             self.index.update(|f| {
                 f.entries.remove(key);
             })?;
@@ -158,11 +177,21 @@ impl Sessions {
         };
         match serde_json::from_str::<Stored>(&text) {
             // Another cache dir (another HOME) wrote this entry since: not ours.
-            Ok(stored) if stored.access_key_id != expected_key_id => Ok(None),
+            Ok(stored) if stored.access_key_id != expected_key_id => {
+                tracing::debug!(key, "cache miss: the keyring entry belongs to another cache dir");
+                Ok(None)
+            }
             Ok(stored) => match stored.into_session() {
                 Some(session) => {
                     let fresh = session.credentials.expiration.map(|e| crate::time::left(e, now));
-                    Ok(fresh.filter(|left| *left > min_left).map(|_| session))
+                    let served = fresh.filter(|left| *left > min_left).map(|_| session);
+                    match fresh {
+                        Some(left) if served.is_some() => {
+                            tracing::debug!(key, left_s = left.as_secs(), store = self.store.name(), "cache hit")
+                        }
+                        _ => tracing::debug!(key, "cache miss: the stored session is inside the refresh window"),
+                    }
+                    Ok(served)
                 }
                 None => {
                     self.warn(format!(

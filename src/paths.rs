@@ -55,6 +55,53 @@ pub fn ensure_private_dir(dir: &Path) -> std::io::Result<()> {
     }
 }
 
+/// What is wrong with the privacy of `dir` and the files in it (two levels
+/// down), without changing anything: not a real directory, another owner,
+/// a directory mode other than 0700, files readable or writable by others.
+/// An empty list when all is well or `dir` does not exist yet.
+pub fn privacy_problems(dir: &Path) -> Vec<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mut out = Vec::new();
+        let Ok(meta) = std::fs::symlink_metadata(dir) else { return out };
+        if meta.file_type().is_symlink() || !meta.is_dir() {
+            out.push(format!("'{}' is not a real directory", dir.display()));
+            return out;
+        }
+        if meta.uid() != current_uid() {
+            out.push(format!("'{}' belongs to uid {}, not to you", dir.display(), meta.uid()));
+        }
+        if meta.mode() & 0o777 != 0o700 {
+            out.push(format!("'{}' has mode {:04o}, not 0700", dir.display(), meta.mode() & 0o777));
+        }
+        let mut stack = vec![(dir.to_path_buf(), 0)];
+        while let Some((d, depth)) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else { continue };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(m) = std::fs::symlink_metadata(&path) else { continue };
+                if m.is_dir() && depth < 1 {
+                    if m.mode() & 0o077 != 0 {
+                        out.push(format!("'{}' has mode {:04o}, not 0700", path.display(), m.mode() & 0o777));
+                    }
+                    stack.push((path, depth + 1));
+                } else if m.is_file() && m.mode() & 0o077 != 0 {
+                    out.push(format!("'{}' has mode {:04o}, not 0600", path.display(), m.mode() & 0o777));
+                } else if m.uid() != current_uid() {
+                    out.push(format!("'{}' belongs to uid {}, not to you", path.display(), m.uid()));
+                }
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Vec::new()
+    }
+}
+
 #[cfg(unix)]
 fn current_uid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.

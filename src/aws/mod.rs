@@ -8,8 +8,10 @@ pub mod endpoint;
 pub mod failure;
 pub mod request_log;
 pub mod sdk;
+pub mod server_date;
 
 pub use endpoint::{Endpoint, Service};
 pub use failure::{AwsFailure, classify};
 pub use request_log::RequestLog;
 pub use sdk::{Timeouts, sdk_config};
+pub use server_date::ServerDate;

@@ -52,6 +52,18 @@ impl StsConnector for SdkConnector {
     }
 }
 
+impl SdkConnector {
+    /// `GetCallerIdentity` with `creds`, and the server's clock from the
+    /// answer's `Date` header (server time, local time when it arrived), which
+    /// a refusal carries too.
+    pub async fn probe(&self, creds: &Credentials) -> (Result<Identity, AwsFailure>, Option<(SystemTime, SystemTime)>) {
+        let date = aws::ServerDate::default();
+        let conf = self.builder.clone().interceptor(date.clone()).credentials_provider(creds.to_sdk()).build();
+        let answer = get_caller_identity(&Client::from_conf(conf)).await;
+        (answer, date.seen())
+    }
+}
+
 fn to_credentials(c: Option<&aws_sdk_sts::types::Credentials>) -> Result<Credentials, BrokerError> {
     let c = c.ok_or_else(|| BrokerError::Unexpected("a success without credentials".into()))?;
     let expiration = SystemTime::try_from(*c.expiration())

@@ -5,6 +5,7 @@ mod assume;
 mod complete_targets;
 mod completions;
 mod credential_process;
+mod doctor;
 mod exec;
 mod export;
 mod forget;
@@ -75,6 +76,8 @@ pub enum Command {
     ShellInit(shell_init::ShellInitCmd),
     /// Print the current session's target and time left, for a shell prompt (nothing outside a session).
     Prompt(prompt::PromptCmd),
+    /// Check the AWS files, base credentials, keyring, clock, endpoints, cache dir and shell set-up; say how to fix each.
+    Doctor(doctor::DoctorCmd),
     /// Print the man page (roff: rolecall man | man -l -).
     Man(man::ManCmd),
     /// Print the target ids that start with a prefix, one a line (used by the completion scripts).
@@ -104,6 +107,7 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
         Some(Command::Prompt(cmd)) => return cmd.run(),
         Some(Command::ShellInit(cmd)) => return cmd.run(),
         Some(Command::Man(cmd)) => return cmd.run(),
+        Some(Command::Doctor(cmd)) => return cmd.run(cli.config.as_deref()).await,
         Some(Command::CompleteTargets(cmd)) => return cmd.run(cli.config.as_deref()).await,
         None if cli.select => return crate::tui::run(cli.config.as_deref(), Mode::Pick).await,
         None => return crate::tui::run(cli.config.as_deref(), Mode::Assume).await,
@@ -127,6 +131,7 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
         | Command::Prompt(_)
         | Command::ShellInit(_)
         | Command::Man(_)
+        | Command::Doctor(_)
         | Command::CompleteTargets(_) => {
             Err(AppError::Internal("a fast-path command reached the general dispatch".into()))
         }

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod catalog;
 pub mod child;
 pub mod describe;
+pub mod doctor;
 pub mod error;
 pub mod login;
 pub mod orgs;

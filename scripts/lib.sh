@@ -93,3 +93,16 @@ seed() {
   AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "$VENV/bin/python" "$ROOT/scripts/seed_org.py" \
     --endpoint "$2" --size "$3" --out "$1" || die "seeding moto at $2 failed"
 }
+
+# nushell is not packaged in Debian; its official release binary comes in an npm package.
+# Sets ROLECALL_TEST_NU to it (tests of `rc` for nushell run it).
+ensure_nushell() {
+  local dir="$VENV/nushell" bin
+  bin="$dir/node_modules/@nushell/linux-x64/bin/nu"
+  if [ ! -x "$bin" ]; then
+    command -v npm >/dev/null || ensure_apt npm
+    npm install --silent --no-audit --no-fund --prefix "$dir" @nushell/linux-x64@0.115.1 >/dev/null \
+      || die "installing nushell (npm @nushell/linux-x64) failed"
+  fi
+  export ROLECALL_TEST_NU="$bin"
+}

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{Sandbox, World, ok, stderr, stdout};
+use rolecall::output::shell_init::InitShell;
 
 /// The profiles and organisation the completion tests complete from: one
 /// organisation account's name has a space, so its ids do too.
@@ -237,9 +238,32 @@ rc --unset
 function show; set -q $argv[1]; and echo $$argv[1]; or echo unset; end
 printf 'after=%s|%s|%s|%s|%s|%s\n' (show AWS_ACCESS_KEY_ID) (show AWS_SECRET_ACCESS_KEY) (show AWS_SESSION_TOKEN) (show ROLECALL_TARGET) (show AWS_REGION) (show AWS_DEFAULT_REGION)
 "#;
-    for (program, script) in [("bash", posix("bash")), ("zsh", posix("zsh")), ("fish", fish.to_owned())] {
+    // nushell: the function is sourced from a file (nushell parses `source` ahead of running).
+    std::fs::write(sb.home().join("rc.nu"), rolecall::output::shell_init::script(InitShell::Nushell)).unwrap();
+    let nu = r#"$env.AWS_DEFAULT_REGION = "ap-southeast-2"
+source rc.nu
+rc ro --duration 15m
+print $"target=($env.ROLECALL_TARGET)"
+print $"arn=(^$env.AWS_CLI sts get-caller-identity --query Arn --output text | str trim)"
+$env.AWS_REGION = "sa-east-1"
+rc --unset
+def show [v: string] { if $v in $env { $env | get $v } else { "unset" } }
+print $"after=(show AWS_ACCESS_KEY_ID)|(show AWS_SECRET_ACCESS_KEY)|(show AWS_SESSION_TOKEN)|(show ROLECALL_TARGET)|(show AWS_REGION)|(show AWS_DEFAULT_REGION)"
+"#;
+    let nu_bin = std::env::var("ROLECALL_TEST_NU").unwrap_or_else(|_| {
+        panic!("ROLECALL_TEST_NU is not set: run the tests through scripts/test, which installs nushell")
+    });
+    let shells = [
+        ("bash".to_owned(), vec!["-c".to_owned(), posix("bash")]),
+        ("zsh".to_owned(), vec!["-c".to_owned(), posix("zsh")]),
+        ("fish".to_owned(), vec!["-c".to_owned(), fish.to_owned()]),
+        (nu_bin, vec!["-n".to_owned(), "-c".to_owned(), nu.to_owned()]),
+    ];
+    for (program, args) in shells {
+        let program = program.as_str();
+        let script = args;
         let mut cmd = shell(&sb, program, Some(&w.endpoint()));
-        cmd.env("AWS_CLI", common::aws_cli()).arg("-c").arg(&script);
+        cmd.env("AWS_CLI", common::aws_cli()).args(&script);
         let out = ok(cmd.output().unwrap(), &format!("rc in {program}"));
         let text = stdout(&out);
         assert!(text.contains("target=ro\n"), "{program}: {text}\n{}", stderr(&out));

@@ -294,3 +294,45 @@ fn static_keys_clear_a_stale_session() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// `--format nushell` through `from json | load-env` in a real nushell: crafted
+/// values come back exactly (compared as JSON, which nushell writes back) and run nothing.
+#[test]
+fn nushell_loads_crafted_values_exactly() {
+    let nu = std::env::var("ROLECALL_TEST_NU").unwrap_or_else(|_| {
+        panic!("ROLECALL_TEST_NU is not set: run the tests through scripts/test, which installs nushell")
+    });
+    let dir = tempdir();
+    let marker = dir.path().join("ran");
+    let m = marker.display();
+    let payloads = [
+        format!("$(touch {m})"),
+        format!("'; touch {m}; '"),
+        format!("\"; ^touch {m}; \""),
+        format!("`touch {m}`"),
+        format!("(touch {m})"),
+        "trailing backslash\\".to_owned(),
+        "two\nlines\ttab \u{1b}]0;t\u{7} ünïcödé".to_owned(),
+    ];
+    for payload in &payloads {
+        let creds = Credentials::new("AKIA", payload.as_str(), Some(payload.clone()), None);
+        let text = render(Format::Nushell, &creds, "eu-west-1", payload).unwrap();
+        let file = dir.path().join("export.json");
+        std::fs::write(&file, &text).unwrap();
+        let script = "open --raw $env.ROLECALL_EXPORT_FILE | from json | load-env; \
+                      {s: $env.AWS_SECRET_ACCESS_KEY, t: $env.AWS_SESSION_TOKEN, r: $env.ROLECALL_TARGET} | to json -r";
+        let out = Command::new(&nu)
+            .args(["-n", "-c", script])
+            .env("ROLECALL_EXPORT_FILE", &file)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run nushell '{nu}': {e}"));
+        assert!(out.status.success(), "{payload:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let back: serde_json::Value = serde_json::from_slice(&out.stdout).expect("nushell's JSON");
+        for key in ["s", "t", "r"] {
+            assert_eq!(back[key].as_str(), Some(payload.as_str()), "{key} of {payload:?}");
+        }
+        assert!(!marker.exists(), "nushell ran a command from {payload:?}");
+    }
+}

@@ -12,7 +12,7 @@ use crate::service::{AppError, Context, Prompt, assume};
 pub struct ExportCmd {
     /// Profile name or ACCOUNT/ROLE.
     pub target: String,
-    /// Output format: env (POSIX export lines), fish, pwsh, json (credential_process), dotenv.
+    /// Output format: env (POSIX export lines), fish, pwsh, json (credential_process), dotenv, nushell (a record for load-env).
     #[arg(long, short, value_enum, default_value = "env")]
     pub format: Format,
     #[command(flatten)]

@@ -1,4 +1,4 @@
-//! `rolecall shell-init bash|zsh|fish`: prints `rc`, a shell function that
+//! `rolecall shell-init bash|zsh|fish|nushell|powershell`: prints `rc`, a shell function that
 //! assumes a target in the current shell (see output::shell_init).
 
 use clap::Args;

@@ -17,6 +17,8 @@ pub enum Format {
     Json,
     /// `.env` file lines: `K=v`.
     Dotenv,
+    /// nushell: a record of the variables to set, for `from json | load-env`.
+    Nushell,
 }
 
 pub use crate::time::rfc3339;
@@ -101,6 +103,7 @@ impl Format {
             Self::Pwsh => "pwsh",
             Self::Json => "json",
             Self::Dotenv => "dotenv",
+            Self::Nushell => "nushell",
         }
     }
 }
@@ -118,6 +121,7 @@ pub fn render(format: Format, creds: &Credentials, region: &str, target: &str) -
         Format::Fish => quote::fish,
         Format::Pwsh => quote::pwsh,
         Format::Dotenv => quote::dotenv,
+        Format::Nushell => return nushell_record(creds, region, target),
     };
     let env = SessionEnv::new(creds, region, target);
     let mut out = String::new();
@@ -137,11 +141,28 @@ pub fn render(format: Format, creds: &Credentials, region: &str, target: &str) -
             Format::Fish => format!("set -gx {k} {v};\n"),
             Format::Pwsh => format!("$Env:{k} = {v}\n"),
             Format::Dotenv => format!("{k}={v}\n"),
-            Format::Env | Format::Json => format!("export {k}={v}\n"),
+            Format::Env | Format::Json | Format::Nushell => format!("export {k}={v}\n"),
         };
         out.push_str(&line);
     }
     Ok(out)
+}
+
+/// The variables to set as one JSON object (which nushell reads with
+/// `from json`; JSON escapes every character itself), for `load-env`. A
+/// record can only set: `rc` for nushell hides the variables it leaves out.
+fn nushell_record(creds: &Credentials, region: &str, target: &str) -> Result<String, ExportError> {
+    let env = SessionEnv::new(creds, region, target);
+    let mut obj = serde_json::Map::new();
+    for (k, v) in env.set {
+        if v.contains('\0') {
+            return Err(ExportError::Unquotable { var: k, format: "nushell", reason: Unquotable::Nul });
+        }
+        obj.insert(k.into(), v.into());
+    }
+    let mut text = serde_json::Value::Object(obj).to_string();
+    text.push('\n');
+    Ok(text)
 }
 
 /// The credential_process JSON: exactly `Version`, the keys, and `Expiration`.
@@ -280,6 +301,22 @@ mod tests {
         }
         // JSON escapes everything itself.
         assert!(render(Format::Json, &Credentials::new("A", "s\0'\n", None, None), "r", "t\0").is_ok());
+    }
+
+    #[test]
+    fn nushell_gets_a_record_of_what_to_set() {
+        let text = ok(Format::Nushell, &creds(), "it's \"prod\"\n$(x)");
+        let rec: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(rec["AWS_SECRET_ACCESS_KEY"], "se'cret");
+        assert_eq!(rec["ROLECALL_TARGET"], "it's \"prod\"\n$(x)");
+        assert_eq!(rec["AWS_REGION"], "eu-west-1");
+        assert_eq!(rec.as_object().unwrap().len(), 8, "{text}");
+        let err = render(Format::Nushell, &plain_creds(), "r", "a\0").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot print ROLECALL_TARGET for '--format nushell': the value contains a NUL character, \
+             which no environment variable can hold"
+        );
     }
 
     #[test]

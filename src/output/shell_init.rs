@@ -12,6 +12,10 @@ pub enum InitShell {
     Zsh,
     /// fish (`rolecall shell-init fish | source` in config.fish).
     Fish,
+    /// nushell (save `rolecall shell-init nushell` to a file and `source` it in config.nu).
+    Nushell,
+    /// PowerShell (`rolecall shell-init powershell | Out-String | Invoke-Expression` in $PROFILE).
+    Powershell,
 }
 
 /// The variables a session sets that `rc --unset` always removes.
@@ -72,6 +76,82 @@ function rc --description 'Assume a rolecall target in this shell (rc --unset re
 end
 "#;
 
+/// nushell has no `eval`: `rolecall export --format nushell` prints a record
+/// that `load-env` takes, and `hide-env` removes what the record does not set.
+/// The region markers are environment variables (nushell has no other state a
+/// `def --env` can leave behind).
+const NUSHELL: &str = r#"# rolecall: 'rc TARGET [FLAGS]' assumes TARGET in this shell, 'rc' picks one,
+# 'rc --unset' removes what rc set.
+def --env --wrapped rc [...args: string] {
+    let regions = [@REGIONS@]
+    if $args.0? == "--unset" {
+        let mine = ($regions | where {|v| ($"__ROLECALL_SET_($v)" in $env) and ($v in $env) and (($env | get $v) == ($env | get $"__ROLECALL_SET_($v)")) })
+        let back = ($mine | where {|v| $"__ROLECALL_BEFORE_($v)" in $env } | reduce -f {} {|v, acc| $acc | insert $v ($env | get $"__ROLECALL_BEFORE_($v)") })
+        let gone = ($mine | where {|v| $v not-in $back })
+        let markers = ($regions | each {|v| [$"__ROLECALL_SET_($v)" $"__ROLECALL_BEFORE_($v)"] } | flatten | where {|m| $m in $env })
+        hide-env -i @SESSION@ ...$gone ...$markers
+        load-env $back
+        return
+    }
+    let target = if ($args | is-empty) { ^rolecall pick | str trim } else { $args.0 }
+    if ($target | is-empty) { error make {msg: "rc: no target was picked"} }
+    let vars = (^rolecall export $target --format nushell ...($args | skip 1) | from json)
+    let before = ($regions | where {|v| ($"__ROLECALL_SET_($v)" not-in $env) and ($v in $env) } | reduce -f {} {|v, acc| $acc | insert $"__ROLECALL_BEFORE_($v)" ($env | get $v) })
+    let stale = ([@STALE@] | where {|v| ($v not-in $vars) and ($v in $env) })
+    hide-env -i ...$stale
+    load-env $before
+    load-env $vars
+    load-env ($regions | reduce -f {} {|v, acc| $acc | insert $"__ROLECALL_SET_($v)" (if $v in $env { $env | get $v } else { "" }) })
+}
+"#;
+
+/// PowerShell: `rolecall export --format pwsh` through `Invoke-Expression`
+/// (its output stays in a variable, never on a command line); the region
+/// markers are global variables, not environment variables.
+const POWERSHELL: &str = r#"# rolecall: 'rc TARGET [FLAGS]' assumes TARGET in this session, 'rc' picks one,
+# 'rc --unset' removes what rc set.
+function rc {
+    $regions = @(@REGIONS_PS@)
+    if ($args.Count -gt 0 -and $args[0] -eq '--unset') {
+        foreach ($v in @(@SESSION_PS@)) { Remove-Item "Env:$v" -ErrorAction SilentlyContinue }
+        foreach ($v in $regions) {
+            $set = Get-Variable -Scope Global -Name "__rolecall_set_$v" -ErrorAction SilentlyContinue
+            if ($null -ne $set) {
+                if ([Environment]::GetEnvironmentVariable($v) -eq $set.Value) {
+                    $before = Get-Variable -Scope Global -Name "__rolecall_before_$v" -ErrorAction SilentlyContinue
+                    if ($null -ne $before) { Set-Item "Env:$v" $before.Value } else { Remove-Item "Env:$v" -ErrorAction SilentlyContinue }
+                }
+                Remove-Variable -Scope Global -Name "__rolecall_set_$v", "__rolecall_before_$v" -ErrorAction SilentlyContinue
+            }
+        }
+        return
+    }
+    if ($args.Count -eq 0) {
+        $target = (& rolecall pick)
+        if ($LASTEXITCODE -ne 0 -or -not $target) { return }
+        $rest = @()
+    } else {
+        $target = $args[0]
+        $rest = @($args | Select-Object -Skip 1)
+    }
+    $out = (& rolecall export $target --format pwsh @rest) -join "`n"
+    if ($LASTEXITCODE -ne 0) { return }
+    foreach ($v in $regions) {
+        if ($null -eq (Get-Variable -Scope Global -Name "__rolecall_set_$v" -ErrorAction SilentlyContinue) -and (Test-Path "Env:$v")) {
+            Set-Variable -Scope Global -Name "__rolecall_before_$v" -Value ([Environment]::GetEnvironmentVariable($v))
+        }
+    }
+    Invoke-Expression $out
+    foreach ($v in $regions) {
+        Set-Variable -Scope Global -Name "__rolecall_set_$v" -Value ([Environment]::GetEnvironmentVariable($v))
+    }
+}
+"#;
+
+fn ps_list(vars: &[&str]) -> String {
+    vars.iter().map(|v| format!("'{v}'")).collect::<Vec<_>>().join(", ")
+}
+
 /// Writes one region variable's part of a template.
 type Part = fn(&str) -> String;
 
@@ -80,6 +160,18 @@ pub fn script(shell: InitShell) -> String {
     let (template, restore, remember, record): (&str, Part, Part, Part) = match shell {
         InitShell::Bash | InitShell::Zsh => (POSIX, posix_restore, posix_remember, posix_record),
         InitShell::Fish => (FISH, fish_restore, fish_remember, fish_record),
+        InitShell::Nushell => {
+            let stale: Vec<&str> = super::export::UNSET.iter().chain(super::export::SET_IF_PRESENT).copied().collect();
+            return NUSHELL
+                .replace("@SESSION@", &SESSION_VARS.join(" "))
+                .replace("@REGIONS@", &REGION_VARS.join(" "))
+                .replace("@STALE@", &stale.join(" "));
+        }
+        InitShell::Powershell => {
+            return POWERSHELL
+                .replace("@SESSION_PS@", &ps_list(SESSION_VARS))
+                .replace("@REGIONS_PS@", &ps_list(REGION_VARS));
+        }
     };
     let each = |f: Part| REGION_VARS.iter().map(|v| f(v)).collect::<String>();
     template
@@ -151,9 +243,9 @@ mod tests {
 
     #[test]
     fn every_script_is_complete_and_never_puts_output_on_argv() {
-        for shell in [InitShell::Bash, InitShell::Zsh, InitShell::Fish] {
+        for shell in [InitShell::Bash, InitShell::Zsh, InitShell::Fish, InitShell::Nushell, InitShell::Powershell] {
             let text = script(shell);
-            for placeholder in ["@SESSION@", "@RESTORE@", "@REMEMBER@", "@RECORD@"] {
+            for placeholder in ["@SESSION", "@RESTORE@", "@REMEMBER@", "@RECORD@", "@REGIONS", "@STALE@"] {
                 assert!(!text.contains(placeholder), "{shell:?}: {placeholder} is left:\n{text}");
             }
             for v in SESSION_VARS.iter().chain(REGION_VARS) {
@@ -163,5 +255,11 @@ mod tests {
             // The credentials go from export's stdout to eval/source, never into a command's arguments.
             assert!(!text.contains("echo $__rolecall_out") && !text.contains("echo $out"), "{shell:?}");
         }
+    }
+
+    #[test]
+    fn nushell_and_powershell_scripts_are_stable() {
+        insta::assert_snapshot!("rc_nushell", script(InitShell::Nushell));
+        insta::assert_snapshot!("rc_powershell", script(InitShell::Powershell));
     }
 }

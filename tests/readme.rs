@@ -38,7 +38,9 @@ fn every_global_option_in_help_is_in_the_readme() {
         .lines()
         .skip_while(|l| *l != "Options:")
         .skip(1)
-        .filter_map(|l| l.split_whitespace().find(|w| w.starts_with("--")).map(|w| w.trim_end_matches("...").to_owned()))
+        .filter_map(|l| {
+            l.split_whitespace().find(|w| w.starts_with("--")).map(|w| w.trim_end_matches("...").to_owned())
+        })
         .filter(|o| o != "--help" && o != "--version")
         .collect();
     assert!(options.iter().any(|o| o == "--config"), "{help}");

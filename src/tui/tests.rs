@@ -361,6 +361,32 @@ fn snapshots() {
     }
 }
 
+/// A long status line is wrapped above the bottom edge (at most three lines,
+/// then cut with '…'), not cut at the terminal's edge.
+#[test]
+fn long_status_lines_wrap() {
+    let long = "refresh failed, showing the cached accounts: organisation 'acme': cannot get credentials from \
+                profile 'org-reader': the base credentials from profile 'hub' (keys) were rejected by AWS \
+                (InvalidClientTokenId): The security token included in the request is invalid.";
+    for (w, h) in [(100u16, 20u16), (60, 15)] {
+        let mut app = make_app();
+        app.status = Some(long.into());
+        let screen = render(&mut app, w, h);
+        insta::assert_snapshot!(format!("long_status_{w}x{h}"), screen);
+    }
+    let mut app = make_app();
+    app.status = Some(long.into());
+    let screen = render(&mut app, 100, 20);
+    assert!(screen.contains("profile 'hub' (keys)"), "the middle of the message is shown:\n{screen}");
+    let mut narrow = make_app();
+    narrow.status = Some(long.into());
+    let screen = render(&mut narrow, 60, 15);
+    assert!(
+        screen.lines().rev().take(3).collect::<Vec<_>>().concat().contains('…'),
+        "cut after three lines:\n{screen}"
+    );
+}
+
 #[test]
 fn narrowing_search_matches_a_fresh_search() {
     let mut typed_on = make_app();

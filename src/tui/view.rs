@@ -19,13 +19,21 @@ pub fn list_geometry(area: Rect) -> (u16, u16) {
 }
 
 fn main_areas(area: Rect) -> [Rect; 3] {
-    Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area)
+    areas_with_status(area, 1)
 }
+
+fn areas_with_status(area: Rect, status_lines: u16) -> [Rect; 3] {
+    Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(status_lines)]).areas(area)
+}
+
+/// Most lines a long status message takes at the bottom (the rest is cut with '…').
+const STATUS_LINES: usize = 3;
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &mut App, theme: &Theme) {
     let area = frame.area();
-    let [search, body, status] = main_areas(area);
+    let status_text = status_lines(app, usize::from(area.width));
+    let [search, body, status] = areas_with_status(area, status_text.len().max(1) as u16);
     draw_search(frame, app, theme, search);
     // The details pane needs width; on narrow terminals it takes the list's place when focused.
     let wide = body.width >= 100;
@@ -38,7 +46,7 @@ pub fn draw(frame: &mut Frame, app: &mut App, theme: &Theme) {
     } else {
         draw_list(frame, app, theme, body);
     }
-    draw_status(frame, app, theme, status);
+    draw_status(frame, app, theme, status, status_text);
     if let Some(modal) = app.modal.clone() {
         draw_modal(frame, app, theme, &modal, area);
     }
@@ -282,22 +290,49 @@ fn draw_details(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
-fn draw_status(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+/// The status message with the spinner before it, broken into at most
+/// [`STATUS_LINES`] lines of `width` characters; empty when there is none.
+fn status_lines(app: &App, width: usize) -> Vec<String> {
+    let Some(status) = &app.status else { return Vec::new() };
+    let spinner = if app.refreshing {
+        format!("{} refreshing accounts  ", SPINNER[app.spinner % SPINNER.len()])
+    } else {
+        String::new()
+    };
+    wrap_at_most(&format!("{spinner}{status}"), width, STATUS_LINES)
+}
+
+/// `text` wrapped to `width` (see [`wrap`]) in at most `max` lines, the last
+/// ending in '…' when something was left out.
+fn wrap_at_most(text: &str, width: usize, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = text.lines().flat_map(|l| wrap(l, width.max(1))).collect();
+    if lines.len() > max {
+        lines.truncate(max);
+        if let Some(last) = lines.last_mut() {
+            let mut cut: String = last.trim_end().chars().take(width.saturating_sub(1)).collect();
+            cut.push('…');
+            *last = cut;
+        }
+    }
+    lines
+}
+
+fn draw_status(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, text: Vec<String>) {
+    if !text.is_empty() {
+        let lines: Vec<Line> = text.into_iter().map(|l| Line::from(Span::styled(l, theme.text))).collect();
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    }
     let mut spans = Vec::new();
     if app.refreshing {
         spans.push(Span::styled(format!("{} refreshing accounts  ", SPINNER[app.spinner % SPINNER.len()]), theme.dim));
     }
-    match &app.status {
-        Some(s) => spans.push(Span::styled(s.clone(), theme.text)),
-        None => {
-            let hint = if app.mode == Mode::Pick {
-                "enter pick · ↑↓ move · esc quit · ? help"
-            } else {
-                "enter assume · ↑↓ move · tab details · ctrl-g group · ctrl-f ★ · ? help"
-            };
-            spans.push(Span::styled(hint, theme.dim));
-        }
-    }
+    let hint = if app.mode == Mode::Pick {
+        "enter pick · ↑↓ move · esc quit · ? help"
+    } else {
+        "enter assume · ↑↓ move · tab details · ctrl-g group · ctrl-f ★ · ? help"
+    };
+    spans.push(Span::styled(hint, theme.dim));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

@@ -163,6 +163,12 @@ pub fn new_private_file(path: &Path) -> std::io::Result<std::fs::File> {
     options().write(true).create_new(true).open(path)
 }
 
+/// Opens `path` for appending, creating it readable and writable by the user
+/// only (an existing file keeps its mode); never follows a symbolic link.
+pub fn append_private(path: &Path) -> std::io::Result<std::fs::File> {
+    options().append(true).create(true).open(path)
+}
+
 /// Opens (creating if needed) a private file without following a link and
 /// without truncating it: for lock files.
 pub fn open_private(path: &Path) -> std::io::Result<std::fs::File> {

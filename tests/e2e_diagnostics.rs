@@ -108,6 +108,24 @@ fn without_a_flag_nothing_new_is_printed_and_bad_directives_are_usage_errors() {
     assert!(stderr(&one).contains("cache hit"), "{}", stderr(&one));
     assert!(!stderr(&one).contains("TRACE"), "-v stops at DEBUG:\n{}", stderr(&one));
 
+    // ROLECALL_LOG_FILE: the log goes to that file (private), stderr stays quiet.
+    let file = sb.home().join("rolecall.log");
+    let to_file = sb
+        .rolecall(Some(&w.endpoint()))
+        .args(["-v", "credential-process", &deep])
+        .env("ROLECALL_LOG_FILE", &file)
+        .output()
+        .unwrap();
+    let to_file = ok(to_file, "ROLECALL_LOG_FILE");
+    assert_eq!(stderr(&to_file), "");
+    let logged = std::fs::read_to_string(&file).unwrap();
+    assert!(logged.contains("cache hit"), "{logged}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
     let bad = sb
         .rolecall(Some(&w.endpoint()))
         .args(["credential-process", &deep])

@@ -36,21 +36,44 @@ pub fn directives(env: Option<String>, verbose: u8) -> Option<String> {
     env.filter(|d| !d.trim().is_empty()).or_else(|| for_verbosity(verbose).map(str::to_owned))
 }
 
-/// Starts logging to stderr when `-v` was given or `ROLECALL_LOG` is set; a
-/// directive string that does not parse is a usage error naming it.
-pub fn init(verbose: u8) -> Result<(), AppError> {
+/// The environment variable that sends the log to a file (appended, 0600) instead of stderr.
+pub const FILE_ENV: &str = "ROLECALL_LOG_FILE";
+
+/// Starts logging when `-v` was given or `ROLECALL_LOG` is set: to
+/// `ROLECALL_LOG_FILE` when set, else stderr. `tui` says the command draws
+/// the picker on stderr: then a log there would write over it, so it must go
+/// to a file (or stderr must not be a terminal). A directive string that does
+/// not parse, or a log file that cannot be opened, is a usage error naming it.
+pub fn init(verbose: u8, tui: bool) -> Result<(), AppError> {
     let Some(directives) = directives(std::env::var(ENV).ok(), verbose) else { return Ok(()) };
     let filter = EnvFilter::builder()
         .parse(&directives)
         .map_err(|e| AppError::usage(format!("{ENV} '{}': {e}", crate::text::clean(&directives))))?;
-    let layer = fmt::layer()
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .with_target(true)
-        .with_filter(filter.and(filter_fn(safe)));
+    match std::env::var_os(FILE_ENV).filter(|v| !v.is_empty()) {
+        Some(path) => {
+            let path = std::path::PathBuf::from(path);
+            let file = crate::paths::append_private(&path)
+                .map_err(|e| AppError::usage(format!("{FILE_ENV} '{}': {e}", path.display())))?;
+            install(filter, std::sync::Mutex::new(file));
+        }
+        None if tui && std::io::IsTerminal::is_terminal(&std::io::stderr()) => {
+            return Err(AppError::usage(format!(
+                "the picker draws on stderr, where the log would go: set {FILE_ENV}=PATH to log to a file"
+            )));
+        }
+        None => install(filter, std::io::stderr),
+    }
+    Ok(())
+}
+
+fn install<W>(filter: EnvFilter, writer: W)
+where
+    W: for<'a> fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
+    let layer =
+        fmt::layer().with_writer(writer).with_ansi(false).with_target(true).with_filter(filter.and(filter_fn(safe)));
     // A subscriber set already (a test harness) is not an error.
     let _ = tracing_subscriber::registry().with(layer).try_init();
-    Ok(())
 }
 
 #[cfg(test)]

@@ -98,7 +98,7 @@ pub fn fast_path() -> Option<u8> {
 
 /// Runs the parsed command line and returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8, AppError> {
-    log::init(cli.verbose)?;
+    log::init(cli.verbose, matches!(cli.command, None | Some(Command::Pick)))?;
     // The fast paths must not parse the AWS files unless they have to.
     let command = match cli.command {
         Some(Command::CredentialProcess(cmd)) => return cmd.run(cli.config.as_deref()).await,

@@ -63,11 +63,19 @@ fn a_good_setup_passes_and_says_what_is_in_effect() {
 fn a_rejected_base_profile_and_an_open_cache_dir_fail_with_fixes() {
     let w = World::load("ROLECALL_TEST_AUTH_WORLD");
     let creds = format!(
-        "{}\n[broken]\naws_access_key_id = AKIAUNKNOWNUNKNOWN00\naws_secret_access_key = nope\n",
+        "{}\n[broken]\naws_access_key_id = AKIAUNKNOWNUNKNOWN00\naws_secret_access_key = nope\n\
+         [offline]\naws_access_key_id = AKIAOFFLINEOFFLINE00\naws_secret_access_key = nope\n",
         w.credentials_file()
     );
-    let config = "[profile hub]\nregion = us-east-1\n[profile broken]\nregion = us-east-1\n[profile loop]\nrole_arn = arn:aws:iam::123456789012:role/X\nsource_profile = nowhere\n";
-    let sb = Sandbox::new(config, &creds);
+    // 'offline' points at a port where nothing listens: refused at once, reported with its endpoint.
+    // The endpoints are in the profiles (AWS_ENDPOINT_URL would win over them).
+    let config = format!(
+        "[profile hub]\nregion = us-east-1\nendpoint_url = {e}\n[profile broken]\nregion = us-east-1\nendpoint_url = {e}\n\
+         [profile offline]\nregion = us-east-1\nendpoint_url = http://127.0.0.1:9\n\
+         [profile loop]\nrole_arn = arn:aws:iam::123456789012:role/X\nsource_profile = nowhere\n",
+        e = w.endpoint()
+    );
+    let sb = Sandbox::new(&config, &creds);
     settings(&sb);
     #[cfg(unix)]
     {
@@ -78,14 +86,18 @@ fn a_rejected_base_profile_and_an_open_cache_dir_fail_with_fixes() {
         std::fs::write(cache.join("index.json"), "{}").unwrap();
         std::fs::set_permissions(cache.join("index.json"), std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    let out = sb.rolecall(Some(&w.endpoint())).arg("doctor").output().unwrap();
+    let out = sb.rolecall(None).arg("doctor").output().unwrap();
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
     let base = line(&text, "base credentials");
     let broken = base.iter().find(|l| l.contains("'broken'")).unwrap_or_else(|| panic!("{text}"));
     assert!(broken.starts_with("FAIL "), "{text}");
     assert!(broken.contains("InvalidClientTokenId"), "{text}");
+    assert!(!broken.contains("\\n"), "one line: {text}");
     assert!(broken.contains("-> fix: check or rotate the keys of profile 'broken'"), "{text}");
+    let offline = base.iter().find(|l| l.contains("'offline'")).unwrap_or_else(|| panic!("{text}"));
+    assert!(offline.starts_with("FAIL ") && offline.contains("cannot reach 'http://127.0.0.1:9"), "{text}");
+    assert!(offline.contains("-> fix: check the network"), "{text}");
     let hub = base.iter().find(|l| l.contains("'hub'")).unwrap_or_else(|| panic!("{text}"));
     assert!(hub.starts_with("ok   "), "the good base still passes: {text}");
     let profiles = line(&text, "profiles");

@@ -49,7 +49,9 @@ pub struct Check {
 
 impl Check {
     fn new(check: &'static str, status: Status, detail: impl Into<String>) -> Self {
-        Self { check, status, detail: crate::text::clean(&detail.into()).into_owned(), fix: None }
+        // One line each: a message's own lines are joined.
+        let detail = detail.into().lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ");
+        Self { check, status, detail: crate::text::clean(&detail).into_owned(), fix: None }
     }
 
     fn fix(mut self, fix: impl Into<String>) -> Self {
@@ -136,41 +138,12 @@ async fn credentials(aws: &AwsConfig, env: &Env, settings: &Settings) -> Vec<Che
     }
     let d = &settings.defaults;
     let timeouts = crate::aws::Timeouts::from_settings(d);
+    // Every base at once: a slow or unreachable one does not hold up the rest.
+    let probes = bases.iter().map(|(profile, base)| probe_base(aws, env, settings, timeouts, profile, base));
     let mut clock = None;
-    for (profile, base) in &bases {
-        let region = aws
-            .get(profile, "region")
-            .map(|(r, _)| r.to_owned())
-            .or_else(|| aws.env_region().map(str::to_owned))
-            .or_else(|| d.region.clone())
-            .unwrap_or_else(|| FALLBACK_REGION.to_owned());
-        let desc = base::describe(base);
-        let creds =
-            match base::resolve(base, env, d.process_timeout).await {
-                Ok(c) => c,
-                Err(e) => {
-                    out.push(Check::new("base credentials", Status::Fail, e.to_string()).fix(format!(
-                        "fix the credential_process of profile '{profile}' so that it prints credentials"
-                    )));
-                    continue;
-                }
-            };
-        let connector = SdkConnector::new(aws, env, Some(profile), &region, timeouts);
-        let (answer, seen) = connector.probe(&creds).await;
+    for (check, seen) in futures_util::future::join_all(probes).await {
         clock = clock.or(seen);
-        out.push(match answer {
-            Ok(id) => Check::new("base credentials", Status::Ok, format!("{desc}: {}", id.arn)),
-            Err(AwsFailure::BadCredentials { code, message }) => {
-                let err = BrokerError::BadCredentials { source_desc: desc.clone(), code, message };
-                Check::new("base credentials", Status::Fail, err.to_string())
-                    .fix(format!("check or rotate the keys of profile '{profile}' in '{}'", key_file(aws, profile)))
-            }
-            Err(f) => {
-                let endpoint = connector.endpoint();
-                Check::new("base credentials", Status::Fail, format!("{desc}: {}", failure_text(&f, &endpoint)))
-                    .fix(format!("check the network, the endpoint '{endpoint}' and the proxy settings below"))
-            }
-        });
+        out.push(check);
     }
     out.push(match clock {
         None => Check::new("clock", Status::Info, "not checked: no answer from STS"),
@@ -191,6 +164,50 @@ async fn credentials(aws: &AwsConfig, env: &Env, settings: &Settings) -> Vec<Che
         }
     });
     out
+}
+
+/// One base profile's credentials and their answer to `GetCallerIdentity`,
+/// with the server's clock when STS answered.
+async fn probe_base(
+    aws: &AwsConfig,
+    env: &Env,
+    settings: &Settings,
+    timeouts: crate::aws::Timeouts,
+    profile: &str,
+    base: &Base,
+) -> (Check, Option<(std::time::SystemTime, std::time::SystemTime)>) {
+    let d = &settings.defaults;
+    let region = aws
+        .get(profile, "region")
+        .map(|(r, _)| r.to_owned())
+        .or_else(|| aws.env_region().map(str::to_owned))
+        .or_else(|| d.region.clone())
+        .unwrap_or_else(|| FALLBACK_REGION.to_owned());
+    let desc = base::describe(base);
+    let creds = match base::resolve(base, env, d.process_timeout).await {
+        Ok(c) => c,
+        Err(e) => {
+            let check = Check::new("base credentials", Status::Fail, e.to_string())
+                .fix(format!("fix the credential_process of profile '{profile}' so that it prints credentials"));
+            return (check, None);
+        }
+    };
+    let connector = SdkConnector::new(aws, env, Some(profile), &region, timeouts);
+    let (answer, seen) = connector.probe(&creds).await;
+    let check = match answer {
+        Ok(id) => Check::new("base credentials", Status::Ok, format!("{desc}: {}", id.arn)),
+        Err(AwsFailure::BadCredentials { code, message }) => {
+            let err = BrokerError::BadCredentials { source_desc: desc.clone(), code, message };
+            Check::new("base credentials", Status::Fail, err.to_string())
+                .fix(format!("check or rotate the keys of profile '{profile}' in '{}'", key_file(aws, profile)))
+        }
+        Err(f) => {
+            let endpoint = connector.endpoint();
+            Check::new("base credentials", Status::Fail, format!("{desc}: {}", failure_text(&f, &endpoint)))
+                .fix(format!("check the network, the endpoint '{endpoint}' and the proxy settings below"))
+        }
+    };
+    (check, seen)
 }
 
 fn key_file(aws: &AwsConfig, profile: &str) -> String {

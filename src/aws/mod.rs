@@ -6,6 +6,7 @@
 
 pub mod endpoint;
 pub mod failure;
+pub mod federation;
 pub mod sdk;
 
 pub use endpoint::{Endpoint, Service};

@@ -67,6 +67,26 @@ pub struct Defaults {
     /// Longest wait for another rolecall process refreshing the same session.
     #[serde(deserialize_with = "de_duration")]
     pub lock_timeout: Duration,
+    /// The console federation endpoint, instead of the partition's
+    /// (`ROLECALL_SIGNIN_ENDPOINT` wins over it): https, or http to 127.0.0.1.
+    pub signin_endpoint: Option<String>,
+    /// When `exec` serves credentials through a local container-credentials
+    /// server (renewed as they near expiry) instead of fixed keys.
+    pub exec_server: ExecServer,
+}
+
+/// `exec_server = "never" | "when-capped" | "always"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExecServer {
+    /// Only with `exec --server`.
+    #[default]
+    Never,
+    /// When the session was capped at 1 hour (role chaining, an MFA session)
+    /// below the duration asked for.
+    WhenCapped,
+    /// Always.
+    Always,
 }
 
 /// `store = "auto" | "secret-service" | "keyutils" | "none"`.
@@ -100,6 +120,8 @@ impl Default for Defaults {
             process_timeout: Duration::from_secs(60),
             prompt_timeout: Duration::from_secs(120),
             lock_timeout: Duration::from_secs(180),
+            signin_endpoint: None,
+            exec_server: ExecServer::Never,
         }
     }
 }

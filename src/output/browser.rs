@@ -193,8 +193,12 @@ mod tests {
         let pages = dir.path().join("console");
         let seen = dir.path().join("seen.html");
         // A "browser" that reads the page it is given, then checks its mode.
-        let script =
-            format!("sh -c 'p=${{1#file://}}; stat -c %a \"$p\" > {0}.mode; cat \"$p\" > {0}' browser", seen.display());
+        let script = dir.path().join("browser");
+        let body =
+            format!("#!/bin/sh\np=${{1#file://}}\nstat -c %a \"$p\" > {0}.mode\ncat \"$p\" > {0}\n", seen.display());
+        std::fs::write(&script, body).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let script = script.display().to_string();
         let opened = open("https://example.com/?SigninToken=s3cret", &pages, Some(&script), Duration::from_secs(10));
         assert_eq!(opened.unwrap(), Opened::Read);
         assert!(std::fs::read_to_string(&seen).unwrap().contains("SigninToken=s3cret"));

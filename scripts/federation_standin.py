@@ -28,6 +28,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--moto", required=True)
     ap.add_argument("--log", required=True)
+    ap.add_argument("--trust", action="store_true",
+                    help="do not prove the credentials at moto (for benchmarks: one cheap round trip)")
     args = ap.parse_args()
 
     def log(entry):
@@ -76,6 +78,8 @@ def main():
             if duration is not None and not (duration.isdigit() and 900 <= int(duration) <= 43200):
                 return self.answer(400, "SessionDuration outside 900..43200")
             try:
+                if args.trust:
+                    raise StopIteration
                 sts = boto3.client(
                     "sts",
                     endpoint_url=args.moto,
@@ -86,6 +90,8 @@ def main():
                     config=botocore.config.Config(retries={"max_attempts": 1}),
                 )
                 arn = sts.get_caller_identity()["Arn"]
+            except StopIteration:
+                arn = None
             except Exception as e:  # what AWS would say: the credentials do not work
                 return self.answer(400, f"credentials refused: {type(e).__name__}")
             token = "standin-" + secrets.token_urlsafe(24)

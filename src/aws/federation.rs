@@ -238,24 +238,25 @@ pub async fn signin_token(request: &SecretString, timeout: Duration) -> Result<S
     let shown = format!("{}://{}{}", url.scheme(), url.host_str().unwrap_or_default(), port_suffix(&url)) + url.path();
     let network = |detail: String| FederationError::Network { endpoint: shown.clone(), detail };
     let uri: hyper::Uri = request.expose_secret().parse().map_err(|e| network(format!("{e}")))?;
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-        .map_err(|e| network(format!("no TLS root certificates: {e}")))?
-        .https_or_http()
-        .enable_http1()
-        .build();
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build::<_, Empty<Bytes>>(connector);
     let req = hyper::Request::get(uri)
         .header("user-agent", concat!("rolecall/", env!("CARGO_PKG_VERSION")))
         .body(Empty::new())
         .map_err(|e| network(e.to_string()))?;
+    // Plain http (a loopback stand-in) needs no TLS roots: loading them costs milliseconds.
     let call = async {
-        let res = client.request(req).await.map_err(|e| network(describe(&e)))?;
-        let status = res.status();
-        let body = Limited::new(res.into_body(), 64 * 1024).collect().await.map_err(|e| network(e.to_string()))?;
-        Ok::<_, FederationError>((status, body.to_bytes()))
+        if url.scheme() == "http" {
+            fetch(hyper_util::client::legacy::connect::HttpConnector::new(), req).await
+        } else {
+            let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+                .map_err(|e| format!("no TLS root certificates: {e}"))?
+                .https_only()
+                .enable_http1()
+                .build();
+            fetch(connector, req).await
+        }
     };
+    let call = async { call.await.map_err(network) };
     let (status, body) = tokio::time::timeout(timeout, call)
         .await
         .map_err(|_| network(format!("no answer within {}s", timeout.as_secs())))??;
@@ -276,6 +277,18 @@ pub async fn signin_token(request: &SecretString, timeout: Duration) -> Result<S
         return Err(refused("an empty SigninToken".into()));
     }
     Ok(SecretString::from(answer.signin_token))
+}
+
+/// One GET through `connector`: the status and at most 64 KiB of body.
+async fn fetch<C>(connector: C, req: hyper::Request<Empty<Bytes>>) -> Result<(hyper::StatusCode, Bytes), String>
+where
+    C: hyper_util::client::legacy::connect::Connect + Clone + Send + Sync + 'static,
+{
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(connector);
+    let res = client.request(req).await.map_err(|e| describe(&e))?;
+    let status = res.status();
+    let body = Limited::new(res.into_body(), 64 * 1024).collect().await.map_err(|e| e.to_string())?;
+    Ok((status, body.to_bytes()))
 }
 
 fn port_suffix(url: &Url) -> String {

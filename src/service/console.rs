@@ -88,3 +88,34 @@ pub async fn signin_with(
     let url = federation::login_url(&endpoint, &token, &destination);
     Ok(Signin { url, arn: session.identity.arn.clone(), notices })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::plan;
+    use crate::config::Settings;
+    use crate::config::aws::from_text;
+
+    #[tokio::test]
+    async fn session_duration_is_for_one_role_from_an_iam_users_keys() {
+        let config = "[profile hub]\n[profile tmp]\n\
+                      [profile ro]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = hub\n\
+                      [profile dev]\nrole_arn = arn:aws:iam::222222222222:role/Dev\nsource_profile = hub\nmfa_serial = arn:aws:iam::111111111111:mfa/me\n\
+                      [profile next]\nrole_arn = arn:aws:iam::333333333333:role/Next\nsource_profile = ro\n\
+                      [profile from-tmp]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = tmp\n";
+        let creds = "[hub]\naws_access_key_id = AKIAHUB\naws_secret_access_key = s\n\
+                     [tmp]\naws_access_key_id = ASIATMP\naws_secret_access_key = s\naws_session_token = t\n";
+        let (_dir, aws) = from_text(config, creds, &[]).await;
+        let rows = [
+            ("ro", DurationRule::Allowed),
+            ("dev", DurationRule::Chained),
+            ("next", DurationRule::Chained),
+            ("from-tmp", DurationRule::Chained),
+            ("hub", DurationRule::Chained),
+        ];
+        for (target, want) in rows {
+            let plan = plan::build(target, &aws, &Settings::default(), &Default::default()).unwrap();
+            assert_eq!(duration_rule(&plan), want, "{target}");
+        }
+    }
+}

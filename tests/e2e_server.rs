@@ -70,6 +70,8 @@ fn the_child_fetches_credentials_with_the_token_from_the_file() {
         .output()
         .unwrap();
     let out = ok(out, "exec --server probe");
+    // The probe's two refused requests are reported when the command ends.
+    assert!(stderr(&out).contains("refused 2 request(s)"), "{}", stderr(&out));
     let v: Value = serde_json::from_str(stdout(&out).trim()).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
     assert!(v["uri"].as_str().unwrap().starts_with("http://127.0.0.1:"), "{v}");
     assert_eq!(v["token_in_env"], false, "the token is in a file, not in the environment: {v}");
@@ -181,4 +183,21 @@ fn a_default_profile_with_credentials_is_refused() {
     let out = sb.rolecall(Some(&w.endpoint())).args(["exec", "ro", "--server", "--", "true"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("[default] profile has 'aws_access_key_id'"), "{}", stderr(&out));
+    // When only the setting asked for a server, the command runs with fixed keys and a warning.
+    sb.settings("[defaults]\nexec_server = \"always\"\n");
+    let out = sb
+        .rolecall(Some(&w.endpoint()))
+        .args([
+            "exec",
+            "ro",
+            "--",
+            "sh",
+            "-c",
+            "echo \"uri=${AWS_CONTAINER_CREDENTIALS_FULL_URI:-none} key=$AWS_ACCESS_KEY_ID\"",
+        ])
+        .output()
+        .unwrap();
+    let out = ok(out, "exec ro with exec_server = always and a [default] with keys");
+    assert!(stdout(&out).contains("uri=none key=ASIA"), "{}", stdout(&out));
+    assert!(stderr(&out).contains("warning: fixed keys instead of a credentials server"), "{}", stderr(&out));
 }

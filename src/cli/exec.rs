@@ -48,9 +48,21 @@ impl ExecCmd {
             )));
         }
         let flags = self.assume.flags()?;
+        if self.server {
+            // Before any MFA code is asked for.
+            server::check_default_profile(ctx)?;
+        }
         let assumed = assume(ctx, &self.target, &flags, Prompt::Terminal).await?;
         ctx.warn(&format!("{} as {}", self.target, assumed.session.identity.arn));
-        let serve = self.wants_server(ctx, &assumed.plan);
+        let mut serve = self.wants_server(ctx, &assumed.plan);
+        if serve
+            && !self.server
+            && let Err(e) = server::check_default_profile(ctx)
+        {
+            // The setting asked for a server, not the operator: fixed keys still work.
+            ctx.warn(&format!("warning: fixed keys instead of a credentials server: {e}"));
+            serve = false;
+        }
         let argv = exec::command_line(self.command);
         let env = child::env(ctx, &assumed.plan, &self.target, &assumed.session);
         let spawn_error =
@@ -60,7 +72,6 @@ impl ExecCmd {
             drop(assumed);
             return exec::run(child).map_err(spawn_error);
         }
-        server::check_default_profile(ctx)?;
         // The server renews through its own context: its notices (the 1-hour cap
         // again) must not land in the middle of the command's output.
         let own = Context {
@@ -72,6 +83,9 @@ impl ExecCmd {
         let server = server::start(Arc::new(own), &self.target, &flags, assumed.session).await?;
         let child = exec::command(&argv, &server.child_env(env));
         let code = exec::run_and_wait(child).await.map_err(spawn_error)?;
+        if let Some(notice) = server.stats.notice(&self.target) {
+            ctx.warn(&notice);
+        }
         drop(server);
         Ok(code)
     }

@@ -58,15 +58,21 @@ const DEFAULT_CREDENTIAL_KEYS: &[&str] = &[
     "credential_source",
 ];
 
-/// What the server counts (for tests and the exit notice).
+/// What the server counts, for the notice when the command ends.
 #[derive(Debug, Default)]
 pub struct Stats {
-    /// Credentials handed out.
-    pub served: AtomicU64,
-    /// Sessions renewed.
-    pub renewed: AtomicU64,
     /// Requests refused (no token, a wrong one, a wrong path).
     pub refused: AtomicU64,
+}
+
+impl Stats {
+    /// A warning for the operator when something knocked without the token.
+    pub fn notice(&self, target: &str) -> Option<String> {
+        let n = self.refused.load(Ordering::Relaxed);
+        (n > 0).then(|| {
+            format!("the credentials server for '{target}' refused {n} request(s) without the right token or path")
+        })
+    }
 }
 
 struct Shared {
@@ -232,10 +238,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>
         return refuse(StatusCode::FORBIDDEN, "Forbidden", "wrong authorization token");
     }
     match current(shared).await {
-        Ok(session) => {
-            shared.stats.served.fetch_add(1, Ordering::Relaxed);
-            reply(StatusCode::OK, body(&session))
-        }
+        Ok(session) => reply(StatusCode::OK, body(&session)),
         Err(message) => error(StatusCode::SERVICE_UNAVAILABLE, "RefreshFailed", &message),
     }
 }
@@ -269,7 +272,6 @@ async fn current(shared: &Shared) -> Result<Session, String> {
     }
     match assume(&shared.ctx, &shared.target, &shared.flags, Prompt::Never).await {
         Ok(assumed) => {
-            shared.stats.renewed.fetch_add(1, Ordering::Relaxed);
             *current = assumed.session;
             Ok(current.clone())
         }

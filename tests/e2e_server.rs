@@ -90,6 +90,35 @@ fn the_child_fetches_credentials_with_the_token_from_the_file() {
     assert!(v["botocore_key"].as_str().unwrap().starts_with("ASIA"));
     // The server and its token file live exactly as long as the child.
     assert!(!std::path::Path::new(v["token_file"].as_str().unwrap()).exists(), "token file left behind");
+    let addr = v["uri"].as_str().unwrap().trim_start_matches("http://").split('/').next().unwrap().to_owned();
+    assert!(std::net::TcpStream::connect(&addr).is_err(), "the server at {addr} still answers");
+}
+
+#[test]
+fn sigterm_to_rolecall_reaches_the_child() {
+    use std::io::BufRead;
+    let w = World::main();
+    let sb = sandbox(&w, "");
+    // The loop ends by itself after ~20 s, so a lost signal fails the test instead of hanging it.
+    let script = "trap 'echo got-term; exit 3' TERM; echo ready; n=0; while [ $n -lt 200 ]; do sleep 0.1; n=$((n+1)); done; echo no-term";
+    let mut child = sb
+        .rolecall_std(Some(&w.endpoint()))
+        .args(["exec", "ro", "--server", "--", "sh", "-c", script])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "ready");
+    // SAFETY: kill has no memory preconditions; the pid is our own child's.
+    unsafe { libc_kill(child.id() as i32, 15) };
+    assert_eq!(lines.next().unwrap().unwrap(), "got-term");
+    assert_eq!(child.wait().unwrap().code(), Some(3), "rolecall returns the child's code");
+}
+
+unsafe extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
 }
 
 #[test]

@@ -50,13 +50,14 @@ pub fn run(mut child: Command) -> std::io::Result<u8> {
 /// SIGHUP sent to rolecall are passed on. Returns the child's exit code
 /// (128 + signal when killed by one).
 pub async fn run_and_wait(child: Command) -> std::io::Result<u8> {
-    let mut child = tokio::process::Command::from(child).spawn()?;
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
+        // Caught before the child starts: a signal sent as soon as it runs must not kill rolecall.
         let mut int = signal(SignalKind::interrupt())?;
         let mut term = signal(SignalKind::terminate())?;
         let mut hup = signal(SignalKind::hangup())?;
+        let mut child = tokio::process::Command::from(child).spawn()?;
         loop {
             let forward = tokio::select! {
                 status = child.wait() => return Ok(code(status?)),
@@ -72,7 +73,7 @@ pub async fn run_and_wait(child: Command) -> std::io::Result<u8> {
     }
     #[cfg(not(unix))]
     {
-        Ok(code(child.wait().await?))
+        Ok(code(tokio::process::Command::from(child).spawn()?.wait().await?))
     }
 }
 

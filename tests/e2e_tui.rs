@@ -6,6 +6,7 @@ mod common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::federation::Standin;
 use common::{Sandbox, World, aws_cli, ok, unique};
 
 /// A tmux server of its own, killed on drop.
@@ -84,6 +85,13 @@ fn find_an_mfa_role_assume_it_open_a_shell_and_come_back() {
     // Fill the organisation cache first, so the TUI shows the accounts at once.
     ok(sb.rolecall(Some(&w.endpoint())).args(["accounts"]).output().unwrap(), "accounts");
 
+    // `c` in the result panel opens the console: a stand-in signs in, a "browser" keeps the page.
+    let fed = Standin::start(&w.endpoint());
+    let browser = sb.home().join("browser.sh");
+    let page = sb.home().join("page.html");
+    std::fs::write(&browser, format!("#!/bin/sh\ncat \"${{1#file://}}\" > {}\n", page.display())).unwrap();
+    std::fs::set_permissions(&browser, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+
     let tmux = Tmux::new();
     let bin = assert_cmd::cargo::cargo_bin("rolecall");
     let venv_bin = aws_cli().parent().unwrap().display().to_string();
@@ -98,6 +106,8 @@ fn find_an_mfa_role_assume_it_open_a_shell_and_come_back() {
         format!("PATH={venv_bin}:/usr/bin:/bin"),
         "SHELL=/bin/sh".to_owned(),
         "TERM=xterm-256color".to_owned(),
+        format!("BROWSER={}", browser.display()),
+        format!("ROLECALL_SIGNIN_ENDPOINT={}", fed.endpoint()),
     ];
     let mut args: Vec<String> = vec![
         "new-session".into(),
@@ -128,6 +138,15 @@ fn find_an_mfa_role_assume_it_open_a_shell_and_come_back() {
     tmux.text("123456");
     tmux.keys(&["Enter"]);
     tmux.wait_for(&format!("arn:aws:sts::{prod}:assumed-role/Developer/alice"));
+
+    tmux.text("c");
+    let screen = tmux.wait_for("opened the AWS console for 'payments-prod/Developer'");
+    let signed = fed.entries();
+    assert_eq!(signed.len(), 1, "{signed:?}");
+    assert!(signed[0]["arn"].as_str().unwrap().contains(&format!("{prod}:assumed-role/Developer/")));
+    let token = signed[0]["token"].as_str().unwrap();
+    assert!(std::fs::read_to_string(&page).unwrap().contains(token), "the browser got the sign-in page");
+    assert!(!screen.contains(token), "the token is never on the screen");
 
     tmux.text("s");
     tmux.wait_for("rolecall: shell as");

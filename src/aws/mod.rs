@@ -7,6 +7,7 @@
 pub mod endpoint;
 pub mod failure;
 pub mod request_log;
+pub mod federation;
 pub mod sdk;
 pub mod server_date;
 

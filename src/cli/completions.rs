@@ -99,7 +99,8 @@ mod tests {
     fn every_command_taking_a_target_has_a_slot() {
         let slots = target_slots(&Cli::command());
         let paths: Vec<String> = slots.iter().map(|s| s.path.join(" ")).collect();
-        for want in ["export", "exec", "whoami", "forget", "credential-process", "setup credential-process"] {
+        for want in ["export", "exec", "console", "whoami", "forget", "credential-process", "setup credential-process"]
+        {
             assert!(paths.iter().any(|p| p == want), "{want} missing from {paths:?}");
         }
         let export = slots.iter().find(|s| s.path == ["export"]).map(|s| s.value_flags.clone()).unwrap_or_default();

@@ -4,6 +4,7 @@ mod accounts;
 mod assume;
 mod complete_targets;
 mod completions;
+mod console;
 mod credential_process;
 mod doctor;
 mod exec;
@@ -56,6 +57,8 @@ pub enum Command {
     Export(export::ExportCmd),
     /// Assume a target and run a command (default: $SHELL) with its credentials.
     Exec(exec::ExecCmd),
+    /// Sign in to the AWS console as a target (opens the browser, or --print the URL).
+    Console(console::ConsoleCmd),
     /// Show who the ambient credentials, or a target's, are.
     Whoami(whoami::WhoamiCmd),
     /// List organisation accounts with id, name, state, OU path and tags.
@@ -118,6 +121,7 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
     match command {
         Command::Export(cmd) => cmd.run(&ctx).await,
         Command::Exec(cmd) => cmd.run(&ctx).await,
+        Command::Console(cmd) => cmd.run(&ctx).await,
         Command::Whoami(cmd) => cmd.run(&ctx).await,
         Command::Accounts(cmd) => cmd.run(&ctx).await,
         Command::Login(cmd) => cmd.run(&ctx).await,

@@ -46,6 +46,8 @@ pub enum Action {
     Store,
     /// Quit and print export lines for `eval`.
     Export,
+    /// Open the AWS console as the session, in the browser.
+    Console,
 }
 
 impl Action {
@@ -69,6 +71,7 @@ impl Action {
             Self::Shell => "open a shell with the session",
             Self::Store => "keep the session in the keyring",
             Self::Export => "quit and print export lines",
+            Self::Console => "open the AWS console in the browser",
         }
     }
 }
@@ -282,7 +285,7 @@ impl Default for KeyMap {
             ("?", Help),
             ("f1", Help),
         ]);
-        let result = bind(&[("s", Shell), ("k", Store), ("e", Export), ("q", Back)]);
+        let result = bind(&[("s", Shell), ("k", Store), ("e", Export), ("c", Console), ("q", Back)]);
         Self { list, result }
     }
 }

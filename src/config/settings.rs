@@ -67,6 +67,26 @@ pub struct Defaults {
     /// Longest wait for another rolecall process refreshing the same session.
     #[serde(deserialize_with = "de_duration")]
     pub lock_timeout: Duration,
+    /// The console federation endpoint, instead of the partition's
+    /// (`ROLECALL_SIGNIN_ENDPOINT` wins over it): https, or http to 127.0.0.1.
+    pub signin_endpoint: Option<String>,
+    /// When `exec` serves credentials through a local container-credentials
+    /// server (renewed as they near expiry) instead of fixed keys.
+    pub exec_server: ExecServer,
+}
+
+/// `exec_server = "never" | "when-capped" | "always"`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExecServer {
+    /// Only with `exec --server`.
+    #[default]
+    Never,
+    /// When the session was capped at 1 hour (role chaining, an MFA session)
+    /// below the duration asked for.
+    WhenCapped,
+    /// Always.
+    Always,
 }
 
 /// `store = "auto" | "secret-service" | "keyutils" | "none"`.
@@ -100,6 +120,8 @@ impl Default for Defaults {
             process_timeout: Duration::from_secs(60),
             prompt_timeout: Duration::from_secs(120),
             lock_timeout: Duration::from_secs(180),
+            signin_endpoint: None,
+            exec_server: ExecServer::Never,
         }
     }
 }
@@ -151,6 +173,16 @@ impl Settings {
         if let Some(Err(e)) = d.region.as_deref().map(limits::check_region) {
             return bad(format!("[defaults] region {e}"));
         }
+        if let Some(url) = &d.signin_endpoint {
+            let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+                .iter()
+                .any(|p| url.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with([':', '/'])));
+            if !url.starts_with("https://") && !loopback {
+                return bad(format!(
+                    "[defaults] signin_endpoint '{url}' must be https (or http to 127.0.0.1): it receives a secret key"
+                ));
+            }
+        }
         // Ranges that keep a setting from silently disabling what it governs.
         // refresh_window: a cached session is served only while more than the
         // window is left, and chained or MFA-session roles last at most an hour
@@ -191,7 +223,8 @@ mod tests {
         let edges =
             "[defaults]\nrefresh_window = 0\norg_cache_ttl = \"30d\"\nduration = 900\nmfa_session_duration = \"36h\"\n";
         Settings::parse(edges, Path::new("c.toml")).unwrap();
-        let edges = "[defaults]\nrefresh_window = \"30m\"\norg_cache_ttl = \"1m\"\nduration = \"12h\"\n";
+        let edges = "[defaults]\nrefresh_window = \"30m\"\norg_cache_ttl = \"1m\"\nduration = \"12h\"\n\
+                     signin_endpoint = \"http://127.0.0.1:8/federation\"\nexec_server = \"when-capped\"\n";
         Settings::parse(edges, Path::new("c.toml")).unwrap();
 
         let cases = [
@@ -211,6 +244,12 @@ mod tests {
             ("[defaults]\noperation_timeout = \"1d\"\n", "[defaults] operation_timeout '86400s' is outside 1..=900"),
             ("[defaults]\nlock_timeout = \"soon\"\n", "'soon' is not a duration"),
             ("[defaults]\nregion = \"eu west 1\"\n", "[defaults] region 'eu west 1' is not a region name"),
+            (
+                "[defaults]\nsignin_endpoint = \"http://10.0.0.1/f\"\n",
+                "signin_endpoint 'http://10.0.0.1/f' must be https",
+            ),
+            ("[defaults]\nsignin_endpoint = \"http://127.0.0.1.evil/f\"\n", "must be https"),
+            ("[defaults]\nexec_server = \"sometimes\"\n", "unknown variant `sometimes`"),
         ];
         for (text, want) in cases {
             let err = Settings::parse(text, Path::new("c.toml")).unwrap_err().to_string();

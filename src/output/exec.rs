@@ -45,6 +45,49 @@ pub fn run(mut child: Command) -> std::io::Result<u8> {
     }
 }
 
+/// Runs the child and waits for it (rolecall stays, to serve it): Ctrl-C
+/// reaches the child from the terminal and rolecall ignores it; SIGTERM and
+/// SIGHUP sent to rolecall are passed on. Returns the child's exit code
+/// (128 + signal when killed by one).
+pub async fn run_and_wait(child: Command) -> std::io::Result<u8> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        // Caught before the child starts: a signal sent as soon as it runs must not kill rolecall.
+        let mut int = signal(SignalKind::interrupt())?;
+        let mut term = signal(SignalKind::terminate())?;
+        let mut hup = signal(SignalKind::hangup())?;
+        let mut child = tokio::process::Command::from(child).spawn()?;
+        loop {
+            let forward = tokio::select! {
+                status = child.wait() => return Ok(code(status?)),
+                _ = int.recv() => None,
+                _ = term.recv() => Some(libc::SIGTERM),
+                _ = hup.recv() => Some(libc::SIGHUP),
+            };
+            if let (Some(sig), Some(pid)) = (forward, child.id()) {
+                // SAFETY: kill has no memory preconditions; pid is our live child's.
+                unsafe { libc::kill(pid as libc::pid_t, sig) };
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(code(tokio::process::Command::from(child).spawn()?.wait().await?))
+    }
+}
+
+fn code(status: std::process::ExitStatus) -> u8 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return 128u8.saturating_add(u8::try_from(sig).unwrap_or(127));
+        }
+    }
+    status.code().map(|c| c as u8).unwrap_or(1)
+}
+
 #[cfg(test)]
 mod tests {
     use std::ffi::OsStr;

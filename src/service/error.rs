@@ -4,6 +4,7 @@
 //! available without a person; 4 keyring unavailable or locked; 5 network or
 //! endpoint; 6 another rolecall process holds the lock too long.
 
+use crate::aws::federation::FederationError;
 use crate::broker::BrokerError;
 use crate::broker::plan::PlanError;
 use crate::catalog::CatalogError;
@@ -35,6 +36,9 @@ pub enum AppError {
     /// The keyring or rolecall's cache files could not be used.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The console sign-in failed.
+    #[error(transparent)]
+    Federation(#[from] FederationError),
     /// The terminal could not be used.
     #[error("terminal: {0}")]
     Terminal(String),
@@ -63,6 +67,7 @@ impl AppError {
             Self::Catalog(e) => e.exit_code(),
             Self::Broker(e) => e.exit_code(),
             Self::Org(e) => e.exit_code(),
+            Self::Federation(e) => e.exit_code(),
             Self::Store(StoreError::LockTimeout { .. }) => EXIT_LOCK,
             Self::Store(_) => 4,
             Self::Output(_) | Self::Internal(_) => 1,

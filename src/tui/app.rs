@@ -124,6 +124,8 @@ pub enum Msg {
     AssumeFinished(u64, Result<Assumed, Failure>),
     /// The session was stored (or not).
     Stored(Result<String, String>),
+    /// The console was opened in the browser (or why not).
+    ConsoleOpened(Result<String, String>),
     /// The shell exited with this code.
     ShellExited(i32),
     /// The organisation accounts were refreshed: the new full list, or why not.
@@ -150,6 +152,8 @@ pub enum Effect {
     Store,
     /// Leave for a shell with the last session.
     Shell,
+    /// Open the AWS console as the last session.
+    Console,
     /// Fetch the organisations' accounts again.
     Refresh,
     /// Save favourites and recent targets.
@@ -355,6 +359,13 @@ impl App {
                 });
                 Vec::new()
             }
+            Msg::ConsoleOpened(result) => {
+                self.status = Some(match result {
+                    Ok(text) => text,
+                    Err(e) => format!("console: {e}"),
+                });
+                Vec::new()
+            }
             Msg::ShellExited(code) => {
                 self.shell_exited(code);
                 Vec::new()
@@ -418,6 +429,10 @@ impl App {
             Some(Modal::Result(_)) => match self.keymap.action(Context::Result, &key) {
                 Some(Action::Shell) => vec![Effect::Shell],
                 Some(Action::Store) => vec![Effect::Store],
+                Some(Action::Console) => {
+                    self.status = Some("opening the AWS console…".into());
+                    vec![Effect::Console]
+                }
                 Some(Action::Export) => self.quit_with(Exit::Export),
                 Some(Action::Quit) => self.quit_with(Exit::Quit),
                 Some(Action::Back) | Some(Action::AssumeSelected) => {
@@ -511,7 +526,7 @@ impl App {
                 }
             }
             Action::Help => self.modal = Some(Modal::Help),
-            Action::Shell | Action::Store | Action::Export => {}
+            Action::Shell | Action::Store | Action::Export | Action::Console => {}
         }
         Vec::new()
     }

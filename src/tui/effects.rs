@@ -12,6 +12,7 @@ use super::app::{Assumed, Failure, Msg};
 use super::model::{Details, Item};
 use crate::catalog::Entry;
 use crate::credentials::Session;
+use crate::output;
 use crate::service::{
     self, AppError, BrokerError, Context, Flags, MfaCode, Plan, Prompt, Refresh, SharedContext, catalog, child, orgs,
 };
@@ -156,6 +157,42 @@ impl Effects {
             let _ = tx.send(Msg::Stored(result)).await;
         });
     }
+}
+
+impl Effects {
+    /// Opens the AWS console as the last session, answering with `Msg::ConsoleOpened`.
+    pub fn console(&self) {
+        let (ctx, tx, slot) = (self.ctx.clone(), self.tx.clone(), self.session.clone());
+        tokio::spawn(async move {
+            let last = slot.lock().ok().and_then(|s| s.clone());
+            let result = match (last, ctx.get().await) {
+                (None, _) => Err("no session".to_owned()),
+                (_, Err(e)) => Err(e.to_string()),
+                (Some(LastSession { target, plan, session, .. }), Ok(ctx)) => {
+                    open_console(&ctx, &target, &plan, &session).await
+                }
+            };
+            let _ = tx.send(Msg::ConsoleOpened(result.map_err(|e| crate::text::clean(&e).into_owned()))).await;
+        });
+    }
+}
+
+async fn open_console(ctx: &Context, target: &str, plan: &Plan, session: &Session) -> Result<String, String> {
+    use secrecy::ExposeSecret;
+    let signin = service::console::signin_with(ctx, plan, session, None, &service::console::Where::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    let browser = ctx.env.get("BROWSER").ok();
+    let dir = crate::paths::cache_dir().join("console");
+    let opened = tokio::task::spawn_blocking(move || {
+        output::browser::open(signin.url.expose_secret(), &dir, browser.as_deref(), std::time::Duration::from_secs(20))
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    Ok(match opened {
+        output::browser::Opened::Read => format!("opened the AWS console for '{target}'"),
+        output::browser::Opened::NotSeen => format!("started the browser for '{target}'; it did not open the page yet"),
+    })
 }
 
 /// The TUI's items for catalog entries (an organisation target that is a

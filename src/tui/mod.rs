@@ -225,6 +225,7 @@ async fn perform(
         Effect::Assume { request, target, code } => effects.assume(request, target, code),
         Effect::Cancel(request) => effects.cancel(request),
         Effect::Store => effects.store(),
+        Effect::Console => effects.console(),
         Effect::Refresh => effects.refresh(),
         Effect::SavePrefs { favourites, recent } => Prefs { favourites, recent }.save(),
         Effect::Shell => {

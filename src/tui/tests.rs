@@ -208,6 +208,9 @@ fn result_actions_and_error_panel() {
     app.update(Msg::AssumeFinished(1, Ok(assumed("payments-prod/ReadOnly"))));
     assert_eq!(app.update(key(KeyCode::Char('s'))), vec![Effect::Shell]);
     assert_eq!(app.update(key(KeyCode::Char('k'))), vec![Effect::Store]);
+    assert_eq!(app.update(key(KeyCode::Char('c'))), vec![Effect::Console]);
+    app.update(Msg::ConsoleOpened(Err("no browser could be started".into())));
+    assert_eq!(app.status.as_deref(), Some("console: no browser could be started"));
     app.update(Msg::ShellExited(0));
     assert_eq!(app.modal, None, "back to the list after the shell");
 

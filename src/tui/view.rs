@@ -412,6 +412,8 @@ fn draw_modal(frame: &mut Frame, app: &App, theme: &Theme, modal: &Modal, area: 
                 Span::raw(" shell   "),
                 Span::styled("k", theme.accent),
                 Span::raw(" keep in keyring   "),
+                Span::styled("c", theme.accent),
+                Span::raw(" console   "),
                 Span::styled("e", theme.accent),
                 Span::raw(" export & quit   "),
                 Span::styled("esc", theme.accent),

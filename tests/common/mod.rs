@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod fake_sts;
+pub mod federation;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

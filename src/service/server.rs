@@ -1,0 +1,345 @@
+//! A container-credentials server for one child: `exec --server` gives the
+//! command `AWS_CONTAINER_CREDENTIALS_FULL_URI` (a loopback address on a
+//! random port) and `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` instead of fixed
+//! keys, so the AWS SDKs and CLI fetch credentials as they need them. The
+//! server hands out the target's current session and renews it through the
+//! one cached-or-assume path (never asking a person: the stored MFA session
+//! does it) before it enters the refresh window. It lives exactly as long as
+//! the [`Server`] value; the token file (0600 in a 0700 directory) goes with it.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use secrecy::{ExposeSecret, SecretString};
+use subtle::ConstantTimeEq;
+use tokio::net::TcpListener;
+
+use super::{AppError, Context, Flags, Prompt, assume};
+use crate::credentials::Session;
+use crate::output::export::SessionEnv;
+
+/// The path credentials are served at.
+pub const PATH: &str = "/rolecall/credentials";
+/// Longest a client may take to send its request headers.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest one connection may stay open.
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Variables the child must not inherit: they would win over the server, or
+/// point at another server.
+const HIDDEN: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "ROLECALL_EXPIRATION",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+];
+
+/// Profile keys that give the `default` profile credentials of its own,
+/// which the SDKs' chains try before a container server.
+const DEFAULT_CREDENTIAL_KEYS: &[&str] = &[
+    "aws_access_key_id",
+    "role_arn",
+    "credential_process",
+    "sso_session",
+    "sso_start_url",
+    "web_identity_token_file",
+    "credential_source",
+];
+
+/// What the server counts, for the notice when the command ends.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Requests refused (no token, a wrong one, a wrong path).
+    pub refused: AtomicU64,
+}
+
+impl Stats {
+    /// A warning for the operator when something knocked without the token.
+    pub fn notice(&self, target: &str) -> Option<String> {
+        let n = self.refused.load(Ordering::Relaxed);
+        (n > 0).then(|| {
+            format!("the credentials server for '{target}' refused {n} request(s) without the right token or path")
+        })
+    }
+}
+
+struct Shared {
+    ctx: Arc<Context>,
+    target: String,
+    flags: Flags,
+    token: SecretString,
+    current: tokio::sync::Mutex<Session>,
+    stats: Arc<Stats>,
+}
+
+/// A running server; dropping it stops it and removes the token file.
+pub struct Server {
+    /// `http://127.0.0.1:PORT/rolecall/credentials`.
+    pub url: String,
+    /// The file holding the authorization token.
+    pub token_file: PathBuf,
+    /// What it has done so far.
+    pub stats: Arc<Stats>,
+    dir: PathBuf,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+        let _ = std::fs::remove_file(&self.token_file);
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// Refuses to serve when the `default` profile has credentials of its own:
+/// the SDKs would use those before the server, and the command would act as
+/// someone else without a word.
+pub fn check_default_profile(ctx: &Context) -> Result<(), AppError> {
+    let found = DEFAULT_CREDENTIAL_KEYS.iter().find(|k| ctx.aws.get("default", k).is_some());
+    match found {
+        None => Ok(()),
+        Some(key) => Err(AppError::usage(format!(
+            "the [default] profile has '{key}': the AWS SDKs and CLI would use it before the credentials \
+             server, so the command would not act as the target; run without --server (fixed keys), or move \
+             those credentials to a named profile"
+        ))),
+    }
+}
+
+/// A random token: 32 bytes, hex.
+fn new_token() -> Result<SecretString, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(SecretString::from(hex))
+}
+
+/// Writes the token into a new private directory under `parent`.
+fn write_token(parent: &Path, token: &SecretString) -> Result<(PathBuf, PathBuf), AppError> {
+    use std::io::Write;
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    let name: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    let dir = parent.join(format!("server-{}-{name}", std::process::id()));
+    let fail = |e: std::io::Error| {
+        AppError::Spawn(format!("cannot write the server's token file in '{}': {e}", dir.display()))
+    };
+    crate::paths::ensure_private_dir(&dir).map_err(fail)?;
+    let file = dir.join("token");
+    let mut f = crate::paths::new_private_file(&file).map_err(fail)?;
+    f.write_all(token.expose_secret().as_bytes()).map_err(fail)?;
+    Ok((dir, file))
+}
+
+/// Starts serving `session` (made for `target` with `flags`) on 127.0.0.1.
+pub async fn start(ctx: Arc<Context>, target: &str, flags: &Flags, session: Session) -> Result<Server, AppError> {
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
+        .await
+        .map_err(|e| AppError::Spawn(format!("cannot listen on 127.0.0.1: {e}")))?;
+    let port = listener.local_addr().map_err(|e| AppError::Spawn(e.to_string()))?.port();
+    let token = new_token()?;
+    let (dir, token_file) = write_token(&crate::paths::cache_dir(), &token)?;
+    let stats = Arc::new(Stats::default());
+    // A code typed for the first assume is spent; renewals never ask.
+    let flags = Flags { mfa_code: None, ..flags.clone() };
+    let shared = Arc::new(Shared {
+        ctx,
+        target: target.to_owned(),
+        flags,
+        token,
+        current: tokio::sync::Mutex::new(session),
+        stats: stats.clone(),
+    });
+    let task = tokio::spawn(accept_loop(listener, shared));
+    Ok(Server { url: format!("http://127.0.0.1:{port}{PATH}"), token_file, stats, dir, task })
+}
+
+impl Server {
+    /// The child's environment: `base` (region, target, endpoint) without
+    /// any credentials, plus where and how to fetch them.
+    pub fn child_env(&self, base: SessionEnv) -> SessionEnv {
+        let mut set: Vec<(&'static str, String)> = base.set.into_iter().filter(|(k, _)| !HIDDEN.contains(k)).collect();
+        set.push(("AWS_CONTAINER_CREDENTIALS_FULL_URI", self.url.clone()));
+        set.push(("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", self.token_file.display().to_string()));
+        let mut unset = base.unset;
+        for k in HIDDEN {
+            if !unset.contains(k) {
+                unset.push(k);
+            }
+        }
+        SessionEnv { set, unset }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let service = hyper::service::service_fn(move |req| {
+                let shared = shared.clone();
+                async move { Ok::<_, std::convert::Infallible>(handle(&shared, req).await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .keep_alive(false)
+                .serve_connection(io, service);
+            let _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn).await;
+        });
+    }
+}
+
+fn reply(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut res = Response::new(Full::new(Bytes::from(body)));
+    *res.status_mut() = status;
+    res.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+    res
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>> {
+    reply(status, serde_json::json!({"Code": code, "Message": message}).to_string())
+}
+
+/// True when `given` is the token, compared in constant time.
+fn authorized(given: Option<&[u8]>, token: &SecretString) -> bool {
+    given.is_some_and(|g| bool::from(g.ct_eq(token.expose_secret().as_bytes())))
+}
+
+async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let refuse = |status, code, message| {
+        shared.stats.refused.fetch_add(1, Ordering::Relaxed);
+        error(status, code, message)
+    };
+    if req.uri().path() != PATH {
+        return refuse(StatusCode::NOT_FOUND, "NotFound", "no such path");
+    }
+    if req.method() != hyper::Method::GET {
+        return refuse(StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed", "GET only");
+    }
+    let Some(given) = req.headers().get(hyper::header::AUTHORIZATION) else {
+        return refuse(StatusCode::UNAUTHORIZED, "Unauthorized", "no Authorization header");
+    };
+    if !authorized(Some(given.as_bytes()), &shared.token) {
+        return refuse(StatusCode::FORBIDDEN, "Forbidden", "wrong authorization token");
+    }
+    match current(shared).await {
+        Ok(session) => reply(StatusCode::OK, body(&session)),
+        Err(message) => error(StatusCode::SERVICE_UNAVAILABLE, "RefreshFailed", &message),
+    }
+}
+
+/// The container-credentials answer, as botocore's ContainerProvider and the
+/// SDKs' ECS providers read it.
+pub fn body(session: &Session) -> String {
+    let c = &session.credentials;
+    let mut json = serde_json::json!({
+        "AccessKeyId": c.access_key_id,
+        "SecretAccessKey": c.secret_access_key(),
+        "Token": c.session_token().unwrap_or_default(),
+        "AccountId": session.identity.account,
+    });
+    if let Some(exp) = c.expiration {
+        json["Expiration"] = serde_json::Value::String(crate::time::rfc3339(exp));
+    }
+    json.to_string()
+}
+
+/// The session to hand out: the current one while it has more than the
+/// refresh window left, else a renewed one (one renewal at a time). When
+/// renewing fails, the current one is served while it still works.
+async fn current(shared: &Shared) -> Result<Session, String> {
+    let mut current = shared.current.lock().await;
+    let window = shared.ctx.settings.defaults.refresh_window;
+    let left = |s: &Session| s.credentials.expiration.map(|e| crate::time::left(e, crate::time::now()));
+    match left(&current) {
+        Some(l) if l <= window => {}
+        _ => return Ok(current.clone()),
+    }
+    match assume(&shared.ctx, &shared.target, &shared.flags, Prompt::Never).await {
+        Ok(assumed) => {
+            *current = assumed.session;
+            Ok(current.clone())
+        }
+        Err(e) => {
+            let message = format!("cannot renew the credentials for '{}': {e}", shared.target);
+            eprintln!("rolecall: {}", crate::text::clean(&message));
+            match left(&current) {
+                Some(l) if !l.is_zero() => Ok(current.clone()),
+                _ => Err(message),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::{Credentials, Identity};
+
+    #[test]
+    fn the_token_is_compared_whole() {
+        let token = SecretString::from("abc123".to_owned());
+        assert!(authorized(Some(b"abc123"), &token));
+        for wrong in [&b"abc124"[..], b"abc12", b"abc1234", b"", b"ABC123"] {
+            assert!(!authorized(Some(wrong), &token), "{wrong:?}");
+        }
+        assert!(!authorized(None, &token));
+    }
+
+    #[test]
+    fn the_body_has_the_container_fields() {
+        let exp = crate::time::from_epoch(1_900_000_000).unwrap();
+        let session = Session {
+            credentials: Credentials::new("ASIAX", "sec", Some("tok".into()), Some(exp)),
+            identity: Identity {
+                arn: "arn:aws:sts::111111111111:assumed-role/R/s".into(),
+                account: "111111111111".into(),
+                user_id: "u".into(),
+            },
+        };
+        let v: serde_json::Value = serde_json::from_str(&body(&session)).unwrap();
+        assert_eq!(v["AccessKeyId"], "ASIAX");
+        assert_eq!(v["SecretAccessKey"], "sec");
+        assert_eq!(v["Token"], "tok");
+        assert_eq!(v["Expiration"], "2030-03-17T17:46:40Z");
+        assert_eq!(v["AccountId"], "111111111111");
+    }
+
+    #[test]
+    fn the_child_sees_the_server_and_no_keys() {
+        let creds = Credentials::new("ASIAX", "sec", Some("tok".into()), Some(crate::time::now()));
+        let base = SessionEnv::new(&creds, "eu-west-1", "t");
+        let (dir, token_file) = (PathBuf::from("/nonexistent"), PathBuf::from("/nonexistent/token"));
+        let server = Server {
+            url: "http://127.0.0.1:1/rolecall/credentials".into(),
+            token_file,
+            stats: Arc::default(),
+            dir,
+            task: tokio::runtime::Builder::new_current_thread().build().unwrap().spawn(async {}),
+        };
+        let env = server.child_env(base);
+        let names: Vec<&str> = env.set.iter().map(|(k, _)| *k).collect();
+        assert!(names.contains(&"AWS_CONTAINER_CREDENTIALS_FULL_URI") && names.contains(&"AWS_REGION"), "{names:?}");
+        for k in
+            ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+        {
+            assert!(!names.contains(&k) && env.unset.contains(&k), "{k}");
+        }
+        assert!(env.set.iter().all(|(_, v)| v != "sec" && v != "tok"));
+    }
+}

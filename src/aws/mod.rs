@@ -6,8 +6,8 @@
 
 pub mod endpoint;
 pub mod failure;
-pub mod request_log;
 pub mod federation;
+pub mod request_log;
 pub mod sdk;
 pub mod server_date;
 

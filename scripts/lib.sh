@@ -121,3 +121,19 @@ seed_sso() {
   [ -n "${3:-}" ] && args+=(--org-world "$3" --moto "$4")
   "$VENV/bin/python" "$ROOT/scripts/seed_sso.py" "${args[@]}" || die "writing the SSO world $1 failed"
 }
+
+# sso_auto_approve URL: approves every device-code sign-in at the emulator once a second,
+# in the background (the demo's stand-in for a person clicking "Allow"); stop_moto stops it.
+sso_auto_approve() {
+  "$VENV/bin/python" -c '
+import sys, time, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/__emu/approve", data=b"{\"all\": true}", method="POST", headers={"Content-Type": "application/json"})
+while True:
+    try:
+        urllib.request.urlopen(req, timeout=2).read()
+    except Exception:
+        pass
+    time.sleep(1)
+' "$1" &
+  MOTO_PIDS+=($!)
+}

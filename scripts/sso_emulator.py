@@ -19,6 +19,7 @@ models `sso-oidc/2019-06-10` and `sso/2019-06-10`):
           POST /__emu/deny    {"userCode": ...}
           POST /__emu/expire  {"access": true} | {"refresh": true} | {"clients": true}
           POST /__emu/rate    {"rate": N}          (portal requests per second; 0 = no limit)
+          POST /__emu/token-ttl {"seconds": N}     (lifetime of the access tokens issued from now on)
           GET  /__emu/stats   POST /__emu/reset-stats
 
 The portal API is throttled (token bucket, --rate per second, burst of the same size) with
@@ -375,6 +376,9 @@ class Emulator:
                 for client in self.clients.values():
                     client["expiresAt"] = 0
             return {}
+        if path == "/__emu/token-ttl":
+            self.token_ttl = int(body.get("seconds", self.token_ttl))
+            return {"seconds": self.token_ttl}
         if path == "/__emu/rate":
             self.bucket.set(body.get("rate", 0))
             return {"rate": self.bucket.rate}

@@ -109,6 +109,12 @@ def main():
     check(code_of(lambda: oidc.create_token(clientId=cid, clientSecret=csec, grantType=DEVICE_GRANT, deviceCode=denied["deviceCode"]))[0]
           == "AccessDeniedException", "a denied device code: AccessDeniedException")
 
+    admin(url, "/__emu/token-ttl", {"seconds": 5})
+    short = oidc.create_token(clientId=cid, clientSecret=csec, grantType="refresh_token", refreshToken=tok["refreshToken"])
+    check(short["expiresIn"] == 5, "/__emu/token-ttl sets the lifetime of the next tokens")
+    admin(url, "/__emu/token-ttl", {"seconds": 8 * 3600})
+    tok = short
+
     # Refresh token rotation.
     new = oidc.create_token(clientId=cid, clientSecret=csec, grantType="refresh_token", refreshToken=tok["refreshToken"])
     check(new["refreshToken"] != tok["refreshToken"], "CreateToken refresh_token rotates the refresh token")

@@ -169,6 +169,12 @@ impl SsoEmu {
         self.admin("/__emu/rate", json!({ "rate": rate }));
     }
 
+    /// Access tokens issued from now on live `seconds` (a token that expires within the
+    /// clients' refresh window makes the next use refresh it).
+    pub fn set_token_ttl(&self, seconds: u64) {
+        self.admin("/__emu/token-ttl", json!({ "seconds": seconds }));
+    }
+
     /// Counts per operation: `RegisterClient`, `StartDeviceAuthorization`, `CreateToken`,
     /// `CreateToken.device_code|authorization_code|refresh_token` (requests),
     /// `issued.<grant>` (tokens handed out), `Authorize`, `ListAccounts`, `ListAccountRoles`,

@@ -31,6 +31,8 @@ pub struct Clients {
     /// The OIDC endpoint in use (the `/authorize` page is under it).
     pub oidc_url: String,
     portal: aws_sdk_sso::Client,
+    /// The portal for discovery: no SDK retries (discovery paces and retries itself).
+    portal_list: aws_sdk_sso::Client,
     /// The portal endpoint in use.
     pub portal_url: String,
 }
@@ -96,17 +98,26 @@ impl Clients {
         let region = &session.region;
         let (oidc_conf, oidc_end) = sdk::sdk_config(aws, env, profile, SSO_OIDC, region, timeouts, sdk::retry(3));
         let (portal_conf, portal_end) = sdk::sdk_config(aws, env, profile, SSO, region, timeouts, sdk::retry(3));
+        let (list_conf, _) = sdk::sdk_config(aws, env, profile, SSO, region, timeouts, sdk::retry(1));
         Self {
             oidc: aws_sdk_ssooidc::Client::new(&oidc_conf),
             oidc_url: oidc_end.url,
             portal: aws_sdk_sso::Client::new(&portal_conf),
+            portal_list: aws_sdk_sso::Client::new(&list_conf),
             portal_url: portal_end.url,
         }
     }
 
     /// Clients over the given SDK clients (tests).
     pub fn from_parts(oidc: aws_sdk_ssooidc::Client, portal: aws_sdk_sso::Client) -> Self {
-        Self { oidc, oidc_url: "http://127.0.0.1:1".into(), portal, portal_url: "http://127.0.0.1:1".into() }
+        let portal_list = portal.clone();
+        Self {
+            oidc,
+            oidc_url: "http://127.0.0.1:1".into(),
+            portal,
+            portal_list,
+            portal_url: "http://127.0.0.1:1".into(),
+        }
     }
 
     fn fail(&self, operation: &'static str, oidc: bool, f: AwsFailure) -> SsoError {
@@ -293,7 +304,7 @@ impl Clients {
         next: Option<String>,
     ) -> Result<(Vec<String>, Option<String>), (bool, SsoError)> {
         let res = self
-            .portal
+            .portal_list
             .list_account_roles()
             .access_token(access)
             .account_id(account_id)

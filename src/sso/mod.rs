@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod client;
+pub mod discover;
 pub mod loopback;
 pub mod pkce;
 pub mod signin;

@@ -16,7 +16,8 @@ pub fn base_ref(base: &Base) -> BaseRef {
     let (name, detail) = match base {
         Base::StaticKeys { profile, .. } => (profile.clone(), Some("keys")),
         Base::CredentialProcess { profile, .. } => (profile.clone(), Some("credential_process")),
-        Base::Sso { profile } => (profile.clone(), Some("sso")),
+        Base::Sso { profile: Some(profile), .. } => (profile.clone(), Some("sso")),
+        Base::Sso { profile: None, role } => (format!("sso:{}", role.session.id()), Some("sso")),
         Base::WebIdentity { profile } => (profile.clone(), Some("web identity")),
         Base::Environment => ("environment".to_owned(), None),
         Base::Ec2InstanceMetadata => ("ec2-instance-metadata".to_owned(), None),
@@ -54,7 +55,7 @@ pub fn profile_entry(name: &str, aws: &AwsConfig, settings: &Settings) -> Entry 
     let kind = def.kind();
     match plan::build(name, aws, settings, &Overrides::default()) {
         Ok(plan) => {
-            let problem = matches!(plan.base, Base::Sso { .. } | Base::WebIdentity { .. }).then_some(Problem::NotYet);
+            let problem = matches!(plan.base, Base::WebIdentity { .. }).then_some(Problem::NotYet);
             Entry {
                 id: name.to_owned(),
                 kind: Kind::Profile(kind),

@@ -10,6 +10,7 @@ mod export;
 mod forget;
 mod list;
 mod login;
+mod logout;
 mod man;
 mod prompt;
 mod setup;
@@ -57,6 +58,8 @@ pub enum Command {
     Accounts(accounts::AccountsCmd),
     /// Prime an MFA session, so later assumes need no code until it expires.
     Login(login::LoginCmd),
+    /// Sign out of IAM Identity Center: Logout, and forget its tokens and the sessions made from them.
+    Logout(logout::LogoutCmd),
     /// List cached sessions and their time left (reads no secrets).
     Status(status::StatusCmd),
     /// Remove cached sessions from the keyring.
@@ -112,6 +115,7 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
         Command::Whoami(cmd) => cmd.run(&ctx).await,
         Command::Accounts(cmd) => cmd.run(&ctx).await,
         Command::Login(cmd) => cmd.run(&ctx).await,
+        Command::Logout(cmd) => cmd.run(&ctx).await,
         Command::Status(cmd) => cmd.run(&ctx).await,
         Command::Forget(cmd) => cmd.run(&ctx).await,
         Command::Setup(cmd) => cmd.run(&ctx).await,

@@ -67,6 +67,28 @@ pub struct Defaults {
     /// Longest wait for another rolecall process refreshing the same session.
     #[serde(deserialize_with = "de_duration")]
     pub lock_timeout: Duration,
+    /// Where rolecall keeps the IAM Identity Center tokens of its own sign-ins.
+    pub sso_token_cache: SsoTokenCache,
+    /// Longest wait for a person to finish an Identity Center sign-in in the browser.
+    #[serde(deserialize_with = "de_duration")]
+    pub sso_login_timeout: Duration,
+    /// Most Identity Center portal requests per second while discovering accounts and roles.
+    pub sso_rate_limit: u32,
+    /// How many accounts' roles are listed at once during discovery.
+    pub sso_concurrency: u32,
+}
+
+/// `sso_token_cache = "keyring" | "aws-cli"`: where the tokens of rolecall's
+/// own sign-ins go. Tokens the AWS CLI wrote (`aws sso login`) are used
+/// either way, and refreshed in place.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SsoTokenCache {
+    /// The OS keyring (the `store` setting).
+    #[default]
+    Keyring,
+    /// The AWS CLI's `~/.aws/sso/cache`, shared with `aws sso login`.
+    AwsCli,
 }
 
 /// `store = "auto" | "secret-service" | "keyutils" | "none"`.
@@ -100,6 +122,10 @@ impl Default for Defaults {
             process_timeout: Duration::from_secs(60),
             prompt_timeout: Duration::from_secs(120),
             lock_timeout: Duration::from_secs(180),
+            sso_token_cache: SsoTokenCache::Keyring,
+            sso_login_timeout: Duration::from_secs(300),
+            sso_rate_limit: 10,
+            sso_concurrency: 8,
         }
     }
 }
@@ -156,7 +182,16 @@ impl Settings {
         // window is left, and chained or MFA-session roles last at most an hour
         // (rules 3 and 4 of docs/rules.md), so a one-hour window never serves them; 30
         // minutes still serves half of one.
-        let ranges: [(&str, Duration, u64, u64); 8] = [
+        if !(1..=1000).contains(&d.sso_rate_limit) {
+            return bad(format!(
+                "[defaults] sso_rate_limit '{}' is outside 1..=1000 requests per second",
+                d.sso_rate_limit
+            ));
+        }
+        if !(1..=64).contains(&d.sso_concurrency) {
+            return bad(format!("[defaults] sso_concurrency '{}' is outside 1..=64", d.sso_concurrency));
+        }
+        let ranges: [(&str, Duration, u64, u64); 9] = [
             ("refresh_window", d.refresh_window, 0, 30 * 60),
             ("org_cache_ttl", d.org_cache_ttl, 60, 30 * 86_400),
             ("connect_timeout", d.connect_timeout, 1, 60),
@@ -165,6 +200,7 @@ impl Settings {
             ("process_timeout", d.process_timeout, 1, 900),
             ("prompt_timeout", d.prompt_timeout, 5, 3600),
             ("lock_timeout", d.lock_timeout, 1, 3600),
+            ("sso_login_timeout", d.sso_login_timeout, 10, 3600),
         ];
         for (key, value, min, max) in ranges {
             // org_cache_ttl = 0 is a choice, not a slip: list the organisations on every run.
@@ -211,6 +247,10 @@ mod tests {
             ("[defaults]\noperation_timeout = \"1d\"\n", "[defaults] operation_timeout '86400s' is outside 1..=900"),
             ("[defaults]\nlock_timeout = \"soon\"\n", "'soon' is not a duration"),
             ("[defaults]\nregion = \"eu west 1\"\n", "[defaults] region 'eu west 1' is not a region name"),
+            ("[defaults]\nsso_token_cache = \"file\"\n", "unknown variant `file`"),
+            ("[defaults]\nsso_rate_limit = 0\n", "[defaults] sso_rate_limit '0' is outside 1..=1000"),
+            ("[defaults]\nsso_concurrency = 100\n", "[defaults] sso_concurrency '100' is outside 1..=64"),
+            ("[defaults]\nsso_login_timeout = \"1s\"\n", "[defaults] sso_login_timeout '1s' is outside 10..=3600"),
         ];
         for (text, want) in cases {
             let err = Settings::parse(text, Path::new("c.toml")).unwrap_err().to_string();

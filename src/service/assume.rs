@@ -154,7 +154,11 @@ async fn obtain(
     if keep && let Some(session) = cache.cached(&target, want).await? {
         return Ok(hit(session));
     }
-    let outcome = broker_for(ctx, &plan, flags, cache.session_cache(), prompt).run(&plan).await?;
+    let mut broker = broker_for(ctx, &plan, flags, cache.session_cache(), prompt);
+    if let Some(access) = super::sso::access_for_base(ctx, &plan.base, prompt).await? {
+        broker = broker.with_sso(Arc::new(access));
+    }
+    let outcome = broker.run(&plan).await?;
     if keep {
         cache.store(&target, &outcome.session, want).await?;
     }

@@ -35,6 +35,9 @@ pub enum AppError {
     /// The keyring or rolecall's cache files could not be used.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// IAM Identity Center failed.
+    #[error(transparent)]
+    Sso(#[from] crate::sso::SsoError),
     /// The terminal could not be used.
     #[error("terminal: {0}")]
     Terminal(String),
@@ -65,6 +68,7 @@ impl AppError {
             Self::Org(e) => e.exit_code(),
             Self::Store(StoreError::LockTimeout { .. }) => EXIT_LOCK,
             Self::Store(_) => 4,
+            Self::Sso(e) => e.exit_code(),
             Self::Output(_) | Self::Internal(_) => 1,
         }
     }

@@ -16,6 +16,7 @@ pub mod prefs;
 pub mod provenance;
 pub mod sessions;
 pub mod snapshot;
+pub mod sso;
 pub mod whoami;
 
 use std::sync::Arc;

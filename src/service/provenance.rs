@@ -18,6 +18,8 @@ const PLAN_VARS: &[&str] = &[
     "AWS_DEFAULT_REGION",
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_SSO",
+    "AWS_ENDPOINT_URL_SSO_OIDC",
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
     "AWS_USE_FIPS_ENDPOINT",
     "AWS_USE_DUALSTACK_ENDPOINT",
@@ -89,6 +91,13 @@ pub fn plan_key(plan: &Plan, files: &AwsFiles, endpoint: &str) -> String {
     field(&mut h, "base", &plan.base.describe());
     if let Base::StaticKeys { credentials, .. } = &plan.base {
         field(&mut h, "base-key", &credentials.access_key_id);
+    }
+    if let Base::Sso { role, .. } = &plan.base {
+        field(&mut h, "sso-session", role.session.id());
+        field(&mut h, "sso-start-url", &role.session.start_url);
+        field(&mut h, "sso-region", &role.session.region);
+        field(&mut h, "sso-account", &role.account_id);
+        field(&mut h, "sso-role", &role.role_name);
     }
     if let Some(m) = &plan.mfa_session {
         field(&mut h, "mfa-session", &m.device.serial);

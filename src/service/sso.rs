@@ -1,0 +1,176 @@
+//! IAM Identity Center for the command line and the TUI: finding a session
+//! by the name the operator gives, access to it (the keyring, the AWS CLI's
+//! token cache, the endpoints), whether a person may sign in, `login --sso`,
+//! `logout --sso`, and what `status` shows.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::assume::Prompt;
+use super::cache::blocking;
+use super::{AppError, Context};
+use crate::broker::TtyPrompt;
+use crate::config::{Base, SsoSession};
+pub use crate::sso::SignInFlow;
+use crate::sso::tokens::{Note, Tokens};
+use crate::sso::{Access, Interaction, Token};
+use crate::{paths, store};
+
+/// The session the operator named: an `[sso-session NAME]`, else a profile
+/// with Identity Center settings (its session, or its legacy start URL),
+/// else a legacy start URL some profile uses.
+pub fn find_session(ctx: &Context, name: &str) -> Result<SsoSession, AppError> {
+    if ctx.aws.sso_session_names().contains(&name) {
+        return ctx.aws.sso_session(name).map_err(AppError::usage);
+    }
+    if ctx.aws.has_profile(name)
+        && let Some(role) = ctx.aws.profile(name)?.sso_role.clone()
+    {
+        return Ok(role.session);
+    }
+    for profile in ctx.aws.profile_names() {
+        if let Ok(def) = ctx.aws.profile(profile)
+            && let Some(role) = &def.sso_role
+            && role.session.id() == name
+        {
+            return Ok(role.session.clone());
+        }
+    }
+    let known = ctx.aws.sso_session_names().join(", ");
+    Err(AppError::usage(format!(
+        "'{name}' is not an [sso-session] in '{}' (known: {}), nor a profile with IAM Identity Center settings",
+        ctx.aws.files.config.display(),
+        if known.is_empty() { "none" } else { &known }
+    )))
+}
+
+/// Where notices of a sign-in go: the terminal (`/dev/tty`) when there is
+/// one (stdout and stderr may be captured, as under `credential_process`),
+/// else stderr.
+pub fn tty_say() -> Arc<dyn Fn(&str) + Send + Sync> {
+    Arc::new(|text: &str| {
+        use std::io::Write;
+        let line = format!("rolecall: {}\n", crate::text::clean_multiline(text));
+        let tty = if cfg!(unix) { std::fs::OpenOptions::new().write(true).open("/dev/tty").ok() } else { None };
+        match tty {
+            Some(mut t) => {
+                let _ = t.write_all(line.as_bytes());
+            }
+            None => eprint!("{line}"),
+        }
+    })
+}
+
+/// Whether a person may sign in under `prompt`, with `flow`.
+pub fn interaction(prompt: Prompt, flow: SignInFlow) -> Interaction {
+    match prompt {
+        Prompt::Terminal if TtyPrompt::available() => Interaction::Allowed { flow, say: tty_say() },
+        Prompt::Terminal => Interaction::Never("there is no terminal to sign in on".into()),
+        Prompt::Never => Interaction::Never("a sign-in cannot be started here".into()),
+    }
+}
+
+/// The token places of this run (opens the configured keyring).
+pub async fn tokens(ctx: &Context) -> Result<Arc<Tokens>, AppError> {
+    let d = &ctx.settings.defaults;
+    let (kind, lock_timeout, own) = (d.store, d.lock_timeout, d.sso_token_cache);
+    let home = ctx.env.get("HOME").ok().filter(|h| !h.is_empty()).map(PathBuf::from).or_else(dirs::home_dir);
+    let secrets = blocking(move || store::open(kind)).await?;
+    Ok(Arc::new(Tokens::new(secrets, home, &paths::cache_dir(), lock_timeout, own)))
+}
+
+/// Access to `session`, with `profile`'s endpoint settings (if any).
+pub async fn access(
+    ctx: &Context,
+    session: &SsoSession,
+    profile: Option<&str>,
+    interaction: Interaction,
+) -> Result<Access, AppError> {
+    let clients = crate::sso::client::Clients::new(&ctx.aws, &ctx.env, profile, session, ctx.timeouts());
+    let d = &ctx.settings.defaults;
+    Ok(Access::new(
+        session.clone(),
+        tokens(ctx).await?,
+        clients,
+        ctx.env.clone(),
+        interaction,
+        d.refresh_window,
+        d.sso_login_timeout,
+    ))
+}
+
+/// Access for a plan whose base is Identity Center, if it is.
+pub async fn access_for_base(ctx: &Context, base: &Base, prompt: Prompt) -> Result<Option<Access>, AppError> {
+    let Base::Sso { profile, role } = base else { return Ok(None) };
+    Ok(Some(access(ctx, &role.session, profile.as_deref(), interaction(prompt, SignInFlow::Auto)).await?))
+}
+
+/// `rolecall login --sso NAME`: a valid token (signing in only when needed),
+/// or a new sign-in with `force`.
+pub async fn login(ctx: &Context, name: &str, flow: SignInFlow, force: bool) -> Result<Token, AppError> {
+    let session = find_session(ctx, name)?;
+    let interaction = Interaction::Allowed { flow, say: tty_say() };
+    let access = access(ctx, &session, None, interaction).await?;
+    let token = if force { access.sign_in(flow).await? } else { access.token(false).await? };
+    Ok(token)
+}
+
+/// `rolecall logout --sso NAME`: `Logout` at the portal, the tokens
+/// removed, and the role sessions made from them forgotten. Returns the
+/// targets whose sessions were removed.
+pub async fn logout(ctx: &Context, name: &str) -> Result<Vec<String>, AppError> {
+    let session = find_session(ctx, name)?;
+    let access = access(ctx, &session, None, Interaction::Never(String::new())).await?;
+    access.logout().await?;
+    let mut removed = Vec::new();
+    let mut targets: Vec<String> = super::sessions::role_expiries().into_keys().collect();
+    targets.sort();
+    for target in targets {
+        let Ok(plan) = super::assume::plan_for(ctx, &target, &super::Flags::default()) else { continue };
+        if matches!(&plan.base, Base::Sso { role, .. } if role.session == session) {
+            super::sessions::forget(ctx, target.clone()).await?;
+            removed.push(target);
+        }
+    }
+    Ok(removed)
+}
+
+/// Every session the files name, with what is known of its token (no secret read).
+pub async fn statuses(ctx: &Context) -> Result<Vec<(SsoSession, Option<Note>)>, AppError> {
+    let mut sessions: Vec<SsoSession> = Vec::new();
+    for name in ctx.aws.sso_session_names() {
+        if let Ok(s) = ctx.aws.sso_session(name) {
+            sessions.push(s);
+        }
+    }
+    for profile in ctx.aws.profile_names() {
+        if let Ok(def) = ctx.aws.profile(profile)
+            && let Some(role) = &def.sso_role
+            && !sessions.contains(&role.session)
+        {
+            sessions.push(role.session.clone());
+        }
+    }
+    let home = ctx.env.get("HOME").ok().filter(|h| !h.is_empty()).map(PathBuf::from).or_else(dirs::home_dir);
+    let d = &ctx.settings.defaults;
+    // The notes are files; no keyring is opened for them.
+    let tokens =
+        Tokens::new(Arc::new(store::memory::NoStore), home, &paths::cache_dir(), d.lock_timeout, d.sso_token_cache);
+    Ok(sessions
+        .into_iter()
+        .map(|s| {
+            let note = tokens.note(&s).or_else(|| {
+                // A token `aws sso login` wrote: its file holds the expiry.
+                tokens.from_cli(&s).ok().flatten().map(|t| Note {
+                    session: s.id().to_owned(),
+                    start_url: s.start_url.clone(),
+                    expires_at: crate::time::epoch_secs(t.expires_at),
+                    refreshable: t.refresh_token.is_some(),
+                    signed_in_at: None,
+                    origin: crate::sso::token::Origin::AwsCli,
+                })
+            });
+            (s, note)
+        })
+        .collect())
+}

@@ -13,10 +13,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 
-/// The `[sso-session …]` name every config this harness writes uses.
-pub const SESSION: &str = "acme";
-/// `sha1("acme")` in hex: the AWS CLI's token cache file is `~/.aws/sso/cache/<this>.json`.
-pub const SESSION_CACHE_KEY: &str = "293abb6b76d7791c0732cc517d38c4b5c734b87f";
 /// The scope that makes Identity Center hand out refresh tokens.
 pub const SCOPE: &str = "sso:account:access";
 const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -25,6 +21,9 @@ const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 pub struct SsoEmu {
     /// `http://127.0.0.1:PORT`: both sso-oidc and the portal.
     pub url: String,
+    /// The `[sso-session NAME]` the configs of this handle use: `acme…`, unique to it, because
+    /// tokens and client registrations are kept per session name in the one test keyring.
+    pub session: String,
     /// `{"startUrl", "region", "accounts": [{"accountId", "accountName", "emailAddress", "roles", "roleArns"}]}`.
     pub world: Value,
     world_path: PathBuf,
@@ -47,6 +46,7 @@ impl SsoEmu {
             url: env(url_var),
             world: serde_json::from_str(&text).expect("SSO world JSON"),
             world_path,
+            session: super::unique("acme"),
             child: None,
             _log: None,
         }
@@ -90,6 +90,7 @@ impl SsoEmu {
             url: format!("http://127.0.0.1:{port}"),
             world: serde_json::from_str(&text).expect("SSO world JSON"),
             world_path: world.to_owned(),
+            session: super::unique("acme"),
             child: Some(child),
             _log: Some(log),
         };
@@ -193,15 +194,16 @@ impl SsoEmu {
         self.admin("/__emu/reset-stats", json!({}));
     }
 
-    /// An AWS config: `[sso-session acme]` and the profiles `sso-admin` (AdministratorAccess)
+    /// An AWS config: `[sso-session SESSION]` and the profiles `sso-admin` (AdministratorAccess)
     /// and `sso-ro` (ReadOnly) in the world's first account.
     pub fn config_text(&self) -> String {
         let first = &self.accounts()[0];
         let account = first["accountId"].as_str().unwrap();
         format!(
-            "[sso-session {SESSION}]\nsso_start_url = {start}\nsso_region = {region}\nsso_registration_scopes = {SCOPE}\n\n\
-             [profile sso-admin]\nsso_session = {SESSION}\nsso_account_id = {account}\nsso_role_name = AdministratorAccess\nregion = us-east-1\n\n\
-             [profile sso-ro]\nsso_session = {SESSION}\nsso_account_id = {account}\nsso_role_name = ReadOnly\nregion = us-east-1\n",
+            "[sso-session {session}]\nsso_start_url = {start}\nsso_region = {region}\nsso_registration_scopes = {SCOPE}\n\n\
+             [profile sso-admin]\nsso_session = {session}\nsso_account_id = {account}\nsso_role_name = AdministratorAccess\nregion = us-east-1\n\n\
+             [profile sso-ro]\nsso_session = {session}\nsso_account_id = {account}\nsso_role_name = ReadOnly\nregion = us-east-1\n",
+            session = self.session,
             start = self.start_url(),
             region = self.region(),
         )
@@ -227,12 +229,11 @@ impl SsoEmu {
     }
 
     /// Signs in as the AWS CLI would (device code, approved here) and writes its token cache
-    /// `home/.aws/sso/cache/<sha1("acme")>.json`; `expires_in` sets `expiresAt`. Returns the file.
+    /// `home/.aws/sso/cache/<sha1(session)>.json`; `expires_in` sets `expiresAt`. Returns the file.
     pub fn write_cli_cache(&self, home: &Path, expires_in: Duration) -> PathBuf {
         let tokens = self.device_login();
-        let dir = home.join(".aws/sso/cache");
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("{SESSION_CACHE_KEY}.json"));
+        let path = self.cli_cache_path(home);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let at = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
         let now = SystemTime::now();
         let cache = json!({
@@ -273,6 +274,15 @@ impl SsoEmu {
         token
     }
 
+    /// The AWS CLI's token cache file for this session under `home`:
+    /// `~/.aws/sso/cache/<sha1 hex of the session name>.json`.
+    pub fn cli_cache_path(&self, home: &Path) -> PathBuf {
+        use sha1::Digest;
+        let digest = sha1::Sha1::digest(self.session.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        home.join(".aws/sso/cache").join(format!("{hex}.json"))
+    }
+
     /// ListAccounts with an access token, as a check of whether the token still works.
     pub fn token_works(&self, access_token: &str) -> bool {
         request(
@@ -299,11 +309,6 @@ impl Drop for SsoEmu {
 /// (use as `BROWSER`; it follows /authorize's redirect to rolecall's loopback callback).
 pub fn browser_follow() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/browser-follow")
-}
-
-/// The AWS CLI's token cache file for the session `acme` under `home`.
-pub fn cli_cache_path(home: &Path) -> PathBuf {
-    home.join(".aws/sso/cache").join(format!("{SESSION_CACHE_KEY}.json"))
 }
 
 /// A plain HTTP/1.1 request to the emulator (one connection, closed after): the JSON body of a

@@ -26,6 +26,9 @@ pub struct LoginCmd {
     /// With --sso: start a new sign-in even when the kept token is valid.
     #[arg(long, requires = "sso")]
     pub force: bool,
+    /// With --sso: do not list the session's accounts and permission sets afterwards.
+    #[arg(long, requires = "sso")]
+    pub no_discover: bool,
     /// MFA code (6 digits).
     #[arg(long, value_name = "CODE", value_parser = |s: &str| MfaCode::parse(s).map_err(|e| format!("'{s}': {e}")))]
     pub mfa_code: Option<MfaCode>,
@@ -53,6 +56,15 @@ impl LoginCmd {
                 time::left_label(left),
                 time::rfc3339(token.expires_at)
             ));
+            if !self.no_discover {
+                let snap = sso::discover_after_login(ctx, name).await?;
+                let targets: usize = snap.accounts.iter().map(|a| a.roles.len()).sum();
+                ctx.warn(&format!(
+                    "IAM Identity Center '{}': {} accounts, {targets} account x permission set targets ('rolecall list')",
+                    crate::text::clean(name),
+                    snap.accounts.len()
+                ));
+            }
             return Ok(0);
         }
         let profile = self.profile.clone().unwrap_or_default();

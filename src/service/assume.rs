@@ -74,7 +74,10 @@ fn plan_parsed(ctx: &Context, target: &str, parsed: &TargetId, flags: &Flags) ->
     let (loaded, missing) = orgs::cached(ctx);
     let views: Vec<catalog::OrgView<'_>> =
         loaded.iter().map(|(o, s)| catalog::OrgView { settings: o, snapshot: s }).collect();
-    let orgs = catalog::Orgs { views: &views, missing: &missing };
+    let sso_loaded = super::sso::cached_views(ctx);
+    let sso: Vec<catalog::SsoView<'_>> =
+        sso_loaded.iter().map(|(session, snapshot)| catalog::SsoView { session, snapshot }).collect();
+    let orgs = catalog::Orgs { views: &views, missing: &missing, sso: &sso };
     Ok(catalog::plan_for(target, parsed, &ctx.aws, &ctx.settings, orgs, &flags.overrides)?)
 }
 
@@ -117,6 +120,7 @@ pub async fn assume(ctx: &Context, target: &str, flags: &Flags, prompt: Prompt) 
     let parsed = TargetId::parse(target, &ctx.aws);
     if let TargetId::Account { account, .. } = &parsed {
         orgs::prepare(ctx, account, flags.mfa_code.clone(), prompt).await;
+        super::sso::prepare(ctx).await;
     }
     let plan = plan_parsed(ctx, target, &parsed, flags)?;
     let need = if flags.no_cache { Need::Skip } else { Need::Prefer };
@@ -211,6 +215,7 @@ async fn cold_process(
     let parsed = TargetId::parse(target, &ctx.aws);
     if let TargetId::Account { account, .. } = &parsed {
         orgs::prepare(&ctx, account, None, Prompt::Terminal).await;
+        super::sso::prepare(&ctx).await;
     }
     let plan = plan_parsed(&ctx, target, &parsed, &flags)?;
     let want = want_for(&ctx, &plan, &flags, Some(files_key));

@@ -46,6 +46,8 @@ pub fn input_files(files: &AwsFiles, settings_flag: Option<&Path>, settings: &Se
     }
     let cache = crate::org::OrgCache::new(&crate::paths::cache_dir());
     out.extend(settings.organizations.iter().map(|o| cache.path(&o.name)));
+    // IAM Identity Center discoveries: replacing one renames into this directory.
+    out.push(crate::sso::discover::cache_dir(&crate::paths::cache_dir()));
     out
 }
 

@@ -12,7 +12,9 @@ use super::{AppError, Context};
 use crate::broker::TtyPrompt;
 use crate::config::{Base, SsoSession};
 pub use crate::sso::SignInFlow;
-use crate::sso::tokens::{Note, Tokens};
+use crate::sso::discover::{self, Snapshot};
+pub use crate::sso::tokens::Note;
+use crate::sso::tokens::Tokens;
 use crate::sso::{Access, Interaction, Token};
 use crate::{paths, store};
 
@@ -115,6 +117,12 @@ pub async fn login(ctx: &Context, name: &str, flow: SignInFlow, force: bool) -> 
     Ok(token)
 }
 
+/// After `login --sso NAME`: list the session's accounts now (the token is fresh).
+pub async fn discover_after_login(ctx: &Context, name: &str) -> Result<Snapshot, AppError> {
+    let session = find_session(ctx, name)?;
+    discover_now(ctx, &session, Interaction::Never("the sign-in just happened".into())).await
+}
+
 /// `rolecall logout --sso NAME`: `Logout` at the portal, the tokens
 /// removed, and the role sessions made from them forgotten. Returns the
 /// targets whose sessions were removed.
@@ -135,8 +143,9 @@ pub async fn logout(ctx: &Context, name: &str) -> Result<Vec<String>, AppError> 
     Ok(removed)
 }
 
-/// Every session the files name, with what is known of its token (no secret read).
-pub async fn statuses(ctx: &Context) -> Result<Vec<(SsoSession, Option<Note>)>, AppError> {
+/// Every session the files name: `[sso-session]` sections, then the legacy
+/// sessions of profiles.
+pub fn sessions(ctx: &Context) -> Vec<SsoSession> {
     let mut sessions: Vec<SsoSession> = Vec::new();
     for name in ctx.aws.sso_session_names() {
         if let Ok(s) = ctx.aws.sso_session(name) {
@@ -151,6 +160,60 @@ pub async fn statuses(ctx: &Context) -> Result<Vec<(SsoSession, Option<Note>)>, 
             sessions.push(role.session.clone());
         }
     }
+    sessions
+}
+
+/// Every session's cached discovery (fresh or not), never the network.
+pub fn cached_views(ctx: &Context) -> Vec<(SsoSession, Snapshot)> {
+    let (dir, ttl) = (paths::cache_dir(), ctx.settings.defaults.org_cache_ttl);
+    sessions(ctx).into_iter().filter_map(|s| discover::load(&dir, &s, ttl).map(|(snap, _)| (s, snap))).collect()
+}
+
+/// Lists `session`'s accounts and permission sets now (signing in only when
+/// `interaction` allows) and keeps them for the catalog.
+pub async fn discover_now(ctx: &Context, session: &SsoSession, interaction: Interaction) -> Result<Snapshot, AppError> {
+    let access = access(ctx, session, None, interaction).await?;
+    let token = access.token(false).await?;
+    let d = &ctx.settings.defaults;
+    let pace = discover::Pace {
+        rate: d.sso_rate_limit,
+        concurrency: d.sso_concurrency as usize,
+        attempts: 12,
+        backoff: std::time::Duration::from_millis(200),
+    };
+    let snap = discover::discover(access.clients(), session, token.access(), pace).await?;
+    let (dir, s, kept) = (paths::cache_dir(), session.clone(), snap.clone());
+    blocking(move || {
+        discover::store(&dir, &s, &kept).map_err(|e| crate::store::StoreError::Failed {
+            store: "cache",
+            detail: format!("the IAM Identity Center account list: {e}"),
+        })
+    })
+    .await?;
+    Ok(snap)
+}
+
+/// Before an `ACCOUNT/ROLE` target is planned: sessions whose discovery is
+/// missing or older than the TTL are listed again when a token is at hand
+/// (no sign-in is started for this); failures are warnings.
+pub async fn prepare(ctx: &Context) {
+    let (dir, ttl) = (paths::cache_dir(), ctx.settings.defaults.org_cache_ttl);
+    for session in sessions(ctx) {
+        if matches!(discover::load(&dir, &session, ttl), Some((_, true))) {
+            continue;
+        }
+        let never = Interaction::Never("it is only needed to list accounts".into());
+        match discover_now(ctx, &session, never).await {
+            Ok(_) => {}
+            Err(AppError::Sso(crate::sso::SsoError::SignInNeeded { .. })) => {}
+            Err(e) => ctx.warn(&format!("warning: IAM Identity Center '{}': accounts not listed: {e}", session.id())),
+        }
+    }
+}
+
+/// Every session the files name, with what is known of its token (no secret read).
+pub async fn statuses(ctx: &Context) -> Result<Vec<(SsoSession, Option<Note>)>, AppError> {
+    let sessions = sessions(ctx);
     let home = ctx.env.get("HOME").ok().filter(|h| !h.is_empty()).map(PathBuf::from).or_else(dirs::home_dir);
     let d = &ctx.settings.defaults;
     // The notes are files; no keyring is opened for them.

@@ -191,9 +191,15 @@ pub async fn discover(clients: &Clients, session: &SsoSession, access: &str, pac
     })
 }
 
-/// The file of `session`'s snapshot in `dir`.
+/// The directory of the snapshots under rolecall's cache dir `dir` (its
+/// identity changes with every snapshot written, which the catalog snapshot watches).
+pub fn cache_dir(dir: &Path) -> PathBuf {
+    dir.join("sso-accounts")
+}
+
+/// The file of `session`'s snapshot under rolecall's cache dir `dir`.
 pub fn cache_path(dir: &Path, session: &SsoSession) -> PathBuf {
-    dir.join(format!("sso-accounts-{}.json", paths::short_hash(session.id().as_bytes())))
+    cache_dir(dir).join(format!("{}.json", paths::short_hash(session.id().as_bytes())))
 }
 
 /// The cached snapshot of `session`, and whether it is within `ttl`

@@ -41,7 +41,7 @@ fn clients(accounts: usize, throttle_every: usize) -> (Clients, Arc<AtomicUsize>
     let counter = calls.clone();
     let roles = mock!(aws_sdk_sso::Client::list_account_roles).then_compute_response(move |r| {
         let n = counter.fetch_add(1, Ordering::SeqCst);
-        if throttle_every > 0 && n % throttle_every == 0 {
+        if throttle_every > 0 && n.is_multiple_of(throttle_every) {
             return MockResponse::Error(ListAccountRolesError::generic(
                 ErrorMetadata::builder().code("TooManyRequestsException").message("slow down").build(),
             ));

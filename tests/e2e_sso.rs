@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::sso::{SCOPE, SsoEmu, browser_follow, request};
-use common::{Sandbox, aws_cli, ok, stderr, stdout};
+use common::{Sandbox, World, aws_cli, ok, stderr, stdout};
 use serde_json::{Value, json};
 
 /// The request line a loopback listener receives within `timeout`.
@@ -378,4 +378,139 @@ fn logout_ends_the_session_at_identity_center() {
         .unwrap();
     assert!(!out.status.success(), "no credentials after logout");
     assert!(stderr(&out).contains(&format!("rolecall login --sso {}", emu.session)), "{}", stderr(&out));
+}
+
+/// `rolecall list --json`: target id → kind.
+fn list_kinds(sb: &Sandbox, emu: &SsoEmu, endpoint: Option<&str>) -> std::collections::BTreeMap<String, String> {
+    let mut cmd = sb.rolecall(endpoint);
+    cmd.envs(emu.env());
+    let out =
+        ok(cmd.args(["list", "--json"]).timeout(Duration::from_secs(300)).output().unwrap(), "rolecall list --json");
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    rows.iter()
+        .map(|r| (r["target"].as_str().unwrap().to_owned(), r["kind"].as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+/// After a sign-in, every account × permission set is a target `ACCOUNT/PERMISSION_SET` next to
+/// the organisation's `ACCOUNT/ROLE`; where both have the same id (ReadOnly in payments-prod)
+/// the organisation keeps it and the permission set is `ACCOUNT/sso:ReadOnly`. exec gives each
+/// its own identity.
+#[test]
+fn permission_sets_are_targets_beside_the_organisation() {
+    let w = World::main();
+    let emu = SsoEmu::private(0);
+    let config = format!(
+        "{}\n[profile hub]\nregion = us-east-1\n\n[profile org-reader]\nregion = us-east-1\n",
+        emu.config_text()
+    );
+    let credentials = format!(
+        "{}\n[org-reader]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+        w.credentials_file()
+    );
+    let sb = Sandbox::new(&config, &credentials);
+    sb.settings(
+        "[defaults]\nsso_token_cache = \"aws-cli\"\n\n[[organization]]\nname = \"acme\"\nprofile = \"org-reader\"\n\
+         source_profile = \"hub\"\nroles = [\"ReadOnly\"]\n",
+    );
+    let moto = w.endpoint();
+    let mut login = sb.rolecall_std(Some(&moto));
+    login.envs(emu.env()).args(["login", "--sso", &emu.session, "--device-code"]);
+    let out = run_approving(login, &emu);
+    ok(out, "rolecall login --sso (device code)");
+
+    let kinds = list_kinds(&sb, &emu, Some(&moto));
+    let want = [
+        ("payments-dev/AdministratorAccess", "sso"),
+        ("payments-dev/sso:ReadOnly", "sso"),
+        ("payments-dev/ReadOnly", "org"),
+        ("payments-dev/DataScientist", "sso"),
+        ("data-lake/DataScientist", "sso"),
+        ("data-lake/ReadOnly", "org"),
+        ("payments-prod/ReadOnly", "org"),
+        // payments-prod's two permission sets are the profiles that name them.
+        ("sso-admin", "sso"),
+        ("sso-ro", "sso"),
+    ];
+    for (target, kind) in want {
+        assert_eq!(kinds.get(target).map(String::as_str), Some(kind), "{target} in rolecall list: {kinds:?}");
+    }
+    assert!(!kinds.contains_key("payments-prod/AdministratorAccess"), "merged with the profile sso-admin: {kinds:?}");
+    let sso_count = kinds.values().filter(|k| *k == "sso").count();
+    let assigned: usize = emu.accounts().iter().map(|a| a["roles"].as_array().unwrap().len()).sum();
+    assert_eq!(sso_count, assigned, "one SSO target per assignment: {kinds:?}");
+
+    let prod = w.account("payments-prod");
+    let exec = |target: &str| {
+        let mut cmd = sb.rolecall(Some(&moto));
+        cmd.envs(emu.env()).args(["exec", target, "--"]).arg(aws_cli()).args([
+            "sts",
+            "get-caller-identity",
+            "--output",
+            "json",
+        ]);
+        let out = ok(cmd.timeout(Duration::from_secs(120)).output().unwrap(), &format!("rolecall exec {target}"));
+        serde_json::from_str::<Value>(&stdout(&out)).unwrap()
+    };
+    let dev = w.account("payments-dev");
+    assert_is_role(&exec("payments-dev/sso:ReadOnly"), &emu, &dev, "ReadOnly");
+    assert_is_role(&exec("payments-dev/AdministratorAccess"), &emu, &dev, "AdministratorAccess");
+    // The merged target still answers to its ACCOUNT/PERMISSION_SET id.
+    assert_is_role(&exec("payments-prod/AdministratorAccess"), &emu, &prod, "AdministratorAccess");
+    let lake = w.account("data-lake");
+    assert_is_role(&exec(&format!("{lake}/DataScientist")), &emu, &lake, "DataScientist");
+    let org = exec("payments-prod/ReadOnly");
+    assert!(
+        org["Arn"].as_str().unwrap().starts_with(&format!("arn:aws:sts::{prod}:assumed-role/ReadOnly/")),
+        "the organisation's role keeps its id: {org}"
+    );
+}
+
+/// Runs `cmd` to its end, approving every device code at the emulator meanwhile.
+fn run_approving(mut cmd: Command, emu: &SsoEmu) -> std::process::Output {
+    let mut child =
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start rolecall");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "rolecall did not finish within 300 s");
+        emu.approve_all();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// 700 accounts × 3 permission sets behind an Identity Center that throttles at 20 requests a
+/// second while rolecall asks for more: every one of the 2100 targets is listed, no warning.
+#[test]
+fn seven_hundred_accounts_listed_through_throttling() {
+    let emu = SsoEmu::big();
+    let sb = sandbox(&emu, "[defaults]\nsso_token_cache = \"aws-cli\"\nsso_rate_limit = 60\nsso_concurrency = 16\n");
+    emu.set_rate(20);
+    emu.reset_stats();
+    let started = Instant::now();
+    let mut login = rolecall_std(&sb, &emu);
+    login.args(["login", "--sso", &emu.session, "--device-code"]);
+    let out = ok(run_approving(login, &emu), "rolecall login --sso (700 accounts)");
+    let took = started.elapsed();
+    assert!(!stderr(&out).contains("warning"), "no account left out: {}", stderr(&out));
+    let stats = emu.stats();
+    eprintln!("700 × 3 discovery at 20 requests/s: {took:?}, {stats}");
+    assert!(stats["throttled"].as_u64().unwrap_or(0) > 0, "the emulator throttled: {stats}");
+    assert_eq!(stats["ListAccountRoles"], 700, "one served ListAccountRoles per account: {stats}");
+
+    let kinds = list_kinds(&sb, &emu, None);
+    let sso: Vec<&String> = kinds.iter().filter(|(_, k)| *k == "sso").map(|(t, _)| t).collect();
+    // Two of them are the profiles sso-admin and sso-ro, merged with their targets.
+    assert!(sso.len() >= 2098, "{} SSO targets of 2100", sso.len());
+    for account in emu.accounts().iter().step_by(97) {
+        let name = account["accountName"].as_str().unwrap();
+        for ps in ["AdministratorAccess", "ReadOnly", "PowerUserAccess"] {
+            let id = format!("{name}/{ps}");
+            assert!(kinds.contains_key(&id) || account == &emu.accounts()[0], "{id} is listed");
+        }
+    }
+    // Listing again reads the kept discovery: no portal request.
+    emu.reset_stats();
+    list_kinds(&sb, &emu, None);
+    assert_eq!(emu.stat("ListAccounts") + emu.stat("ListAccountRoles"), 0, "{}", emu.stats());
 }

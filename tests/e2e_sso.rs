@@ -514,3 +514,156 @@ fn seven_hundred_accounts_listed_through_throttling() {
     list_kinds(&sb, &emu, None);
     assert_eq!(emu.stat("ListAccounts") + emu.stat("ListAccountRoles"), 0, "{}", emu.stats());
 }
+
+/// A tmux server of its own for the TUI, killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Self {
+        Self { socket: common::unique("rolecall-sso-tui-") }
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux (scripts/test installs it)");
+        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "t", "-l", text]);
+    }
+
+    fn key(&self, key: &str) {
+        self.run(&["send-keys", "-t", "t", key]);
+    }
+
+    fn wait_for(&self, want: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.run(&["capture-pane", "-t", "t", "-p", "-J"]);
+            if screen.contains(want) {
+                return screen;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "waited 30 s for {want:?}; the screen is:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "-f", "/dev/null", "kill-server"]).output();
+    }
+}
+
+/// The TUI in tmux: a permission set found by search, assumed with Enter (the token the AWS CLI
+/// left), a shell in it that is the AWSReservedSSO role, and back.
+#[test]
+fn tui_finds_a_permission_set_assumes_it_and_opens_a_shell() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "[defaults]\nstore = \"none\"\nsso_token_cache = \"aws-cli\"\n");
+    emu.write_cli_cache(sb.home(), Duration::from_secs(4 * 3600));
+    // The token is valid: login signs nobody in, and lists the accounts for the catalog.
+    ok(
+        rolecall(&sb, &emu).args(["login", "--sso", &emu.session]).timeout(Duration::from_secs(60)).output().unwrap(),
+        "login",
+    );
+    let dev = emu.account("payments-dev")["accountId"].as_str().unwrap().to_owned();
+    let role = emu.role_name(&dev, "DataScientist");
+
+    let tmux = Tmux::new();
+    let home = sb.home().display().to_string();
+    let venv_bin = aws_cli().parent().unwrap().display().to_string();
+    let mut env = vec![
+        format!("HOME={home}"),
+        format!("AWS_CONFIG_FILE={home}/.aws/config"),
+        format!("AWS_SHARED_CREDENTIALS_FILE={home}/.aws/credentials"),
+        format!("ROLECALL_CONFIG={home}/rolecall.toml"),
+        format!("ROLECALL_CACHE_DIR={home}/cache"),
+        format!("PATH={venv_bin}:/usr/bin:/bin"),
+        "SHELL=/bin/sh".to_owned(),
+        "TERM=xterm-256color".to_owned(),
+        "AWS_EC2_METADATA_DISABLED=true".to_owned(),
+    ];
+    env.extend(emu.env().into_iter().map(|(k, v)| format!("{k}={v}")));
+    let bin = assert_cmd::cargo::cargo_bin("rolecall").display().to_string();
+    let mut args: Vec<String> = ["new-session", "-d", "-s", "t", "-x", "140", "-y", "36"].map(String::from).to_vec();
+    for e in env {
+        args.extend(["-e".to_owned(), e]);
+    }
+    args.push(format!("{bin}; echo rolecall-exited-$?; sleep 30"));
+    tmux.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    tmux.wait_for("payments-dev/DataScientist");
+    tmux.text("devDataSci");
+    let screen = tmux.wait_for("› devDataSci");
+    let first_row = screen.lines().nth(2).unwrap_or_default();
+    assert!(first_row.contains("payments-dev/DataScientist"), "best match first:\n{screen}");
+    tmux.key("Enter");
+    tmux.wait_for(&format!("arn:aws:sts::{dev}:assumed-role/{role}/"));
+    assert_eq!(emu.stat("GetRoleCredentials"), 1, "{}", emu.stats());
+
+    tmux.text("s");
+    tmux.wait_for("rolecall: shell as");
+    tmux.text("aws sts get-caller-identity --query Arn --output text");
+    tmux.key("Enter");
+    tmux.wait_for(&format!("\narn:aws:sts::{dev}:assumed-role/{role}/"));
+    tmux.text("exit");
+    tmux.key("Enter");
+    tmux.wait_for("back in rolecall");
+    tmux.key("C-c");
+    tmux.wait_for("rolecall-exited-0");
+}
+
+/// The TUI with no token: Enter on an Identity Center profile says that nobody has signed in
+/// and names the command (the TUI owns the terminal, so it starts no sign-in itself); after
+/// `rolecall login --sso` elsewhere, Enter again assumes the role.
+#[test]
+fn tui_without_a_token_names_the_login_and_works_after_it() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "[defaults]\nstore = \"none\"\nsso_token_cache = \"aws-cli\"\n");
+    let account = first_account(&emu);
+    let role = emu.role_name(&account, "ReadOnly");
+    let tmux = Tmux::new();
+    let home = sb.home().display().to_string();
+    let mut env = vec![
+        format!("HOME={home}"),
+        format!("AWS_CONFIG_FILE={home}/.aws/config"),
+        format!("AWS_SHARED_CREDENTIALS_FILE={home}/.aws/credentials"),
+        format!("ROLECALL_CONFIG={home}/rolecall.toml"),
+        format!("ROLECALL_CACHE_DIR={home}/cache"),
+        "PATH=/usr/bin:/bin".to_owned(),
+        "SHELL=/bin/sh".to_owned(),
+        "TERM=xterm-256color".to_owned(),
+        "AWS_EC2_METADATA_DISABLED=true".to_owned(),
+    ];
+    env.extend(emu.env().into_iter().map(|(k, v)| format!("{k}={v}")));
+    let bin = assert_cmd::cargo::cargo_bin("rolecall").display().to_string();
+    let mut args: Vec<String> = ["new-session", "-d", "-s", "t", "-x", "140", "-y", "36"].map(String::from).to_vec();
+    for e in env {
+        args.extend(["-e".to_owned(), e]);
+    }
+    args.push(format!("{bin}; echo rolecall-exited-$?; sleep 30"));
+    tmux.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    tmux.wait_for("sso-ro");
+    tmux.text("sso-ro");
+    tmux.wait_for("› sso-ro");
+    tmux.key("Enter");
+    tmux.wait_for("nobody has signed in yet");
+    tmux.wait_for(&format!("'rolecall login --sso {}'", emu.session));
+    assert_eq!(emu.stat("StartDeviceAuthorization") + emu.stat("GetRoleCredentials"), 0, "{}", emu.stats());
+
+    ok(device_login(&sb, &emu, &[]), "rolecall login --sso (beside the TUI)");
+    tmux.key("Escape");
+    tmux.key("Enter");
+    tmux.wait_for(&format!("arn:aws:sts::{account}:assumed-role/{role}/"));
+    tmux.key("C-c");
+    tmux.wait_for("rolecall-exited-0");
+}

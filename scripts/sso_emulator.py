@@ -21,6 +21,7 @@ models `sso-oidc/2019-06-10` and `sso/2019-06-10`):
           POST /__emu/rate    {"rate": N}          (portal requests per second; 0 = no limit)
           POST /__emu/token-ttl {"seconds": N}     (lifetime of the access tokens issued from now on)
           GET  /__emu/stats   POST /__emu/reset-stats
+          GET  /__emu/secrets  every token and client secret handed out (tests look for leaks)
 
 The portal API is throttled (token bucket, --rate per second, burst of the same size) with
 429 TooManyRequestsException, as Identity Center does. Errors carry the `x-amzn-errortype`
@@ -114,6 +115,7 @@ class Emulator:
         self.access = {}  # access token -> {session, expiresAt}
         self.refresh = {}  # refresh token -> {session, clientId}
         self.ended = set()  # sessions ended by Logout or /__emu/expire refresh
+        self.issued = []  # every secret handed out, for tests that look for leaks (/__emu/secrets)
         self._sts = None
 
     # ---- helpers -------------------------------------------------------------------------
@@ -144,10 +146,12 @@ class Emulator:
         session = session or secrets.token_hex(8)
         access = "aoa" + secrets.token_urlsafe(48)
         self.access[access] = {"session": session, "expiresAt": time.time() + self.token_ttl}
+        self.issued.append(access)
         out = {"accessToken": access, "tokenType": "Bearer", "expiresIn": self.token_ttl}
         if SCOPE in client["scopes"]:
             refresh = "aor" + secrets.token_urlsafe(48)
             self.refresh[refresh] = {"session": session, "clientId": client_id}
+            self.issued.append(refresh)
             out["refreshToken"] = refresh
         return out
 
@@ -186,6 +190,7 @@ class Emulator:
         now = int(time.time())
         client_id = "emu-" + secrets.token_urlsafe(16)
         secret = secrets.token_urlsafe(48)
+        self.issued.append(secret)
         self.clients[client_id] = {
             "secret": secret, "scopes": scopes, "grantTypes": grants, "redirectUris": redirects,
             "expiresAt": now + CLIENT_TTL, "name": body["clientName"],
@@ -352,6 +357,8 @@ class Emulator:
 
     # ---- admin ---------------------------------------------------------------------------------
     def admin(self, path, body):
+        if path == "/__emu/secrets":
+            return {"secrets": list(self.issued)}
         if path == "/__emu/stats":
             return {**self.stats, "GetRoleCredentials.targets": dict(self.targets), "rate": self.bucket.rate}
         if path == "/__emu/reset-stats":

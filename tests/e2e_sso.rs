@@ -667,3 +667,71 @@ fn tui_without_a_token_names_the_login_and_works_after_it() {
     tmux.key("C-c");
     tmux.wait_for("rolecall-exited-0");
 }
+
+/// Every file under `dir`, recursively, with its bytes.
+fn files_under(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, Vec<u8>)>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            out.push((path, bytes));
+        }
+    }
+}
+
+/// With the keyring holding the tokens (the default), no access token, refresh token or client
+/// secret the emulator handed out reaches a file, stdout or stderr, through a sign-in, a refresh
+/// (the token was due) and the commands that use it.
+#[test]
+fn keyring_mode_writes_no_token_anywhere() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "# defaults: store = auto, sso_token_cache = keyring\n");
+    emu.set_token_ttl(120);
+    let mut outputs = vec![ok(device_login(&sb, &emu, &[]), "rolecall login --sso --device-code")];
+    emu.set_token_ttl(8 * 3600);
+    for args in [&["credential-process", "sso-ro"][..], &["list"], &["status"], &["whoami", "sso-ro"]] {
+        let out = rolecall(&sb, &emu).args(args).timeout(Duration::from_secs(60)).output().unwrap();
+        outputs.push(ok(out, &format!("rolecall {args:?}")));
+    }
+    assert!(emu.stat("issued.refresh_token") >= 1, "a refresh happened: {}", emu.stats());
+    assert!(!emu.cli_cache_path(sb.home()).exists(), "keyring mode writes no AWS CLI cache file");
+    let secrets = emu.secrets();
+    assert!(secrets.len() >= 4, "client secret, two access and two refresh tokens: {}", secrets.len());
+    let mut files = Vec::new();
+    files_under(sb.home(), &mut files);
+    assert!(!files.is_empty());
+    for secret in &secrets {
+        for (path, bytes) in &files {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(!text.contains(secret.as_str()), "a token or client secret is in {}", path.display());
+        }
+        for out in &outputs {
+            assert!(
+                !stdout(out).contains(secret.as_str()) && !stderr(out).contains(secret.as_str()),
+                "a token in the output"
+            );
+        }
+    }
+}
+
+/// The service stops honouring an access token that still looks valid (revoked, or the
+/// session's access ended early): GetRoleCredentials says 401, and rolecall refreshes the token
+/// once and goes on (the AWS CLI would stop and ask for `aws sso login`).
+#[test]
+fn an_access_token_the_service_refuses_is_refreshed() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "# defaults\n");
+    ok(device_login(&sb, &emu, &[]), "rolecall login --sso --device-code");
+    emu.expire_access();
+    emu.reset_stats();
+    let out = rolecall(&sb, &emu)
+        .args(["credential-process", "sso-admin"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let out = ok(out, "rolecall credential-process sso-admin (token refused)");
+    assert!(stdout(&out).contains("\"AccessKeyId\""));
+    assert_eq!(emu.stat("issued.refresh_token"), 1, "{}", emu.stats());
+    assert_eq!(emu.stat("GetRoleCredentials"), 1, "{}", emu.stats());
+}

@@ -185,6 +185,12 @@ impl SsoEmu {
         request(&self.url, "GET", "/__emu/stats", None, &[]).unwrap_or_else(|e| panic!("stats from {}: {e}", self.url))
     }
 
+    /// Every access token, refresh token and client secret this emulator handed out.
+    pub fn secrets(&self) -> Vec<String> {
+        let all = request(&self.url, "GET", "/__emu/secrets", None, &[]).unwrap_or_else(|e| panic!("secrets: {e}"));
+        all["secrets"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect()
+    }
+
     /// One count from [`SsoEmu::stats`] (0 when absent).
     pub fn stat(&self, key: &str) -> u64 {
         self.stats()[key].as_u64().unwrap_or(0)

@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod fake_sts;
+pub mod sso;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

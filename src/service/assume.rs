@@ -33,6 +33,9 @@ pub struct Flags {
     pub mfa_code: Option<MfaCode>,
     /// Neither use nor fill the session cache.
     pub no_cache: bool,
+    /// Where IAM Identity Center sign-in instructions go when no terminal may
+    /// be used (the TUI): a device code sign-in may start.
+    pub sso_say: Option<super::sso::Say>,
 }
 
 impl Flags {
@@ -159,7 +162,7 @@ async fn obtain(
         return Ok(hit(session));
     }
     let mut broker = broker_for(ctx, &plan, flags, cache.session_cache(), prompt);
-    if let Some(access) = super::sso::access_for_base(ctx, &plan.base, prompt).await? {
+    if let Some(access) = super::sso::access_for_base(ctx, &plan.base, prompt, flags.sso_say.as_ref()).await? {
         broker = broker.with_sso(Arc::new(access));
     }
     let outcome = broker.run(&plan).await?;

@@ -101,10 +101,20 @@ pub async fn access(
     ))
 }
 
-/// Access for a plan whose base is Identity Center, if it is.
-pub async fn access_for_base(ctx: &Context, base: &Base, prompt: Prompt) -> Result<Option<Access>, AppError> {
+/// Access for a plan whose base is Identity Center, if it is. With `say`, a
+/// device code sign-in may start and its instructions go there.
+pub async fn access_for_base(
+    ctx: &Context,
+    base: &Base,
+    prompt: Prompt,
+    say: Option<&Say>,
+) -> Result<Option<Access>, AppError> {
     let Base::Sso { profile, role } = base else { return Ok(None) };
-    Ok(Some(access(ctx, &role.session, profile.as_deref(), interaction(prompt, SignInFlow::Auto)).await?))
+    let interaction = match say {
+        Some(Say(say)) => Interaction::Allowed { flow: SignInFlow::DeviceCode, say: say.clone() },
+        None => interaction(prompt, SignInFlow::Auto),
+    };
+    Ok(Some(access(ctx, &role.session, profile.as_deref(), interaction).await?))
 }
 
 /// `rolecall login --sso NAME`: a valid token (signing in only when needed),
@@ -236,4 +246,33 @@ pub async fn statuses(ctx: &Context) -> Result<Vec<(SsoSession, Option<Note>)>, 
             (s, note)
         })
         .collect())
+}
+
+/// The TUI's quiet line: `SSO acme ends in 42 min` for each session with a
+/// token (from the notes in the cache dir alone), or `None`.
+pub fn status_line() -> Option<String> {
+    let now = crate::time::now_unix();
+    let parts: Vec<String> = Tokens::all_notes(&paths::cache_dir())
+        .into_iter()
+        .map(|n| {
+            let id = crate::text::clean(&n.session).into_owned();
+            match n.expires_at.saturating_sub(now) {
+                0 if n.refreshable => format!("SSO {id} renews on next use"),
+                0 => format!("SSO {id} ended: rolecall login --sso {id}"),
+                left => format!("SSO {id} ends in {} min", left / 60),
+            }
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// Where the TUI (or any caller) wants sign-in instructions: with it, a
+/// device code sign-in may start without a terminal.
+#[derive(Clone)]
+pub struct Say(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for Say {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Say")
+    }
 }

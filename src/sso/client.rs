@@ -7,6 +7,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -225,20 +226,20 @@ impl Clients {
         })
     }
 
-    fn token_refused<E>(&self, e: SdkError<E, HttpResponse>) -> TokenRefused
-    where
-        E: ProvideErrorMetadata + std::error::Error + 'static,
-    {
-        let code = e.code().unwrap_or_default().to_owned();
-        let text = || format!("{code}: {}", crate::text::clean(e.message().unwrap_or_default()));
-        match code.as_str() {
-            "AuthorizationPendingException" => TokenRefused::Pending,
-            "SlowDownException" => TokenRefused::SlowDown,
-            "InvalidGrantException"
-            | "ExpiredTokenException"
-            | "AccessDeniedException"
-            | "InvalidClientException"
-            | "UnauthorizedClientException" => TokenRefused::Invalid(text()),
+    fn token_refused(&self, e: SdkError<CreateTokenError, HttpResponse>) -> TokenRefused {
+        use CreateTokenError as E;
+        let text = |name: &str| {
+            let code = e.code().unwrap_or(name);
+            format!("{code}: {}", crate::text::clean(e.message().unwrap_or("no message")))
+        };
+        match e.as_service_error() {
+            Some(E::AuthorizationPendingException(_)) => TokenRefused::Pending,
+            Some(E::SlowDownException(_)) => TokenRefused::SlowDown,
+            Some(E::InvalidGrantException(_)) => TokenRefused::Invalid(text("InvalidGrantException")),
+            Some(E::ExpiredTokenException(_)) => TokenRefused::Invalid(text("ExpiredTokenException")),
+            Some(E::AccessDeniedException(_)) => TokenRefused::Invalid(text("AccessDeniedException")),
+            Some(E::InvalidClientException(_)) => TokenRefused::Invalid(text("InvalidClientException")),
+            Some(E::UnauthorizedClientException(_)) => TokenRefused::Invalid(text("UnauthorizedClientException")),
             _ => TokenRefused::Failed(self.fail("CreateToken", true, classify(e))),
         }
     }

@@ -350,3 +350,7 @@ impl RoleCredentials for Access {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "signin_tests.rs"]
+mod tests;

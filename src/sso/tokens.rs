@@ -151,6 +151,18 @@ impl Tokens {
         serde_json::from_slice(&text).ok()
     }
 
+    /// Every session's note in the cache dir `dir` (no AWS file parsed, no secret read).
+    pub fn all_notes(dir: &Path) -> Vec<Note> {
+        let mut out: Vec<Note> = std::fs::read_dir(dir.join("sso"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok())
+            .collect();
+        out.sort_by(|a, b| a.session.cmp(&b.session));
+        out
+    }
+
     /// Removes the session's tokens from both places and its note (the
     /// registration stays: it is not a sign-in).
     pub fn remove(&self, session: &SsoSession) -> Result<(), SsoError> {

@@ -21,6 +21,7 @@ models `sso-oidc/2019-06-10` and `sso/2019-06-10`):
           POST /__emu/rate    {"rate": N}          (portal requests per second; 0 = no limit)
           POST /__emu/token-ttl {"seconds": N}     (lifetime of the access tokens issued from now on)
           GET  /__emu/stats   POST /__emu/reset-stats
+          GET  /__emu/pending  the user codes of device authorizations waiting for approval
           GET  /__emu/secrets  every token and client secret handed out (tests look for leaks)
 
 The portal API is throttled (token bucket, --rate per second, burst of the same size) with
@@ -357,6 +358,9 @@ class Emulator:
 
     # ---- admin ---------------------------------------------------------------------------------
     def admin(self, path, body):
+        if path == "/__emu/pending":
+            now = time.time()
+            return {"userCodes": [d["userCode"] for d in self.devices.values() if d["state"] == "pending" and d["expiresAt"] > now]}
         if path == "/__emu/secrets":
             return {"secrets": list(self.issued)}
         if path == "/__emu/stats":

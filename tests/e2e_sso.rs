@@ -621,11 +621,11 @@ fn tui_finds_a_permission_set_assumes_it_and_opens_a_shell() {
     tmux.wait_for("rolecall-exited-0");
 }
 
-/// The TUI with no token: Enter on an Identity Center profile says that nobody has signed in
-/// and names the command (the TUI owns the terminal, so it starts no sign-in itself); after
-/// `rolecall login --sso` elsewhere, Enter again assumes the role.
+/// The TUI with no token: Enter on an Identity Center profile starts a device-code sign-in
+/// (no browser here) and shows its code; once the code is approved at the emulator, as the person
+/// in the browser would, the role is assumed.
 #[test]
-fn tui_without_a_token_names_the_login_and_works_after_it() {
+fn tui_signs_in_with_a_device_code_when_there_is_no_token() {
     let emu = SsoEmu::private(0);
     let sb = sandbox(&emu, "[defaults]\nstore = \"none\"\nsso_token_cache = \"aws-cli\"\n");
     let account = first_account(&emu);
@@ -656,14 +656,20 @@ fn tui_without_a_token_names_the_login_and_works_after_it() {
     tmux.text("sso-ro");
     tmux.wait_for("› sso-ro");
     tmux.key("Enter");
-    tmux.wait_for("nobody has signed in yet");
-    tmux.wait_for(&format!("'rolecall login --sso {}'", emu.session));
-    assert_eq!(emu.stat("StartDeviceAuthorization") + emu.stat("GetRoleCredentials"), 0, "{}", emu.stats());
-
-    ok(device_login(&sb, &emu, &[]), "rolecall login --sso (beside the TUI)");
-    tmux.key("Escape");
-    tmux.key("Enter");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let code = loop {
+        if let Some(code) = emu.pending().pop() {
+            break code;
+        }
+        assert!(Instant::now() < deadline, "no device authorization started");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    tmux.wait_for(&code);
+    assert_eq!(emu.stat("GetRoleCredentials"), 0, "{}", emu.stats());
+    assert_eq!(emu.approve(&code), 1);
     tmux.wait_for(&format!("arn:aws:sts::{account}:assumed-role/{role}/"));
+    assert_eq!(emu.stat("issued.device_code"), 1, "{}", emu.stats());
+    assert!(emu.cli_cache_path(sb.home()).exists(), "the token is kept (aws-cli mode)");
     tmux.key("C-c");
     tmux.wait_for("rolecall-exited-0");
 }

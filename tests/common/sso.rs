@@ -151,6 +151,12 @@ impl SsoEmu {
         self.admin("/__emu/approve", json!({ "userCode": user_code }))["changed"].as_u64().unwrap_or(0)
     }
 
+    /// The user codes of device authorizations waiting for approval.
+    pub fn pending(&self) -> Vec<String> {
+        let all = request(&self.url, "GET", "/__emu/pending", None, &[]).unwrap_or_else(|e| panic!("pending: {e}"));
+        all["userCodes"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect()
+    }
+
     pub fn deny_all(&self) {
         self.admin("/__emu/deny", json!({"all": true}));
     }

@@ -5,6 +5,7 @@
 //! start a private one ([`SsoEmu::private`]) so that other tests running at the same time do
 //! not add to the counts.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,8 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
+
+use super::{Sandbox, aws_cli, ok, stdout};
 
 /// The scope that makes Identity Center hand out refresh tokens.
 pub const SCOPE: &str = "sso:account:access";
@@ -315,6 +318,100 @@ impl Drop for SsoEmu {
             let _ = child.wait();
         }
     }
+}
+
+// ---- running rolecall against an emulator ---------------------------------------------------
+
+/// A sandbox whose AWS config has `[sso-session acme]` and the profiles `sso-admin`, `sso-ro`.
+pub fn sandbox(emu: &SsoEmu, settings: &str) -> Sandbox {
+    let sb = Sandbox::new(&emu.config_text(), "");
+    sb.settings(settings);
+    sb
+}
+
+/// rolecall in the sandbox, pointed at the emulator (and moto's STS).
+pub fn rolecall(sb: &Sandbox, emu: &SsoEmu) -> assert_cmd::Command {
+    let mut cmd = sb.rolecall(None);
+    cmd.envs(emu.env());
+    cmd
+}
+
+pub fn rolecall_std(sb: &Sandbox, emu: &SsoEmu) -> std::process::Command {
+    let mut cmd = sb.rolecall_std(None);
+    cmd.envs(emu.env());
+    cmd
+}
+
+/// `rolecall login --sso acme --device-code`, approving the code at the emulator (as the person
+/// in the browser would) until the command ends.
+pub fn device_login(sb: &Sandbox, emu: &SsoEmu, extra: &[&str]) -> std::process::Output {
+    let mut child = rolecall_std(sb, emu)
+        .args(["login", "--sso", &emu.session, "--device-code"])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rolecall login");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "rolecall login --sso did not finish within 60 s");
+        emu.approve_all();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// `rolecall exec TARGET -- aws sts get-caller-identity`: the identity JSON.
+pub fn exec_identity(sb: &Sandbox, emu: &SsoEmu, target: &str) -> Value {
+    let aws = aws_cli();
+    let out = rolecall(sb, emu)
+        .args(["exec", target, "--"])
+        .arg(&aws)
+        .args(["sts", "get-caller-identity", "--output", "json"])
+        .output()
+        .unwrap();
+    let out = ok(out, &format!("rolecall exec {target} -- aws sts get-caller-identity"));
+    serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)))
+}
+
+/// The first account of the world and the assumed-role ARN prefix of its permission set.
+pub fn first_account(emu: &SsoEmu) -> String {
+    emu.accounts()[0]["accountId"].as_str().unwrap().to_owned()
+}
+
+pub fn assert_is_role(ident: &Value, emu: &SsoEmu, account: &str, permission_set: &str) {
+    let role = emu.role_name(account, permission_set);
+    assert_eq!(ident["Account"], account, "{ident}");
+    assert!(
+        ident["Arn"].as_str().unwrap_or_default().starts_with(&format!("arn:aws:sts::{account}:assumed-role/{role}/")),
+        "expected the {permission_set} role {role}: {ident}"
+    );
+}
+
+/// Runs `cmd` to its end, approving every device code at the emulator meanwhile.
+pub fn run_approving(mut cmd: std::process::Command, emu: &SsoEmu) -> std::process::Output {
+    let mut child =
+        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start rolecall");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "rolecall did not finish within 300 s");
+        emu.approve_all();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// `rolecall list --json`: target id → kind.
+pub fn list_kinds(sb: &Sandbox, emu: &SsoEmu, endpoint: Option<&str>) -> BTreeMap<String, String> {
+    let mut cmd = sb.rolecall(endpoint);
+    cmd.envs(emu.env());
+    let out =
+        ok(cmd.args(["list", "--json"]).timeout(Duration::from_secs(300)).output().unwrap(), "rolecall list --json");
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    rows.iter()
+        .map(|r| (r["target"].as_str().unwrap().to_owned(), r["kind"].as_str().unwrap_or_default().to_owned()))
+        .collect()
 }
 
 /// `tests/fixtures/browser-follow`: the headless browser for the authorization-code sign-in

@@ -27,7 +27,7 @@ impl Kind {
         match self {
             Self::Profile(k) => k.label(),
             Self::OrgRole => "org",
-            Self::SsoRole => "sso",
+            Self::SsoRole => "permission-set",
         }
     }
 }

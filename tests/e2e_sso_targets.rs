@@ -42,11 +42,11 @@ fn permission_sets_are_targets_beside_the_organisation() {
 
     let kinds = list_kinds(&sb, &emu, Some(&moto));
     let want = [
-        ("payments-dev/AdministratorAccess", "sso"),
-        ("payments-dev/sso:ReadOnly", "sso"),
+        ("payments-dev/AdministratorAccess", "permission-set"),
+        ("payments-dev/sso:ReadOnly", "permission-set"),
         ("payments-dev/ReadOnly", "org"),
-        ("payments-dev/DataScientist", "sso"),
-        ("data-lake/DataScientist", "sso"),
+        ("payments-dev/DataScientist", "permission-set"),
+        ("data-lake/DataScientist", "permission-set"),
         ("data-lake/ReadOnly", "org"),
         ("payments-prod/ReadOnly", "org"),
         // payments-prod's two permission sets are the profiles that name them.
@@ -57,7 +57,7 @@ fn permission_sets_are_targets_beside_the_organisation() {
         assert_eq!(kinds.get(target).map(String::as_str), Some(kind), "{target} in rolecall list: {kinds:?}");
     }
     assert!(!kinds.contains_key("payments-prod/AdministratorAccess"), "merged with the profile sso-admin: {kinds:?}");
-    let sso_count = kinds.values().filter(|k| *k == "sso").count();
+    let sso_count = kinds.values().filter(|k| *k == "permission-set" || *k == "sso").count();
     let assigned: usize = emu.accounts().iter().map(|a| a["roles"].as_array().unwrap().len()).sum();
     assert_eq!(sso_count, assigned, "one SSO target per assignment: {kinds:?}");
 
@@ -107,7 +107,8 @@ fn seven_hundred_accounts_listed_through_throttling() {
     assert_eq!(stats["ListAccountRoles"], 700, "one served ListAccountRoles per account: {stats}");
 
     let kinds = list_kinds(&sb, &emu, None);
-    let sso: Vec<&String> = kinds.iter().filter(|(_, k)| *k == "sso").map(|(t, _)| t).collect();
+    let sso: Vec<&String> =
+        kinds.iter().filter(|(_, k)| *k == "permission-set" || *k == "sso").map(|(t, _)| t).collect();
     // Two of them are the profiles sso-admin and sso-ro, merged with their targets.
     assert!(sso.len() >= 2098, "{} SSO targets of 2100", sso.len());
     for account in emu.accounts().iter().step_by(97) {

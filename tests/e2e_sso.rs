@@ -383,3 +383,46 @@ fn an_access_token_the_service_refuses_is_refreshed() {
     assert_eq!(emu.stat("issued.refresh_token"), 1, "{}", emu.stats());
     assert_eq!(emu.stat("GetRoleCredentials"), 1, "{}", emu.stats());
 }
+
+/// The client registration stopped working (expired, or Identity Center forgot it): a new
+/// sign-in registers a new client instead of failing with the old one.
+#[test]
+fn a_dead_client_registration_is_replaced_at_the_next_sign_in() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "# defaults\n");
+    emu.set_token_ttl(120);
+    ok(device_login(&sb, &emu, &[]), "rolecall login --sso --device-code");
+    emu.set_token_ttl(8 * 3600);
+    emu.expire_clients();
+    let out = ok(device_login(&sb, &emu, &[]), "rolecall login --sso --device-code (client registration dead)");
+    assert_eq!(emu.stat("RegisterClient"), 2, "a new client: {} {}", emu.stats(), stderr(&out));
+    assert_eq!(emu.stat("issued.device_code"), 2, "{}", emu.stats());
+    let account = first_account(&emu);
+    assert_is_role(&exec_identity(&sb, &emu, "sso-ro"), &emu, &account, "ReadOnly");
+}
+
+/// The person refuses the device code in the browser: the sign-in fails at once with a message
+/// that says so, exit code 2, and no token is kept.
+#[test]
+fn a_denied_device_code_fails_clearly() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "[defaults]\nsso_token_cache = \"aws-cli\"\n");
+    let mut child = rolecall_std(&sb, &emu)
+        .args(["login", "--sso", &emu.session, "--device-code"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "rolecall login did not end after the denial");
+        emu.deny_all();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("denied") || err.contains("AccessDenied"), "says it was refused: {err}");
+    assert!(!emu.cli_cache_path(sb.home()).exists(), "no token kept");
+}

@@ -174,6 +174,11 @@ impl SsoEmu {
         self.admin("/__emu/expire", json!({"refresh": true}));
     }
 
+    /// Every client registration stops working (as when it expires).
+    pub fn expire_clients(&self) {
+        self.admin("/__emu/expire", json!({"clients": true}));
+    }
+
     /// Portal requests a second before 429 TooManyRequestsException (0: no limit).
     pub fn set_rate(&self, rate: u32) {
         self.admin("/__emu/rate", json!({ "rate": rate }));

@@ -19,6 +19,7 @@ models `sso-oidc/2019-06-10` and `sso/2019-06-10`):
           POST /__emu/deny    {"userCode": ...}
           POST /__emu/expire  {"access": true} | {"refresh": true} | {"clients": true}
           POST /__emu/rate    {"rate": N}          (portal requests per second; 0 = no limit)
+          POST /__emu/slow-down {"count": N}       (the next N device-code polls get slow_down)
           POST /__emu/token-ttl {"seconds": N}     (lifetime of the access tokens issued from now on)
           GET  /__emu/stats   POST /__emu/reset-stats
           GET  /__emu/pending  the user codes of device authorizations waiting for approval
@@ -116,6 +117,7 @@ class Emulator:
         self.access = {}  # access token -> {session, expiresAt}
         self.refresh = {}  # refresh token -> {session, clientId}
         self.ended = set()  # sessions ended by Logout or /__emu/expire refresh
+        self.force_slow_down = 0  # the next N device-code polls get slow_down (/__emu/slow-down)
         self.issued = []  # every secret handed out, for tests that look for leaks (/__emu/secrets)
         self._sts = None
 
@@ -256,7 +258,8 @@ class Emulator:
         # Polling faster than half the interval is what RFC 8628 calls slowing down.
         too_fast = now - device["lastPoll"] < device["interval"] / 2
         device["lastPoll"] = now
-        if too_fast:
+        if too_fast or self.force_slow_down > 0:
+            self.force_slow_down = max(0, self.force_slow_down - 1)
             raise oidc_error(400, "SlowDownException", "slow_down", "Client is polling too quickly")
         if device["state"] == "pending":
             raise oidc_error(400, "AuthorizationPendingException", "authorization_pending", "Authorization is still pending")
@@ -387,6 +390,9 @@ class Emulator:
                 for client in self.clients.values():
                     client["expiresAt"] = 0
             return {}
+        if path == "/__emu/slow-down":
+            self.force_slow_down = int(body.get("count", 1))
+            return {"count": self.force_slow_down}
         if path == "/__emu/token-ttl":
             self.token_ttl = int(body.get("seconds", self.token_ttl))
             return {"seconds": self.token_ttl}

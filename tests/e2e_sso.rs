@@ -426,3 +426,18 @@ fn a_denied_device_code_fails_clearly() {
     assert!(err.contains("denied") || err.contains("AccessDenied"), "says it was refused: {err}");
     assert!(!emu.cli_cache_path(sb.home()).exists(), "no token kept");
 }
+
+/// `slow_down` while polling for a device code: rolecall waits 5 s longer (RFC 8628 §3.5), does
+/// not hammer the token endpoint, and the sign-in still completes.
+#[test]
+fn device_code_polling_slows_down_when_told() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "# defaults\n");
+    emu.slow_down(1);
+    let started = Instant::now();
+    ok(device_login(&sb, &emu, &[]), "rolecall login --sso --device-code (slow_down once)");
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(5), "after slow_down the next poll waits 5 s more: signed in after {took:?}");
+    assert!(emu.stat("CreateToken.device_code") <= 4, "polls: {}", emu.stats());
+    assert_eq!(emu.stat("issued.device_code"), 1, "{}", emu.stats());
+}

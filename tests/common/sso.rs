@@ -174,6 +174,11 @@ impl SsoEmu {
         self.admin("/__emu/expire", json!({"refresh": true}));
     }
 
+    /// The next `count` device-code polls get `slow_down` whatever their pace.
+    pub fn slow_down(&self, count: u32) {
+        self.admin("/__emu/slow-down", json!({ "count": count }));
+    }
+
     /// Every client registration stops working (as when it expires).
     pub fn expire_clients(&self) {
         self.admin("/__emu/expire", json!({"clients": true}));

@@ -19,6 +19,7 @@ models `sso-oidc/2019-06-10` and `sso/2019-06-10`):
           POST /__emu/deny    {"userCode": ...}
           POST /__emu/expire  {"access": true} | {"refresh": true} | {"clients": true}
           POST /__emu/rate    {"rate": N}          (portal requests per second; 0 = no limit)
+          POST /__emu/deny-authorize {"count": N}  (the next N /authorize redirect with error=access_denied)
           POST /__emu/slow-down {"count": N}       (the next N device-code polls get slow_down)
           POST /__emu/token-ttl {"seconds": N}     (lifetime of the access tokens issued from now on)
           GET  /__emu/stats   POST /__emu/reset-stats
@@ -117,6 +118,7 @@ class Emulator:
         self.access = {}  # access token -> {session, expiresAt}
         self.refresh = {}  # refresh token -> {session, clientId}
         self.ended = set()  # sessions ended by Logout or /__emu/expire refresh
+        self.deny_authorize = 0  # the next N /authorize visits are refused by "the person" (/__emu/deny-authorize)
         self.force_slow_down = 0  # the next N device-code polls get slow_down (/__emu/slow-down)
         self.issued = []  # every secret handed out, for tests that look for leaks (/__emu/secrets)
         self._sts = None
@@ -299,6 +301,9 @@ class Emulator:
             return 400, "redirect_uri is not registered for this client"
         if client["grantTypes"] and "authorization_code" not in client["grantTypes"]:
             return 302, with_query(redirect, error="unauthorized_client", state=q.get("state", ""))
+        if self.deny_authorize > 0:
+            self.deny_authorize -= 1
+            return 302, with_query(redirect, error="access_denied", error_description="The user denied the request", state=q.get("state", ""))
         if q.get("response_type") != "code" or q.get("code_challenge_method") != "S256" or not q.get("code_challenge"):
             return 302, with_query(redirect, error="invalid_request", state=q.get("state", ""))
         code = "emu-code-" + secrets.token_urlsafe(24)
@@ -390,6 +395,9 @@ class Emulator:
                 for client in self.clients.values():
                     client["expiresAt"] = 0
             return {}
+        if path == "/__emu/deny-authorize":
+            self.deny_authorize = int(body.get("count", 1))
+            return {"count": self.deny_authorize}
         if path == "/__emu/slow-down":
             self.force_slow_down = int(body.get("count", 1))
             return {"count": self.force_slow_down}

@@ -441,3 +441,41 @@ fn device_code_polling_slows_down_when_told() {
     assert!(emu.stat("CreateToken.device_code") <= 4, "polls: {}", emu.stats());
     assert_eq!(emu.stat("issued.device_code"), 1, "{}", emu.stats());
 }
+
+/// The person refuses in the browser: /authorize comes back to rolecall's callback with
+/// `error=access_denied`; the sign-in fails at once (exit 2) saying so, and keeps no token.
+#[test]
+fn a_browser_sign_in_refused_fails_clearly() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "[defaults]\nsso_token_cache = \"aws-cli\"\n");
+    emu.deny_authorize(1);
+    let out = rolecall(&sb, &emu)
+        .args(["login", "--sso", &emu.session])
+        .env("BROWSER", browser_follow())
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("access_denied") || stderr(&out).contains("denied"), "{}", stderr(&out));
+    assert_eq!(emu.stat("CreateToken"), 0, "{}", emu.stats());
+    assert!(!emu.cli_cache_path(sb.home()).exists(), "no token kept");
+}
+
+/// Nobody approves the device code: after `sso_login_timeout` the sign-in gives up with a
+/// message that says why, exit code 2.
+#[test]
+fn an_unapproved_device_code_times_out() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "[defaults]\nsso_login_timeout = \"10s\"\n");
+    let started = Instant::now();
+    let out = rolecall(&sb, &emu)
+        .args(["login", "--sso", &emu.session, "--device-code"])
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(took >= Duration::from_secs(9) && took < Duration::from_secs(40), "gave up after {took:?}");
+    assert!(stderr(&out).contains("time") || stderr(&out).contains("expired"), "says it timed out: {}", stderr(&out));
+    assert_eq!(emu.stat("issued.device_code"), 0, "{}", emu.stats());
+}

@@ -174,6 +174,11 @@ impl SsoEmu {
         self.admin("/__emu/expire", json!({"refresh": true}));
     }
 
+    /// The next `count` visits of /authorize come back to the callback with `error=access_denied`.
+    pub fn deny_authorize(&self, count: u32) {
+        self.admin("/__emu/deny-authorize", json!({ "count": count }));
+    }
+
     /// The next `count` device-code polls get `slow_down` whatever their pace.
     pub fn slow_down(&self, count: u32) {
         self.admin("/__emu/slow-down", json!({ "count": count }));

@@ -105,6 +105,8 @@ def main():
     ltok = oidc.create_token(clientId=legacy["clientId"], clientSecret=legacy["clientSecret"], grantType=DEVICE_GRANT, deviceCode=ldev["deviceCode"])
     check("refreshToken" not in ltok, "a client registered without scopes gets no refresh token")
     denied = oidc.start_device_authorization(clientId=cid, clientSecret=csec, startUrl=world["startUrl"])
+    check(denied["userCode"] in admin(url, "/__emu/pending")["userCodes"], "/__emu/pending lists a code waiting for approval")
+    check(csec in admin(url, "/__emu/secrets")["secrets"], "/__emu/secrets lists the client secrets handed out")
     admin(url, "/__emu/deny", {"userCode": denied["userCode"]})
     check(code_of(lambda: oidc.create_token(clientId=cid, clientSecret=csec, grantType=DEVICE_GRANT, deviceCode=denied["deviceCode"]))[0]
           == "AccessDeniedException", "a denied device code: AccessDeniedException")
@@ -114,6 +116,14 @@ def main():
     check(short["expiresIn"] == 5, "/__emu/token-ttl sets the lifetime of the next tokens")
     admin(url, "/__emu/token-ttl", {"seconds": 8 * 3600})
     tok = short
+
+    slow = oidc.start_device_authorization(clientId=cid, clientSecret=csec, startUrl=world["startUrl"])
+    admin(url, "/__emu/approve", {"userCode": slow["userCode"]})
+    admin(url, "/__emu/slow-down", {"count": 1})
+    slow_poll = lambda: oidc.create_token(clientId=cid, clientSecret=csec, grantType=DEVICE_GRANT, deviceCode=slow["deviceCode"])  # noqa: E731
+    check(code_of(slow_poll)[0] == "SlowDownException", "/__emu/slow-down: the next poll is told to slow down")
+    time.sleep(1)
+    check(slow_poll()["accessToken"], "and the one after gets the token")
 
     # Refresh token rotation.
     new = oidc.create_token(clientId=cid, clientSecret=csec, grantType="refresh_token", refreshToken=tok["refreshToken"])
@@ -136,6 +146,8 @@ def main():
     check(authorize(url, dict(params, redirect_uri="http://evil.example/oauth/callback"))[0] == 400, "/authorize refuses a redirect URI off this machine")
     check(authorize(url, dict(params, redirect_uri="http://127.0.0.1:54321/elsewhere"))[0] == 400, "/authorize refuses a path not registered")
     check(authorize(url, dict(params, code_challenge_method="plain"))[1].find("error=invalid_request") > 0, "/authorize wants S256")
+    admin(url, "/__emu/deny-authorize", {"count": 1})
+    check("error=access_denied" in authorize(url, params)[1], "/__emu/deny-authorize: the callback gets error=access_denied")
     pkce = lambda code, v, r=redirect: oidc.create_token(clientId=pk["clientId"], clientSecret=pk["clientSecret"], grantType="authorization_code",  # noqa: E731
                                                        code=code, codeVerifier=v, redirectUri=r)
     check(code_of(lambda: pkce(got["code"][0], "not-the-verifier"))[0] == "InvalidGrantException", "a wrong PKCE verifier: InvalidGrantException")

@@ -270,3 +270,56 @@ fn tui_signs_in_with_a_device_code_when_there_is_no_token() {
     tmux.key("C-c");
     tmux.wait_for("rolecall-exited-0");
 }
+
+/// The AWS CLI v1 as the caller: twenty `aws sts get-caller-identity` at once through
+/// `credential_process = rolecall credential-process ACCOUNT/PERMISSION_SET` for two discovered
+/// targets, with the token due for refresh: each gets its role, one refresh, one
+/// GetRoleCredentials per target.
+#[test]
+fn aws_cli_credential_process_twenty_at_once_for_discovered_targets() {
+    let emu = SsoEmu::private(0);
+    let bin = assert_cmd::cargo::cargo_bin("rolecall");
+    let config = format!(
+        "{}\n[profile cp-admin]\ncredential_process = {bin} credential-process payments-dev/AdministratorAccess\nregion = us-east-1\n\n\
+         [profile cp-science]\ncredential_process = {bin} credential-process data-lake/DataScientist\nregion = us-east-1\n",
+        emu.config_text(),
+        bin = bin.display()
+    );
+    let sb = Sandbox::new(&config, "");
+    emu.set_token_ttl(120);
+    let mut login = rolecall_std(&sb, &emu);
+    login.args(["login", "--sso", &emu.session, "--device-code"]);
+    ok(run_approving(login, &emu), "rolecall login --sso (device code)");
+    emu.set_token_ttl(8 * 3600);
+    emu.reset_stats();
+
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            let profile = if i % 2 == 0 { "cp-admin" } else { "cp-science" };
+            let child = sb
+                .std_cmd(&aws_cli(), None)
+                .envs(emu.env())
+                .args(["sts", "get-caller-identity", "--output", "json", "--profile", profile])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            (profile, child)
+        })
+        .collect();
+    let dev = emu.account("payments-dev")["accountId"].as_str().unwrap().to_owned();
+    let lake = emu.account("data-lake")["accountId"].as_str().unwrap().to_owned();
+    for (profile, child) in children {
+        let out = ok(child.wait_with_output().unwrap(), &format!("aws sts get-caller-identity --profile {profile}"));
+        let ident: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        match profile {
+            "cp-admin" => assert_is_role(&ident, &emu, &dev, "AdministratorAccess"),
+            _ => assert_is_role(&ident, &emu, &lake, "DataScientist"),
+        }
+    }
+    let stats = emu.stats();
+    assert_eq!(stats["CreateToken.refresh_token"], 1, "one refresh: {stats}");
+    assert_eq!(stats["GetRoleCredentials.targets"][format!("{dev}/AdministratorAccess")], 1, "{stats}");
+    assert_eq!(stats["GetRoleCredentials.targets"][format!("{lake}/DataScientist")], 1, "{stats}");
+}

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use common::sso::{
     SCOPE, SsoEmu, assert_is_role, browser_follow, device_login, exec_identity, first_account, request, rolecall,
-    rolecall_std, sandbox,
+    rolecall_std, run_approving, sandbox,
 };
 use common::{Sandbox, aws_cli, ok, stderr, stdout};
 use serde_json::{Value, json};
@@ -478,4 +478,41 @@ fn an_unapproved_device_code_times_out() {
     assert!(took >= Duration::from_secs(9) && took < Duration::from_secs(40), "gave up after {took:?}");
     assert!(stderr(&out).contains("time") || stderr(&out).contains("expired"), "says it timed out: {}", stderr(&out));
     assert_eq!(emu.stat("issued.device_code"), 0, "{}", emu.stats());
+}
+
+/// The legacy form (`sso_start_url` and `sso_region` on the profile, no `[sso-session]`):
+/// `login --sso PROFILE` signs in, the profile gets its role, and the token lands where the AWS
+/// CLI looks for a legacy profile's (the file named after the start URL), which it reads.
+#[test]
+fn a_legacy_sso_profile_signs_in_and_assumes() {
+    let emu = SsoEmu::private(0);
+    let account = first_account(&emu);
+    let config = format!(
+        "[profile legacy]\nsso_start_url = {}\nsso_region = {}\nsso_account_id = {account}\nsso_role_name = ReadOnly\nregion = us-east-1\n",
+        emu.start_url(),
+        emu.region()
+    );
+    let sb = Sandbox::new(&config, "");
+    sb.settings("[defaults]\nsso_token_cache = \"aws-cli\"\n");
+    let mut login = rolecall_std(&sb, &emu);
+    login.args(["login", "--sso", "legacy", "--device-code"]);
+    ok(run_approving(login, &emu), "rolecall login --sso legacy --device-code");
+    assert_eq!(emu.stat("issued.device_code"), 1, "{}", emu.stats());
+    assert_is_role(&exec_identity(&sb, &emu, "legacy"), &emu, &account, "ReadOnly");
+    // The AWS CLI's legacy cache file is named after the start URL.
+    let key: String = {
+        use sha1::Digest;
+        sha1::Sha1::digest(emu.start_url().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let cache: Value =
+        serde_json::from_slice(&std::fs::read(sb.home().join(format!(".aws/sso/cache/{key}.json"))).unwrap()).unwrap();
+    assert_eq!(cache["startUrl"], emu.start_url().as_str());
+    let out = sb
+        .cmd(&aws_cli(), None)
+        .envs(emu.env())
+        .args(["sts", "get-caller-identity", "--profile", "legacy", "--output", "json"])
+        .output()
+        .unwrap();
+    let ident: Value = serde_json::from_str(&stdout(&ok(out, "aws --profile legacy"))).unwrap();
+    assert_is_role(&ident, &emu, &account, "ReadOnly");
 }

@@ -551,10 +551,16 @@ def main():
     ap.add_argument("--rate", type=float, default=20, help="portal requests per second (0: no limit)")
     ap.add_argument("--token-ttl", type=int, default=8 * 3600, help="access token lifetime in seconds")
     args = ap.parse_args()
-    with open(args.world) as f:
-        world = json.load(f)
-    emu = Emulator(world, args.moto, args.rate, args.token_ttl)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(emu))
+    try:
+        with open(args.world) as f:
+            world = json.load(f)
+        emu = Emulator(world, args.moto, args.rate, args.token_ttl)
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        sys.exit(f"sso_emulator: the world file {args.world}: {type(e).__name__}: {e}")
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(emu))
+    except OSError as e:
+        sys.exit(f"sso_emulator: cannot listen on 127.0.0.1:{args.port}: {e}")
     server.daemon_threads = True
     sys.stderr.write(f"sso emulator on http://127.0.0.1:{args.port}: {len(emu.accounts)} accounts, rate {args.rate}/s\n")
     try:

@@ -162,7 +162,9 @@ async fn obtain(
         return Ok(hit(session));
     }
     let mut broker = broker_for(ctx, &plan, flags, cache.session_cache(), prompt);
-    if let Some(access) = super::sso::access_for_base(ctx, &plan.base, prompt, flags.sso_say.as_ref()).await? {
+    if let Some(access) =
+        super::sso::access_for_base(ctx, &plan.base, prompt, flags.sso_say.as_ref(), cache.secret_store()).await?
+    {
         broker = broker.with_sso(Arc::new(access));
     }
     let outcome = broker.run(&plan).await?;

@@ -125,3 +125,39 @@ pub fn plan_key(plan: &Plan, files: &AwsFiles, endpoint: &str) -> String {
     field(&mut h, "endpoint", endpoint);
     hex(&h.finalize())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{SsoRole, SsoSession};
+
+    #[test]
+    fn the_plan_key_covers_the_sso_session_account_and_permission_set() {
+        let role = |url: &str, account: &str, ps: &str| SsoRole {
+            session: SsoSession {
+                name: Some("acme".into()),
+                start_url: url.into(),
+                region: "eu-west-1".into(),
+                scopes: vec![],
+            },
+            account_id: account.into(),
+            role_name: ps.into(),
+        };
+        let plan = |r: SsoRole| Plan {
+            target: "t".into(),
+            base: Base::Sso { profile: None, role: Box::new(r) },
+            mfa_session: None,
+            steps: Vec::new(),
+            region: "eu-west-1".into(),
+            endpoint_profile: None,
+            notices: Vec::new(),
+        };
+        let files = AwsFiles { config: "c".into(), credentials: "k".into() };
+        let key = |r| plan_key(&plan(r), &files, "e");
+        let base = key(role("https://a/start", "111111111111", "Dev"));
+        assert_eq!(base, key(role("https://a/start", "111111111111", "Dev")));
+        assert_ne!(base, key(role("https://b/start", "111111111111", "Dev")));
+        assert_ne!(base, key(role("https://a/start", "222222222222", "Dev")));
+        assert_ne!(base, key(role("https://a/start", "111111111111", "Admin")));
+    }
+}

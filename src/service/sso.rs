@@ -16,6 +16,7 @@ use crate::sso::discover::{self, Snapshot};
 pub use crate::sso::tokens::Note;
 use crate::sso::tokens::Tokens;
 use crate::sso::{Access, Interaction, Token};
+use crate::store::SecretStore;
 use crate::{paths, store};
 
 /// The session the operator named: an `[sso-session NAME]`, else a profile
@@ -72,12 +73,16 @@ pub fn interaction(prompt: Prompt, flow: SignInFlow) -> Interaction {
     }
 }
 
-/// The token places of this run (opens the configured keyring).
-pub async fn tokens(ctx: &Context) -> Result<Arc<Tokens>, AppError> {
+/// The token places of this run: `opened` (the keyring the session cache
+/// already opened), else the configured keyring, opened now.
+pub async fn tokens(ctx: &Context, opened: Option<Arc<dyn SecretStore>>) -> Result<Arc<Tokens>, AppError> {
     let d = &ctx.settings.defaults;
     let (kind, lock_timeout, own) = (d.store, d.lock_timeout, d.sso_token_cache);
     let home = ctx.env.get("HOME").ok().filter(|h| !h.is_empty()).map(PathBuf::from).or_else(dirs::home_dir);
-    let secrets = blocking(move || store::open(kind)).await?;
+    let secrets = match opened {
+        Some(s) => s,
+        None => blocking(move || store::open(kind)).await?,
+    };
     Ok(Arc::new(Tokens::new(secrets, home, &paths::cache_dir(), lock_timeout, own)))
 }
 
@@ -88,11 +93,22 @@ pub async fn access(
     profile: Option<&str>,
     interaction: Interaction,
 ) -> Result<Access, AppError> {
+    access_in(ctx, session, profile, interaction, None).await
+}
+
+/// As [`access`], with the keyring already opened (if it was).
+async fn access_in(
+    ctx: &Context,
+    session: &SsoSession,
+    profile: Option<&str>,
+    interaction: Interaction,
+    opened: Option<Arc<dyn SecretStore>>,
+) -> Result<Access, AppError> {
     let clients = crate::sso::client::Clients::new(&ctx.aws, &ctx.env, profile, session, ctx.timeouts());
     let d = &ctx.settings.defaults;
     Ok(Access::new(
         session.clone(),
-        tokens(ctx).await?,
+        tokens(ctx, opened).await?,
         clients,
         ctx.env.clone(),
         interaction,
@@ -108,13 +124,14 @@ pub async fn access_for_base(
     base: &Base,
     prompt: Prompt,
     say: Option<&Say>,
+    opened: Option<Arc<dyn SecretStore>>,
 ) -> Result<Option<Access>, AppError> {
     let Base::Sso { profile, role } = base else { return Ok(None) };
     let interaction = match say {
         Some(Say(say)) => Interaction::Allowed { flow: SignInFlow::DeviceCode, say: say.clone() },
         None => interaction(prompt, SignInFlow::Auto),
     };
-    Ok(Some(access(ctx, &role.session, profile.as_deref(), interaction).await?))
+    Ok(Some(access_in(ctx, &role.session, profile.as_deref(), interaction, opened).await?))
 }
 
 /// `rolecall login --sso NAME`: a valid token (signing in only when needed),

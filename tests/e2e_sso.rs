@@ -516,3 +516,27 @@ fn a_legacy_sso_profile_signs_in_and_assumes() {
     let ident: Value = serde_json::from_str(&stdout(&ok(out, "aws --profile legacy"))).unwrap();
     assert_is_role(&ident, &emu, &account, "ReadOnly");
 }
+
+/// In keyring mode, logout also forgets the role sessions made from the session's tokens: a
+/// credential-process that was served from the cache before needs a sign-in after.
+#[test]
+fn logout_forgets_the_role_sessions_made_from_the_tokens() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "# defaults: keyring\n");
+    ok(device_login(&sb, &emu, &[]), "rolecall login --sso --device-code");
+    let cp = || {
+        rolecall(&sb, &emu).args(["credential-process", "sso-admin"]).timeout(Duration::from_secs(60)).output().unwrap()
+    };
+    ok(cp(), "credential-process (cold)");
+    ok(cp(), "credential-process (cached)");
+    assert_eq!(emu.stat("GetRoleCredentials"), 1, "the second was served from the cache: {}", emu.stats());
+    ok(
+        rolecall(&sb, &emu).args(["logout", "--sso", &emu.session]).timeout(Duration::from_secs(30)).output().unwrap(),
+        "logout",
+    );
+    assert_eq!(emu.stat("Logout"), 1, "{}", emu.stats());
+    let out = cp();
+    assert_eq!(out.status.code(), Some(3), "a sign-in is needed now: {}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    assert_eq!(emu.stat("GetRoleCredentials"), 1, "{}", emu.stats());
+}

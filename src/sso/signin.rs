@@ -218,6 +218,19 @@ impl Access {
             SignInFlow::Auto => SignInFlow::DeviceCode,
             other => other,
         };
+        match self.sign_in_once(flow, say).await {
+            // Identity Center forgot the kept client registration (or it expired early):
+            // register a new client and start again, once.
+            Err(e) if dead_client(&e) => {
+                let name = if flow == SignInFlow::DeviceCode { "device" } else { "pkce" };
+                self.blocking(move |t, s| t.drop_registration(&s, name)).await?;
+                self.sign_in_once(flow, say).await
+            }
+            other => other,
+        }
+    }
+
+    async fn sign_in_once(&self, flow: SignInFlow, say: &(dyn Fn(&str) + Send + Sync)) -> Result<Token, SsoError> {
         let failed = |reason: String| SsoError::SignInFailed { session: self.session.id().to_owned(), reason };
         let (issued, reg) = match flow {
             SignInFlow::DeviceCode => {
@@ -334,6 +347,18 @@ impl Access {
     pub fn clients(&self) -> &Clients {
         &self.clients
     }
+}
+
+/// True when `e` says the client registration is no longer accepted.
+fn dead_client(e: &SsoError) -> bool {
+    let text = match e {
+        SsoError::Refused { code, message, .. } => format!("{code} {message}"),
+        SsoError::SignInFailed { reason, .. } => reason.clone(),
+        _ => return false,
+    };
+    ["InvalidClientException", "UnauthorizedClientException", "invalid_client", "unauthorized_client"]
+        .iter()
+        .any(|needle| text.contains(needle))
 }
 
 impl RoleCredentials for Access {

@@ -201,6 +201,11 @@ impl Tokens {
         Ok(())
     }
 
+    /// Forgets a client registration Identity Center no longer accepts.
+    pub fn drop_registration(&self, session: &SsoSession, flow: &str) -> Result<(), SsoError> {
+        Ok(self.secrets.delete(&format!("sso-client/{}/{flow}", session.id()))?)
+    }
+
     /// The session's lock: one refresh or sign-in at a time across processes.
     pub fn lock(&self, session: &SsoSession) -> Result<SessionLock, SsoError> {
         Ok(lock::acquire(&self.cache_dir, &format!("sso/{}", session.id()), self.lock_timeout)?)

@@ -127,6 +127,23 @@ pub async fn access_for_base(
     opened: Option<Arc<dyn SecretStore>>,
 ) -> Result<Option<Access>, AppError> {
     let Base::Sso { profile, role } = base else { return Ok(None) };
+    // As for role sessions: a keyring that cannot be used costs keeping, not the run
+    // (a token the AWS CLI keeps is still found; a sign-in lasts for this run).
+    let opened = match opened {
+        Some(s) => s,
+        None => {
+            let kind = ctx.settings.defaults.store;
+            match blocking(move || store::open(kind)).await {
+                Ok(s) => s,
+                Err(AppError::Store(e)) => {
+                    ctx.warn(&format!("warning: {e}; IAM Identity Center tokens are kept for this run only"));
+                    Arc::new(store::memory::MemoryStore::default())
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    let opened = Some(opened);
     let interaction = match say {
         Some(Say(say)) => Interaction::Allowed { flow: SignInFlow::DeviceCode, say: say.clone() },
         None => interaction(prompt, SignInFlow::Auto),
@@ -190,10 +207,31 @@ pub fn sessions(ctx: &Context) -> Vec<SsoSession> {
     sessions
 }
 
-/// Every session's cached discovery (fresh or not), never the network.
+/// Every session's cached discovery (fresh or not), never the network. With
+/// no discovery kept, nothing is read (the profiles are not scanned).
 pub fn cached_views(ctx: &Context) -> Vec<(SsoSession, Snapshot)> {
     let (dir, ttl) = (paths::cache_dir(), ctx.settings.defaults.org_cache_ttl);
-    sessions(ctx).into_iter().filter_map(|s| discover::load(&dir, &s, ttl).map(|(snap, _)| (s, snap))).collect()
+    let kept = discover::kept(&dir);
+    if kept.is_empty() {
+        return Vec::new();
+    }
+    let named = ctx.aws.sso_session_names();
+    let mut legacy: Option<Vec<SsoSession>> = None;
+    let mut out = Vec::new();
+    for id in kept {
+        let session = if named.contains(&id.as_str()) {
+            ctx.aws.sso_session(&id).ok()
+        } else {
+            // The legacy form: its session is the start URL of some profile.
+            legacy.get_or_insert_with(|| sessions(ctx)).iter().find(|s| s.id() == id).cloned()
+        };
+        if let Some(session) = session
+            && let Some((snap, _)) = discover::load(&dir, &session, ttl)
+        {
+            out.push((session, snap));
+        }
+    }
+    out
 }
 
 /// Lists `session`'s accounts and permission sets now (signing in only when
@@ -225,7 +263,15 @@ pub async fn discover_now(ctx: &Context, session: &SsoSession, interaction: Inte
 /// (no sign-in is started for this); failures are warnings.
 pub async fn prepare(ctx: &Context) {
     let (dir, ttl) = (paths::cache_dir(), ctx.settings.defaults.org_cache_ttl);
-    for session in sessions(ctx) {
+    // Named sessions, and legacy ones already discovered (no scan of every profile).
+    let mut candidates: Vec<SsoSession> =
+        ctx.aws.sso_session_names().into_iter().filter_map(|n| ctx.aws.sso_session(n).ok()).collect();
+    for (session, _) in cached_views(ctx) {
+        if !candidates.contains(&session) {
+            candidates.push(session);
+        }
+    }
+    for session in candidates {
         if matches!(discover::load(&dir, &session, ttl), Some((_, true))) {
             continue;
         }

@@ -214,6 +214,26 @@ pub fn load(dir: &Path, session: &SsoSession, ttl: Duration) -> Option<(Snapshot
     Some((snap, fresh))
 }
 
+/// The session ids that have a snapshot under rolecall's cache dir `dir`.
+pub fn kept(dir: &Path) -> Vec<String> {
+    #[derive(Deserialize)]
+    struct Head {
+        session: String,
+    }
+    let mut out: Vec<String> = std::fs::read_dir(cache_dir(dir))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let bytes = std::fs::read(e.path()).ok()?;
+            serde_json::from_slice::<Head>(&bytes).ok().map(|h| h.session)
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Keeps `snapshot` (atomically, 0600).
 pub fn store(dir: &Path, session: &SsoSession, snapshot: &Snapshot) -> std::io::Result<()> {
     let bytes = serde_json::to_vec(snapshot).map_err(std::io::Error::other)?;

@@ -109,7 +109,9 @@ fn the_cache_round_trips_and_checks_its_session() {
         fetched_at: time::now_unix(),
         accounts: vec![SsoAccount { id: "1".repeat(12), name: "a".into(), email: "e".into(), roles: vec!["R".into()] }],
     };
+    assert!(kept(dir.path()).is_empty());
     store(dir.path(), &s, &snap).unwrap();
+    assert_eq!(kept(dir.path()), vec!["acme"]);
     assert_eq!(load(dir.path(), &s, Duration::from_secs(60)), Some((snap.clone(), true)));
     assert_eq!(load(dir.path(), &s, Duration::ZERO).map(|(_, fresh)| fresh), Some(false));
     let other = SsoSession { start_url: "https://other/start".into(), ..s };

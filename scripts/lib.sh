@@ -106,3 +106,47 @@ ensure_nushell() {
   fi
   export ROLECALL_TEST_NU="$bin"
 }
+
+# start_sso LOGFILE MOTO_URL WORLD [RATE]: starts the local IAM Identity Center emulator
+# (scripts/sso_emulator.py: sso-oidc and the portal on one port) for the world that
+# scripts/seed_sso.py wrote, and sets SSO_STARTED to its URL. Its PID joins moto's, so
+# stop_moto stops it too. RATE: portal requests per second before 429 (default 20, 0 = none).
+start_sso() {
+  local log="$1" moto="$2" world="$3" rate="${4:-20}" port url
+  port=$(free_port)
+  url="http://127.0.0.1:$port"
+  "$VENV/bin/python" "$ROOT/scripts/sso_emulator.py" --port "$port" --moto "$moto" --world "$world" --rate "$rate" >"$log" 2>&1 &
+  MOTO_PIDS+=($!)
+  for _ in $(seq 1 100); do
+    if "$VENV/bin/python" -c "import urllib.request; urllib.request.urlopen('$url/__emu/stats', timeout=1)" 2>/dev/null; then
+      SSO_STARTED="$url"
+      return 0
+    fi
+    sleep 0.1
+  done
+  die "the SSO emulator did not start on $url (log: $log)"
+}
+
+# seed_sso OUT LAYOUT [ORG_WORLD MOTO_URL]: writes an Identity Center world (small: the
+# organisation's accounts, roles created in moto; big: 700 accounts × 3 permission sets).
+seed_sso() {
+  local args=(--out "$1" --layout "$2")
+  [ -n "${3:-}" ] && args+=(--org-world "$3" --moto "$4")
+  "$VENV/bin/python" "$ROOT/scripts/seed_sso.py" "${args[@]}" || die "writing the SSO world $1 failed"
+}
+
+# sso_auto_approve URL: approves every device-code sign-in at the emulator once a second,
+# in the background (the demo's stand-in for a person clicking "Allow"); stop_moto stops it.
+sso_auto_approve() {
+  "$VENV/bin/python" -c '
+import sys, time, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/__emu/approve", data=b"{\"all\": true}", method="POST", headers={"Content-Type": "application/json"})
+while True:
+    try:
+        urllib.request.urlopen(req, timeout=2).read()
+    except Exception:
+        pass
+    time.sleep(1)
+' "$1" &
+  MOTO_PIDS+=($!)
+}

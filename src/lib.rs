@@ -18,6 +18,7 @@
 //!            × roles), id parsing, id -> Plan; no I/O
 //! broker/    plans (pure), MFA code sources, base credentials, STS calls
 //! org/       AWS Organizations discovery and its snapshot cache
+//! sso/       IAM Identity Center: sign-in, tokens, role credentials, discovery
 //! aws/       SDK config for (profile, region), endpoints, timeouts, and one
 //!            failure classifier, shared by broker and org
 //! store/     keyrings, the session index, locks, the MFA session cache
@@ -38,6 +39,7 @@ pub mod org;
 pub mod output;
 pub mod paths;
 pub mod service;
+pub mod sso;
 pub mod store;
 pub mod text;
 pub mod time;

@@ -25,6 +25,11 @@ pub const STS: Service = Service { env_suffix: "STS", services_key: "sts", host_
 pub const ORGANIZATIONS: Service =
     Service { env_suffix: "ORGANIZATIONS", services_key: "organizations", host_prefix: "organizations" };
 
+/// IAM Identity Center OIDC (sign-in and tokens; its `/authorize` page too).
+pub const SSO_OIDC: Service = Service { env_suffix: "SSO_OIDC", services_key: "sso_oidc", host_prefix: "oidc" };
+/// The IAM Identity Center portal (accounts, roles, role credentials).
+pub const SSO: Service = Service { env_suffix: "SSO", services_key: "sso", host_prefix: "portal.sso" };
+
 /// Where requests for a service go.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint {
@@ -99,6 +104,11 @@ mod tests {
             );
         }
         assert_eq!(aws_url(STS, "cn-north-1"), "https://sts.cn-north-1.amazonaws.com.cn");
+        assert_eq!(aws_url(SSO_OIDC, "eu-west-1"), "https://oidc.eu-west-1.amazonaws.com");
+        assert_eq!(aws_url(SSO, "eu-west-1"), "https://portal.sso.eu-west-1.amazonaws.com");
+        let env = Env::from_slice(&[("AWS_ENDPOINT_URL_SSO_OIDC", "http://oidc"), ("AWS_ENDPOINT_URL", "http://env")]);
+        assert_eq!(resolve(&aws, &env, None, SSO_OIDC, "eu-west-1").url, "http://oidc");
+        assert_eq!(resolve(&aws, &env, None, SSO, "eu-west-1").url, "http://env");
         assert_eq!(resolve(&aws, &Env::from_slice(&[]), Some("plain"), STS, "eu-west-1").configured, None);
     }
 }

@@ -8,10 +8,28 @@ use aws_types::os_shim_internal::Env;
 use super::error::BrokerError;
 use crate::config::Base;
 use crate::credentials::Credentials;
+use crate::sso::RoleCredentials;
 
 /// Fetches the base credentials of a chain; a `credential_process` (and the
 /// instance/container metadata services) get at most `timeout`.
 pub async fn resolve(base: &Base, env: &Env, timeout: Duration) -> Result<Credentials, BrokerError> {
+    resolve_with(base, env, timeout, None).await
+}
+
+/// As [`resolve`], with Identity Center role credentials from `sso`. The
+/// sign-in it may start has its own timeout (`sso_login_timeout`).
+pub async fn resolve_with(
+    base: &Base,
+    env: &Env,
+    timeout: Duration,
+    sso: Option<&dyn RoleCredentials>,
+) -> Result<Credentials, BrokerError> {
+    if let Base::Sso { role, .. } = base {
+        let Some(sso) = sso else {
+            return Err(BrokerError::Internal(format!("no IAM Identity Center access for '{}'", describe(base))));
+        };
+        return Ok(sso.role_credentials(role).await?);
+    }
     match tokio::time::timeout(timeout, fetch(base, env)).await {
         Ok(result) => result,
         Err(_) => Err(BrokerError::Base {
@@ -46,9 +64,9 @@ async fn fetch(base: &Base, env: &Env) -> Result<Credentials, BrokerError> {
             let creds = provider.provide_credentials().await.map_err(|e| fail(error_text(&e)))?;
             Ok(Credentials::from_sdk(&creds))
         }
-        Base::Sso { profile } => Err(BrokerError::Unsupported(format!(
-            "profile '{profile}' uses IAM Identity Center (SSO), which rolecall does not assume yet; use 'aws sso login' and the AWS CLI for it"
-        ))),
+        Base::Sso { .. } => {
+            Err(BrokerError::Internal("IAM Identity Center credentials come through resolve_with".into()))
+        }
         Base::WebIdentity { profile } => Err(BrokerError::Unsupported(format!(
             "profile '{profile}' uses a web identity token, which rolecall does not assume yet"
         ))),
@@ -61,6 +79,12 @@ pub fn describe(base: &Base) -> String {
         Base::StaticKeys { profile, .. } => format!("profile '{profile}' (keys)"),
         Base::Environment => "the environment (credential_source = Environment)".into(),
         Base::CredentialProcess { profile, .. } => format!("profile '{profile}' (credential_process)"),
+        Base::Sso { role, .. } => format!(
+            "IAM Identity Center '{}' account '{}' permission set '{}'",
+            role.session.id(),
+            role.account_id,
+            role.role_name
+        ),
         other => other.describe(),
     }
 }

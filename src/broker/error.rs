@@ -122,6 +122,9 @@ pub enum BrokerError {
     /// The keyring or rolecall's cache files could not be used.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// IAM Identity Center gave no role credentials.
+    #[error(transparent)]
+    Sso(#[from] crate::sso::SsoError),
     /// A background task of the broker failed (a panic): a bug, not AWS.
     #[error("internal error while assuming ({0}); this is a bug worth reporting")]
     Internal(String),
@@ -145,6 +148,7 @@ impl BrokerError {
             Self::Network { .. } | Self::Server { .. } => 5,
             Self::Store(crate::store::StoreError::LockTimeout { .. }) => 6,
             Self::Store(_) => 4,
+            Self::Sso(e) => e.exit_code(),
             Self::MfaRejected { .. }
             | Self::AccessDenied(_)
             | Self::BadCredentials { .. }

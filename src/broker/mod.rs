@@ -20,6 +20,7 @@ use sts::{AssumeCall, StsConnector};
 
 use crate::aws::AwsFailure;
 use crate::limits::CHAINED_MAX_DURATION;
+use crate::sso::RoleCredentials;
 
 use crate::credentials::{Credentials, Identity, Session};
 
@@ -42,12 +43,19 @@ pub struct Broker {
     cache: Arc<dyn SessionCache>,
     env: Env,
     process_timeout: Duration,
+    sso: Option<Arc<dyn RoleCredentials>>,
 }
 
 impl Broker {
     /// A broker over the given STS connector, MFA source and session cache.
     pub fn new(connector: Arc<dyn StsConnector>, mfa: MfaSource, cache: Arc<dyn SessionCache>, env: Env) -> Self {
-        Self { connector, mfa, cache, env, process_timeout: Duration::from_secs(60) }
+        Self { connector, mfa, cache, env, process_timeout: Duration::from_secs(60), sso: None }
+    }
+
+    /// Sets where Identity Center role credentials come from (for `Base::Sso` plans).
+    pub fn with_sso(mut self, sso: Arc<dyn RoleCredentials>) -> Self {
+        self.sso = Some(sso);
+        self
     }
 
     /// Sets how long a base profile's `credential_process` may take.
@@ -146,8 +154,11 @@ impl Broker {
 
     /// The base credentials and the identity they prove.
     async fn base(&self, plan: &Plan) -> Result<(Session, Identity), BrokerError> {
-        let credentials = base::resolve(&plan.base, &self.env, self.process_timeout).await?;
+        let credentials = base::resolve_with(&plan.base, &self.env, self.process_timeout, self.sso.as_deref()).await?;
         let identity = self.whoami(&credentials, &base::describe(&plan.base)).await?;
+        if let crate::config::Base::Sso { role, .. } = &plan.base {
+            check_sso_identity(&identity, &role.account_id, &role.role_name)?;
+        }
         Ok((Session { credentials, identity: identity.clone() }, identity))
     }
 
@@ -248,6 +259,32 @@ impl Broker {
                 crate::limits::sanitize_session_name(&t.replace("{user}", user).replace("{os_user}", &os_user))
             }
         }
+    }
+}
+
+/// Checks that Identity Center credentials are the permission set's role
+/// (rule 7): `arn:PARTITION:sts::ACCOUNT:assumed-role/AWSReservedSSO_<PS>_<suffix>/…`.
+pub fn check_sso_identity(identity: &Identity, account: &str, permission_set: &str) -> Result<(), BrokerError> {
+    let parts: Vec<&str> = identity.arn.splitn(6, ':').collect();
+    let prefix = format!("AWSReservedSSO_{permission_set}_");
+    let ok = match parts.as_slice() {
+        ["arn", _partition, "sts", "", acct, resource] => {
+            let mut r = resource.split('/');
+            *acct == account
+                && identity.account == account
+                && r.next() == Some("assumed-role")
+                && r.next().is_some_and(|name| name.starts_with(&prefix))
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(BrokerError::WrongIdentity {
+            role_arn: format!("permission set '{permission_set}' in account '{account}'"),
+            arn: crate::text::clean(&identity.arn).into_owned(),
+            account: crate::text::clean(&identity.account).into_owned(),
+        })
     }
 }
 

@@ -279,3 +279,24 @@ fn session_names_are_sanitised() {
         assert!(check_session_name(&got).is_ok(), "{got}");
     }
 }
+
+/// An SSO profile plans to its Identity Center base with no AssumeRole; a role
+/// profile on top of it assumes one role from it (chaining is capped at run
+/// time, when the base proves to be a role session).
+#[tokio::test]
+async fn sso_profiles_plan_to_an_identity_center_base() {
+    let config = "[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = eu-west-1\n\n\
+        [profile dev]\nsso_session = acme\nsso_account_id = 111111111111\nsso_role_name = Dev\nregion = eu-central-1\n\n\
+        [profile app]\nrole_arn = arn:aws:iam::222222222222:role/App\nsource_profile = dev\nduration_seconds = 7200\n";
+    let (_dir, aws) = from_text(config, "", &[]).await;
+    let settings = Settings::default();
+    let dev = build("dev", &aws, &settings, &Overrides::default()).unwrap();
+    assert!(dev.steps.is_empty() && !dev.needs_mfa());
+    assert_eq!(dev.region, "eu-central-1");
+    assert!(
+        matches!(&dev.base, Base::Sso { role, .. } if role.account_id == "111111111111" && role.role_name == "Dev")
+    );
+    let app = build("app", &aws, &settings, &Overrides::default()).unwrap();
+    assert_eq!(app.describe_chain(), "dev (sso) -> app");
+    assert_eq!(app.steps[0].requested_duration, 7200);
+}

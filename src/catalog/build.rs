@@ -16,7 +16,8 @@ pub fn base_ref(base: &Base) -> BaseRef {
     let (name, detail) = match base {
         Base::StaticKeys { profile, .. } => (profile.clone(), Some("keys")),
         Base::CredentialProcess { profile, .. } => (profile.clone(), Some("credential_process")),
-        Base::Sso { profile } => (profile.clone(), Some("sso")),
+        Base::Sso { profile: Some(profile), .. } => (profile.clone(), Some("sso")),
+        Base::Sso { profile: None, role } => (format!("sso:{}", role.session.id()), Some("sso")),
         Base::WebIdentity { profile } => (profile.clone(), Some("web identity")),
         Base::Environment => ("environment".to_owned(), None),
         Base::Ec2InstanceMetadata => ("ec2-instance-metadata".to_owned(), None),
@@ -54,7 +55,7 @@ pub fn profile_entry(name: &str, aws: &AwsConfig, settings: &Settings) -> Entry 
     let kind = def.kind();
     match plan::build(name, aws, settings, &Overrides::default()) {
         Ok(plan) => {
-            let problem = matches!(plan.base, Base::Sso { .. } | Base::WebIdentity { .. }).then_some(Problem::NotYet);
+            let problem = matches!(plan.base, Base::WebIdentity { .. }).then_some(Problem::NotYet);
             Entry {
                 id: name.to_owned(),
                 kind: Kind::Profile(kind),
@@ -167,8 +168,29 @@ pub fn org_entries(aws: &AwsConfig, settings: &Settings, views: &[OrgView<'_>], 
 /// Every target: the profiles, then the organisation targets (those that
 /// are profiles included, marked with [`Alias::Profile`]).
 pub fn entries(aws: &AwsConfig, settings: &Settings, views: &[OrgView<'_>]) -> Vec<Entry> {
+    entries_with_sso(aws, settings, views, &[])
+}
+
+/// Every target: the profiles, the organisation targets, then the IAM
+/// Identity Center targets (under the same accounts, with the organisation's
+/// OU and tags when it knows the account).
+pub fn entries_with_sso(
+    aws: &AwsConfig,
+    settings: &Settings,
+    views: &[OrgView<'_>],
+    sso_views: &[super::sso::SsoView<'_>],
+) -> Vec<Entry> {
     let mut all = profile_entries(aws, settings);
     let orgs = org_entries(aws, settings, views, &mut all);
+    let sso = if sso_views.is_empty() {
+        Vec::new()
+    } else {
+        let taken: std::collections::HashSet<&str> = orgs.iter().map(|e| e.id.as_str()).collect();
+        let accounts: HashMap<String, Arc<AccountRef>> =
+            orgs.iter().filter_map(|e| e.account.clone()).map(|a| (a.id.clone(), a)).collect();
+        super::sso::entries(aws, settings, sso_views, &taken, &accounts, &mut all)
+    };
     all.extend(orgs);
+    all.extend(sso);
     all
 }

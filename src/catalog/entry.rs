@@ -17,6 +17,8 @@ pub enum Kind {
     Profile(ProfileKind),
     /// An organisation account × a role configured for the organisation.
     OrgRole,
+    /// An IAM Identity Center account × permission set.
+    SsoRole,
 }
 
 impl Kind {
@@ -25,6 +27,7 @@ impl Kind {
         match self {
             Self::Profile(k) => k.label(),
             Self::OrgRole => "org",
+            Self::SsoRole => "permission-set",
         }
     }
 }
@@ -204,9 +207,12 @@ impl Entry {
         self.account.as_ref().map(|a| a.name.as_str())
     }
 
-    /// The final role's name.
+    /// The final role's name (the permission set of an SSO target).
     pub fn role_name(&self) -> Option<&str> {
-        self.role_arn.as_ref().map(RoleArn::name)
+        match self.kind {
+            Kind::SsoRole => self.id.rsplit_once('/').map(|(_, r)| r.strip_prefix(super::sso::PREFIX).unwrap_or(r)),
+            _ => self.role_arn.as_ref().map(RoleArn::name),
+        }
     }
 
     /// The route's links as text, base first: `["hub (keys)", "mfa-session", "a", "prod"]`.

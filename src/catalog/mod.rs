@@ -9,10 +9,12 @@ pub mod complete;
 pub mod entry;
 pub mod id;
 pub mod org;
+pub mod sso;
 
 pub use entry::{AccountRef, Alias, BaseRef, Entry, Hop, Kind, Problem, Route};
 pub use id::TargetId;
 pub use org::OrgView;
+pub use sso::SsoView;
 
 use crate::broker::plan::{self, Overrides, Plan, PlanError};
 use crate::config::{AwsConfig, Settings};
@@ -43,6 +45,8 @@ pub struct Orgs<'a> {
     pub views: &'a [OrgView<'a>],
     /// Configured organisations with no snapshot.
     pub missing: &'a [String],
+    /// Discovered IAM Identity Center sessions.
+    pub sso: &'a [SsoView<'a>],
 }
 
 /// The plan for target `id`, read as `parsed` (see [`TargetId::parse`]): a
@@ -58,10 +62,21 @@ pub fn plan_for(
     match parsed {
         TargetId::Profile(name) => Ok(plan::build(name, aws, settings, flags)?),
         TargetId::Account { account, role } => {
+            if let Some(ps) = role.strip_prefix(sso::PREFIX) {
+                return match sso::find(orgs.sso, account, ps) {
+                    Some((session, acct)) => sso::plan(id, session, acct, ps, aws, settings, flags),
+                    None => Err(CatalogError::Target(no_sso_target(id, account, ps, orgs))),
+                };
+            }
+            let from_sso = || sso::find(orgs.sso, account, role);
             if settings.organizations.is_empty() {
+                if let Some((session, acct)) = from_sso() {
+                    return sso::plan(id, session, acct, role, aws, settings, flags);
+                }
                 return Err(CatalogError::Target(format!(
-                    "'{id}' is not a profile in '{}', and no organisation is configured in the settings ([[organization]]) to have account '{account}' with role '{role}'",
-                    aws.files.config.display()
+                    "'{id}' is not a profile in '{}', no organisation is configured in the settings ([[organization]]) to have account '{account}' with role '{role}', and {}",
+                    aws.files.config.display(),
+                    sso_clause(orgs)
                 )));
             }
             let not_listed = || {
@@ -71,15 +86,34 @@ pub fn plan_for(
                     names.join(", ")
                 )
             };
-            if orgs.views.is_empty() {
-                return Err(CatalogError::Target(not_listed()));
-            }
-            match org::plan(id, account, role, orgs.views, aws, settings, flags) {
-                Err(CatalogError::Target(text)) if !orgs.missing.is_empty() && text.starts_with("no account") => {
-                    Err(CatalogError::Target(format!("{text}; {}", not_listed())))
+            let from_org = if orgs.views.is_empty() {
+                Err(CatalogError::Target(not_listed()))
+            } else {
+                match org::plan(id, account, role, orgs.views, aws, settings, flags) {
+                    Err(CatalogError::Target(text)) if !orgs.missing.is_empty() && text.starts_with("no account") => {
+                        Err(CatalogError::Target(format!("{text}; {}", not_listed())))
+                    }
+                    other => other,
                 }
-                other => other,
+            };
+            match (from_org, from_sso()) {
+                (Err(CatalogError::Target(_)), Some((session, acct))) => {
+                    sso::plan(id, session, acct, role, aws, settings, flags)
+                }
+                (other, _) => other,
             }
         }
     }
+}
+
+fn sso_clause(orgs: Orgs<'_>) -> String {
+    if orgs.sso.is_empty() {
+        "no IAM Identity Center session has been discovered ('rolecall login --sso NAME' lists its accounts)".into()
+    } else {
+        "no discovered IAM Identity Center session has that account and permission set".into()
+    }
+}
+
+fn no_sso_target(id: &str, account: &str, ps: &str, orgs: Orgs<'_>) -> String {
+    format!("'{id}': no account '{account}' with permission set '{ps}': {}", sso_clause(orgs))
 }

@@ -219,6 +219,7 @@ pub fn build_for_account(
         }),
         credential_process: None,
         sso: None,
+        sso_role: None,
         web_identity_token_file: None,
         region: source.region.clone(),
         mfa_serial,

@@ -90,6 +90,6 @@ impl AssumeArgs {
             policy,
             mfa_on_assume: self.mfa_on_assume.then_some(true),
         };
-        Ok(Flags { overrides, mfa_code: self.mfa_code.clone(), no_cache: self.no_cache })
+        Ok(Flags { overrides, mfa_code: self.mfa_code.clone(), no_cache: self.no_cache, sso_say: None })
     }
 }

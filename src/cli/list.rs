@@ -61,7 +61,7 @@ fn json_row(e: &Entry) -> JsonRow<'_> {
     let account = e.account.as_deref();
     let listed_assumable = match e.kind {
         Kind::Profile(_) => !matches!(e.problem, Some(Problem::NotYet | Problem::NoCredentials | Problem::Invalid(_))),
-        Kind::OrgRole => e.assumable(),
+        Kind::OrgRole | Kind::SsoRole => e.assumable(),
     };
     JsonRow {
         target: &e.id,
@@ -110,6 +110,8 @@ impl ListCmd {
             let mut out = profile_table(&profiles);
             let orgs: Vec<&Entry> = entries.iter().filter(|e| e.kind == Kind::OrgRole).collect();
             out.push_str(&org_tables(&orgs, &profiles, &listing.orgs));
+            let sso: Vec<&Entry> = entries.iter().filter(|e| e.kind == Kind::SsoRole).collect();
+            out.push_str(&org_tables(&sso, &profiles, &listing.orgs));
             print(&out)?;
         }
         Ok(0)
@@ -208,7 +210,12 @@ fn org_tables<'a>(entries: &[&'a Entry], profiles: &[&'a Entry], orgs: &[OrgMeta
         if org != Some(account.org.as_str()) {
             org = Some(&account.org);
             ou = None;
-            if let Some(m) = orgs.iter().find(|m| m.name == account.org) {
+            if let Some(session) = account.org.strip_prefix("sso:") {
+                out.push_str(&format!(
+                    "\nIAM Identity Center '{}': account x permission set (ACCOUNT/sso:PS when an organisation role has the same id)\n",
+                    text::clean(session)
+                ));
+            } else if let Some(m) = orgs.iter().find(|m| m.name == account.org) {
                 out.push_str(&format!(
                     "\norganisation '{}': {} accounts, listed {} ({} ago)\n",
                     text::clean(&account.org),

@@ -13,6 +13,7 @@ mod forget;
 mod list;
 pub mod log;
 mod login;
+mod logout;
 mod man;
 mod prompt;
 mod setup;
@@ -65,6 +66,8 @@ pub enum Command {
     Accounts(accounts::AccountsCmd),
     /// Prime an MFA session, so later assumes need no code until it expires.
     Login(login::LoginCmd),
+    /// Sign out of IAM Identity Center: Logout, and forget its tokens and the sessions made from them.
+    Logout(logout::LogoutCmd),
     /// List cached sessions and their time left (reads no secrets).
     Status(status::StatusCmd),
     /// Remove cached sessions from the keyring.
@@ -125,6 +128,7 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
         Command::Whoami(cmd) => cmd.run(&ctx).await,
         Command::Accounts(cmd) => cmd.run(&ctx).await,
         Command::Login(cmd) => cmd.run(&ctx).await,
+        Command::Logout(cmd) => cmd.run(&ctx).await,
         Command::Status(cmd) => cmd.run(&ctx).await,
         Command::Forget(cmd) => cmd.run(&ctx).await,
         Command::Setup(cmd) => cmd.run(&ctx).await,

@@ -4,7 +4,7 @@
 use clap::Args;
 
 use super::print;
-use crate::service::{AppError, Context, SessionKind as EntryKind, sessions};
+use crate::service::{AppError, Context, SessionKind as EntryKind, sessions, sso};
 use crate::time;
 
 /// List cached sessions with their time left.
@@ -24,7 +24,21 @@ impl StatusCmd {
         }
         let now = time::now();
         let entries: Vec<_> = entries.iter().map(|(_, e)| e).collect();
+        let sso_rows = sso::statuses(ctx).await?;
         if self.json {
+            let sso_json = sso_rows.iter().filter_map(|(s, note)| {
+                let n = note.as_ref()?;
+                Some(serde_json::json!({
+                    "kind": "sso",
+                    "target": s.id(),
+                    "start_url": s.start_url,
+                    "expires": time::rfc3339_unix(n.expires_at),
+                    "seconds_left": n.expires_at.saturating_sub(time::now_unix()),
+                    "refreshable": n.refreshable,
+                    "signed_in": n.signed_in_at.map(time::rfc3339_unix),
+                    "store": n.origin.label(),
+                }))
+            });
             let rows: Vec<serde_json::Value> = entries
                 .iter()
                 .map(|e| {
@@ -40,15 +54,21 @@ impl StatusCmd {
                         "store": e.store,
                     })
                 })
+                .chain(sso_json)
                 .collect();
             print(&format!("{}\n", serde_json::Value::Array(rows)))?;
             return Ok(0);
         }
+        let mut out = String::new();
+        for (session, note) in &sso_rows {
+            out.push_str(&sso_line(session.id(), note.as_ref(), time::now_unix()));
+            out.push('\n');
+        }
         if entries.is_empty() {
+            print(&out)?;
             ctx.warn("no cached sessions");
             return Ok(0);
         }
-        let mut out = String::new();
         out.push_str(&format!("{:<5} {:<32} {:<10} {:<60} {}\n", "KIND", "TARGET", "LEFT", "IDENTITY", "STORE"));
         for e in entries {
             let kind = match e.kind {
@@ -65,6 +85,23 @@ impl StatusCmd {
         print(&out)?;
         Ok(0)
     }
+}
+
+/// `SSO acme: token valid 42 min, refreshable, signed in 3h ago (keyring)`.
+fn sso_line(id: &str, note: Option<&sso::Note>, now: u64) -> String {
+    let id = crate::text::clean(id);
+    let Some(n) = note else { return format!("SSO {id}: not signed in (rolecall login --sso {id})") };
+    let left = n.expires_at.saturating_sub(now);
+    let token = if left == 0 { "token expired".to_owned() } else { format!("token valid {} min", left / 60) };
+    let session = match (n.refreshable, n.signed_in_at) {
+        (true, Some(at)) => format!(
+            "session renews the token until Identity Center ends it (signed in {} ago)",
+            time::coarse(now.saturating_sub(at))
+        ),
+        (true, None) => "session renews the token until Identity Center ends it".to_owned(),
+        (false, _) => format!("session ends with the token (sign in again: rolecall login --sso {id})"),
+    };
+    format!("SSO {id}: {token}, {session} ({})", n.origin.label())
 }
 
 /// Time left as `1h05m` (also under an hour: `0h42m`), as this table has always shown it.

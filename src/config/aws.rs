@@ -13,6 +13,7 @@ use aws_types::os_shim_internal::{Env, Fs};
 use super::arn::RoleArn;
 use super::error::ConfigError;
 pub use super::profile::{Base, Chain, CredentialsFrom, Position, ProfileDef, ProfileKind, RoleDef, RoleSource};
+use super::sso::{self, SsoRole, SsoSession};
 use crate::credentials::Credentials;
 
 /// Where the two shared files live, resolved the way the AWS CLI resolves them.
@@ -310,6 +311,10 @@ impl AwsConfig {
         } else {
             None
         };
+        let sso_role = match &sso {
+            Some(_) if v("sso_account_id").is_some() || v("sso_role_name").is_some() => Some(self.sso_role(name, &v)?),
+            _ => None,
+        };
         let region = v("region");
         if let Some(Err(e)) = region.as_deref().map(crate::limits::check_region) {
             return Err(self.invalid(name, "region", e));
@@ -351,6 +356,7 @@ impl AwsConfig {
             role,
             credential_process,
             sso,
+            sso_role,
             web_identity_token_file: web_identity,
             region,
             mfa_serial: v("mfa_serial"),
@@ -385,6 +391,64 @@ impl AwsConfig {
             def.static_keys = None;
         }
         Ok(def)
+    }
+
+    /// A profile's Identity Center role: `sso_account_id`, `sso_role_name`,
+    /// and its `sso_session` (or the legacy `sso_start_url`/`sso_region`).
+    fn sso_role(&self, name: &str, v: &dyn Fn(&str) -> Option<String>) -> Result<SsoRole, ConfigError> {
+        let missing = |key: &str, other: &str| self.invalid(name, key, format!("is missing; '{other}' needs it"));
+        let account_id = v("sso_account_id").ok_or_else(|| missing("sso_account_id", "sso_role_name"))?;
+        let role_name = v("sso_role_name").ok_or_else(|| missing("sso_role_name", "sso_account_id"))?;
+        sso::check_account_id(&account_id).map_err(|e| self.invalid(name, "sso_account_id", e))?;
+        let session = match v("sso_session") {
+            Some(session) => {
+                let found = self.sso_session(&session).map_err(|e| self.invalid(name, "sso_session", e))?;
+                if let Some(url) = v("sso_start_url").filter(|u| *u != found.start_url) {
+                    return Err(self.invalid(
+                        name,
+                        "sso_start_url",
+                        format!("'{url}' differs from the one of [sso-session {session}] ('{}')", found.start_url),
+                    ));
+                }
+                found
+            }
+            None => {
+                let start_url = v("sso_start_url").ok_or_else(|| {
+                    self.invalid(name, "sso_session", "is missing (or the legacy 'sso_start_url' and 'sso_region')")
+                })?;
+                sso::check_start_url(&start_url).map_err(|e| self.invalid(name, "sso_start_url", e))?;
+                let region = v("sso_region").ok_or_else(|| missing("sso_region", "sso_start_url"))?;
+                crate::limits::check_region(&region).map_err(|e| self.invalid(name, "sso_region", e))?;
+                SsoSession { name: None, start_url, region, scopes: sso::parse_scopes(None) }
+            }
+        };
+        Ok(SsoRole { session, account_id, role_name })
+    }
+
+    /// Every `[sso-session NAME]` in the config file, sorted.
+    pub fn sso_session_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.config.sso_sessions().collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The `[sso-session NAME]` section, checked; the error says what is wrong with it.
+    pub fn sso_session(&self, name: &str) -> Result<SsoSession, String> {
+        let file = self.files.config.display();
+        let section = self
+            .config
+            .sso_session(name)
+            .ok_or_else(|| format!("'{name}' names no [sso-session {name}] section in '{file}'"))?;
+        let get = |key: &str| section.get(key).map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        let start_url =
+            get("sso_start_url").ok_or_else(|| format!("[sso-session {name}] in '{file}' has no 'sso_start_url'"))?;
+        sso::check_start_url(&start_url).map_err(|e| format!("[sso-session {name}] in '{file}': sso_start_url {e}"))?;
+        let region =
+            get("sso_region").ok_or_else(|| format!("[sso-session {name}] in '{file}' has no 'sso_region'"))?;
+        crate::limits::check_region(&region)
+            .map_err(|e| format!("[sso-session {name}] in '{file}': sso_region {e}"))?;
+        let scopes = sso::parse_scopes(get("sso_registration_scopes").as_deref());
+        Ok(SsoSession { name: Some(name.to_owned()), start_url, region, scopes })
     }
 
     /// Resolves the chain of profiles that leads to `name`'s credentials:

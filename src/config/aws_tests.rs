@@ -230,3 +230,39 @@ async fn a_bad_mfa_on_assume_value_names_the_profile_and_key() {
         "{err}"
     );
 }
+
+/// `[sso-session]` sections and the legacy form become a checked `SsoRole`;
+/// what is missing or wrong is named with its profile, key and file.
+#[tokio::test]
+async fn sso_profiles_resolve_their_session_or_say_what_is_wrong() {
+    let config = "[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access, extra\n\n\
+        [profile new]\nsso_session = acme\nsso_account_id = 111111111111\nsso_role_name = ReadOnly\n\n\
+        [profile legacy]\nsso_start_url = https://old.awsapps.com/start\nsso_region = us-east-2\nsso_account_id = 222222222222\nsso_role_name = Admin\n\n\
+        [profile chained]\nrole_arn = arn:aws:iam::333333333333:role/R\nsource_profile = new\n\n\
+        [profile nosession]\nsso_session = nope\nsso_account_id = 111111111111\nsso_role_name = X\n\n\
+        [profile norole]\nsso_session = acme\nsso_account_id = 111111111111\n\n\
+        [profile badacct]\nsso_session = acme\nsso_account_id = 12\nsso_role_name = X\n\n\
+        [sso-session broken]\nsso_region = eu-west-1\n\n\
+        [profile usesbroken]\nsso_session = broken\nsso_account_id = 111111111111\nsso_role_name = X\n";
+    let (_dir, aws) = from_text(config, "", &[]).await;
+    let new = aws.profile("new").unwrap().sso_role.clone().unwrap();
+    assert_eq!(new.session.name.as_deref(), Some("acme"));
+    assert_eq!(new.session.scopes, vec!["sso:account:access", "extra"]);
+    assert_eq!((new.account_id.as_str(), new.role_name.as_str()), ("111111111111", "ReadOnly"));
+    let legacy = aws.profile("legacy").unwrap().sso_role.clone().unwrap();
+    assert_eq!((legacy.session.name.as_deref(), legacy.session.id()), (None, "https://old.awsapps.com/start"));
+    assert_eq!(legacy.session.region, "us-east-2");
+    let chain = aws.chain("chained").unwrap();
+    assert!(matches!(&chain.base, Base::Sso { profile: Some(p), role } if p == "new" && role.role_name == "ReadOnly"));
+    assert_eq!(chain_text(&chain), "new (sso) -> chained");
+    assert_eq!(aws.sso_session_names(), vec!["acme", "broken"]);
+    for (profile, want) in [
+        ("nosession", "sso_session 'nope' names no [sso-session nope] section"),
+        ("norole", "sso_role_name is missing"),
+        ("badacct", "sso_account_id '12' is not a 12-digit account id"),
+        ("usesbroken", "[sso-session broken]"),
+    ] {
+        let err = aws.profile(profile).unwrap_err().to_string();
+        assert!(err.contains(want) && err.contains(&format!("profile '{profile}'")), "{profile}: {err}");
+    }
+}

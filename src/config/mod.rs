@@ -9,8 +9,10 @@ pub mod keys;
 pub mod org;
 pub mod profile;
 pub mod settings;
+pub mod sso;
 
 pub use arn::RoleArn;
 pub use aws::{AwsConfig, AwsFiles, Base, Chain, CredentialsFrom, Position, ProfileDef, ProfileKind, RoleSource};
 pub use error::ConfigError;
 pub use settings::Settings;
+pub use sso::{SsoRole, SsoSession};

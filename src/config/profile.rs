@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::arn::RoleArn;
+use super::sso::SsoRole;
 use crate::credentials::Credentials;
 
 /// One profile, as rolecall understands it.
@@ -21,10 +22,13 @@ pub struct ProfileDef {
     /// `credential_process`, unless the credentials file gives the profile
     /// keys: botocore reads those first, so the command never runs.
     pub credential_process: Option<String>,
-    /// IAM Identity Center (listed; not yet assumed): the `sso_session` (or
+    /// IAM Identity Center: the `sso_session` (or
     /// `sso_start_url`) when `sso_account_id` or `sso_role_name` is set, as
     /// botocore requires; without them, only when nothing else gives credentials.
     pub sso: Option<String>,
+    /// The Identity Center role when the profile names an account and a
+    /// permission set (`sso_account_id` + `sso_role_name`), resolved and checked.
+    pub sso_role: Option<SsoRole>,
     /// `web_identity_token_file` (listed; not yet assumed). With it, `role`'s
     /// source is [`RoleSource::WebIdentity`] whatever else the profile says.
     pub web_identity_token_file: Option<String>,
@@ -134,7 +138,7 @@ pub enum ProfileKind {
     Role,
     /// `credential_process`.
     CredentialProcess,
-    /// IAM Identity Center (not yet supported for assuming).
+    /// IAM Identity Center.
     Sso,
     /// `web_identity_token_file` (not yet supported for assuming).
     WebIdentity,
@@ -215,10 +219,13 @@ pub enum Base {
         /// The command line.
         command: String,
     },
-    /// An SSO profile (not yet supported).
+    /// IAM Identity Center: `GetRoleCredentials` for an account and permission
+    /// set with the session's access token.
     Sso {
-        /// The profile.
-        profile: String,
+        /// The profile naming it, when it comes from a profile (not from discovery).
+        profile: Option<String>,
+        /// The session, account and permission set.
+        role: Box<SsoRole>,
     },
     /// A web identity profile (not yet supported).
     WebIdentity {
@@ -234,7 +241,9 @@ impl Base {
         match from {
             CredentialsFrom::StaticKeys(keys) => Some(Self::StaticKeys { profile, credentials: keys.clone() }),
             CredentialsFrom::Process(command) => Some(Self::CredentialProcess { profile, command: command.to_owned() }),
-            CredentialsFrom::Sso => Some(Self::Sso { profile }),
+            CredentialsFrom::Sso => {
+                def.sso_role.clone().map(|role| Self::Sso { profile: Some(profile), role: Box::new(role) })
+            }
             CredentialsFrom::WebIdentity => Some(Self::WebIdentity { profile }),
             CredentialsFrom::Role(_) | CredentialsFrom::Nothing => None,
         }
@@ -248,7 +257,10 @@ impl Base {
             Self::Ec2InstanceMetadata => "ec2-instance-metadata".into(),
             Self::EcsContainer => "ecs-container".into(),
             Self::CredentialProcess { profile, .. } => format!("{profile} (credential_process)"),
-            Self::Sso { profile } => format!("{profile} (sso)"),
+            Self::Sso { profile: Some(profile), .. } => format!("{profile} (sso)"),
+            Self::Sso { profile: None, role } => {
+                format!("sso {} {}/{}", role.session.id(), role.account_id, role.role_name)
+            }
             Self::WebIdentity { profile } => format!("{profile} (web identity)"),
         }
     }
@@ -258,7 +270,7 @@ impl Base {
         match self {
             Self::StaticKeys { profile, .. }
             | Self::CredentialProcess { profile, .. }
-            | Self::Sso { profile }
+            | Self::Sso { profile: Some(profile), .. }
             | Self::WebIdentity { profile } => Some(profile),
             _ => None,
         }

@@ -73,6 +73,15 @@ pub struct Defaults {
     /// When `exec` serves credentials through a local container-credentials
     /// server (renewed as they near expiry) instead of fixed keys.
     pub exec_server: ExecServer,
+    /// Where rolecall keeps the IAM Identity Center tokens of its own sign-ins.
+    pub sso_token_cache: SsoTokenCache,
+    /// Longest wait for a person to finish an Identity Center sign-in in the browser.
+    #[serde(deserialize_with = "de_duration")]
+    pub sso_login_timeout: Duration,
+    /// Most Identity Center portal requests per second while discovering accounts and roles.
+    pub sso_rate_limit: u32,
+    /// How many accounts' roles are listed at once during discovery.
+    pub sso_concurrency: u32,
 }
 
 /// `exec_server = "never" | "when-capped" | "always"`.
@@ -87,6 +96,19 @@ pub enum ExecServer {
     WhenCapped,
     /// Always.
     Always,
+}
+
+/// `sso_token_cache = "keyring" | "aws-cli"`: where the tokens of rolecall's
+/// own sign-ins go. Tokens the AWS CLI wrote (`aws sso login`) are used
+/// either way, and refreshed in place.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SsoTokenCache {
+    /// The OS keyring (the `store` setting).
+    #[default]
+    Keyring,
+    /// The AWS CLI's `~/.aws/sso/cache`, shared with `aws sso login`.
+    AwsCli,
 }
 
 /// `store = "auto" | "secret-service" | "keyutils" | "none"`.
@@ -122,6 +144,10 @@ impl Default for Defaults {
             lock_timeout: Duration::from_secs(180),
             signin_endpoint: None,
             exec_server: ExecServer::Never,
+            sso_token_cache: SsoTokenCache::Keyring,
+            sso_login_timeout: Duration::from_secs(300),
+            sso_rate_limit: 10,
+            sso_concurrency: 8,
         }
     }
 }
@@ -188,7 +214,16 @@ impl Settings {
         // window is left, and chained or MFA-session roles last at most an hour
         // (rules 3 and 4 of docs/rules.md), so a one-hour window never serves them; 30
         // minutes still serves half of one.
-        let ranges: [(&str, Duration, u64, u64); 8] = [
+        if !(1..=1000).contains(&d.sso_rate_limit) {
+            return bad(format!(
+                "[defaults] sso_rate_limit '{}' is outside 1..=1000 requests per second",
+                d.sso_rate_limit
+            ));
+        }
+        if !(1..=64).contains(&d.sso_concurrency) {
+            return bad(format!("[defaults] sso_concurrency '{}' is outside 1..=64", d.sso_concurrency));
+        }
+        let ranges: [(&str, Duration, u64, u64); 9] = [
             ("refresh_window", d.refresh_window, 0, 30 * 60),
             ("org_cache_ttl", d.org_cache_ttl, 60, 30 * 86_400),
             ("connect_timeout", d.connect_timeout, 1, 60),
@@ -197,6 +232,7 @@ impl Settings {
             ("process_timeout", d.process_timeout, 1, 900),
             ("prompt_timeout", d.prompt_timeout, 5, 3600),
             ("lock_timeout", d.lock_timeout, 1, 3600),
+            ("sso_login_timeout", d.sso_login_timeout, 10, 3600),
         ];
         for (key, value, min, max) in ranges {
             // org_cache_ttl = 0 is a choice, not a slip: list the organisations on every run.
@@ -250,6 +286,10 @@ mod tests {
             ),
             ("[defaults]\nsignin_endpoint = \"http://127.0.0.1.evil/f\"\n", "must be https"),
             ("[defaults]\nexec_server = \"sometimes\"\n", "unknown variant `sometimes`"),
+            ("[defaults]\nsso_token_cache = \"file\"\n", "unknown variant `file`"),
+            ("[defaults]\nsso_rate_limit = 0\n", "[defaults] sso_rate_limit '0' is outside 1..=1000"),
+            ("[defaults]\nsso_concurrency = 100\n", "[defaults] sso_concurrency '100' is outside 1..=64"),
+            ("[defaults]\nsso_login_timeout = \"1s\"\n", "[defaults] sso_login_timeout '1s' is outside 10..=3600"),
         ];
         for (text, want) in cases {
             let err = Settings::parse(text, Path::new("c.toml")).unwrap_err().to_string();

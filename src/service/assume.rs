@@ -33,6 +33,9 @@ pub struct Flags {
     pub mfa_code: Option<MfaCode>,
     /// Neither use nor fill the session cache.
     pub no_cache: bool,
+    /// Where IAM Identity Center sign-in instructions go when no terminal may
+    /// be used (the TUI): a device code sign-in may start.
+    pub sso_say: Option<super::sso::Say>,
 }
 
 impl Flags {
@@ -74,7 +77,10 @@ fn plan_parsed(ctx: &Context, target: &str, parsed: &TargetId, flags: &Flags) ->
     let (loaded, missing) = orgs::cached(ctx);
     let views: Vec<catalog::OrgView<'_>> =
         loaded.iter().map(|(o, s)| catalog::OrgView { settings: o, snapshot: s }).collect();
-    let orgs = catalog::Orgs { views: &views, missing: &missing };
+    let sso_loaded = super::sso::cached_views(ctx);
+    let sso: Vec<catalog::SsoView<'_>> =
+        sso_loaded.iter().map(|(session, snapshot)| catalog::SsoView { session, snapshot }).collect();
+    let orgs = catalog::Orgs { views: &views, missing: &missing, sso: &sso };
     Ok(catalog::plan_for(target, parsed, &ctx.aws, &ctx.settings, orgs, &flags.overrides)?)
 }
 
@@ -117,6 +123,7 @@ pub async fn assume(ctx: &Context, target: &str, flags: &Flags, prompt: Prompt) 
     let parsed = TargetId::parse(target, &ctx.aws);
     if let TargetId::Account { account, .. } = &parsed {
         orgs::prepare(ctx, account, flags.mfa_code.clone(), prompt).await;
+        super::sso::prepare(ctx).await;
     }
     let plan = plan_parsed(ctx, target, &parsed, flags)?;
     let need = if flags.no_cache { Need::Skip } else { Need::Prefer };
@@ -155,7 +162,13 @@ async fn obtain(
         return Ok(hit(session));
     }
     tracing::debug!(target = %target, keep, steps = plan.steps.len(), region = %plan.region, "assuming");
-    let outcome = broker_for(ctx, &plan, flags, cache.session_cache(), prompt).run(&plan).await?;
+    let mut broker = broker_for(ctx, &plan, flags, cache.session_cache(), prompt);
+    if let Some(access) =
+        super::sso::access_for_base(ctx, &plan.base, prompt, flags.sso_say.as_ref(), cache.secret_store()).await?
+    {
+        broker = broker.with_sso(Arc::new(access));
+    }
+    let outcome = broker.run(&plan).await?;
     if keep {
         cache.store(&target, &outcome.session, want).await?;
         tracing::debug!(target = %target, "role session kept in the cache");
@@ -215,6 +228,7 @@ async fn cold_process(
     let parsed = TargetId::parse(target, &ctx.aws);
     if let TargetId::Account { account, .. } = &parsed {
         orgs::prepare(&ctx, account, None, Prompt::Terminal).await;
+        super::sso::prepare(&ctx).await;
     }
     let plan = plan_parsed(&ctx, target, &parsed, &flags)?;
     let want = want_for(&ctx, &plan, &flags, Some(files_key));

@@ -180,6 +180,12 @@ impl Cache {
         }
     }
 
+    /// The opened keyring, while it is usable (so the IAM Identity Center
+    /// tokens need not open it again).
+    pub fn secret_store(&self) -> Option<Arc<dyn crate::store::SecretStore>> {
+        self.usable().map(|s| s.store())
+    }
+
     /// The MFA session cache to hand the broker.
     pub fn session_cache(&self) -> Arc<dyn SessionCache> {
         match (&self.sessions, self.need) {

@@ -13,7 +13,10 @@ use crate::org::Snapshot;
 /// Every target, from the files and the given snapshots.
 pub fn entries(ctx: &Context, snapshots: &[(&OrgSettings, Snapshot)]) -> Vec<Entry> {
     let views: Vec<OrgView<'_>> = snapshots.iter().map(|(o, s)| OrgView { settings: o, snapshot: s }).collect();
-    catalog::build::entries(&ctx.aws, &ctx.settings, &views)
+    let sso_loaded = super::sso::cached_views(ctx);
+    let sso: Vec<catalog::SsoView<'_>> =
+        sso_loaded.iter().map(|(session, snapshot)| catalog::SsoView { session, snapshot }).collect();
+    catalog::build::entries_with_sso(&ctx.aws, &ctx.settings, &views, &sso)
 }
 
 /// What a listing shows.

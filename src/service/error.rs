@@ -39,6 +39,9 @@ pub enum AppError {
     /// The console sign-in failed.
     #[error(transparent)]
     Federation(#[from] FederationError),
+    /// IAM Identity Center failed.
+    #[error(transparent)]
+    Sso(#[from] crate::sso::SsoError),
     /// The terminal could not be used.
     #[error("terminal: {0}")]
     Terminal(String),
@@ -70,6 +73,7 @@ impl AppError {
             Self::Federation(e) => e.exit_code(),
             Self::Store(StoreError::LockTimeout { .. }) => EXIT_LOCK,
             Self::Store(_) => 4,
+            Self::Sso(e) => e.exit_code(),
             Self::Output(_) | Self::Internal(_) => 1,
         }
     }

@@ -19,6 +19,7 @@ pub mod provenance;
 pub mod server;
 pub mod sessions;
 pub mod snapshot;
+pub mod sso;
 pub mod whoami;
 
 use std::sync::Arc;

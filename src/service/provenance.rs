@@ -18,6 +18,8 @@ const PLAN_VARS: &[&str] = &[
     "AWS_DEFAULT_REGION",
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_SSO",
+    "AWS_ENDPOINT_URL_SSO_OIDC",
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
     "AWS_USE_FIPS_ENDPOINT",
     "AWS_USE_DUALSTACK_ENDPOINT",
@@ -44,6 +46,8 @@ pub fn input_files(files: &AwsFiles, settings_flag: Option<&Path>, settings: &Se
     }
     let cache = crate::org::OrgCache::new(&crate::paths::cache_dir());
     out.extend(settings.organizations.iter().map(|o| cache.path(&o.name)));
+    // IAM Identity Center discoveries: replacing one renames into this directory.
+    out.push(crate::sso::discover::cache_dir(&crate::paths::cache_dir()));
     out
 }
 
@@ -90,6 +94,13 @@ pub fn plan_key(plan: &Plan, files: &AwsFiles, endpoint: &str) -> String {
     if let Base::StaticKeys { credentials, .. } = &plan.base {
         field(&mut h, "base-key", &credentials.access_key_id);
     }
+    if let Base::Sso { role, .. } = &plan.base {
+        field(&mut h, "sso-session", role.session.id());
+        field(&mut h, "sso-start-url", &role.session.start_url);
+        field(&mut h, "sso-region", &role.session.region);
+        field(&mut h, "sso-account", &role.account_id);
+        field(&mut h, "sso-role", &role.role_name);
+    }
     if let Some(m) = &plan.mfa_session {
         field(&mut h, "mfa-session", &m.device.serial);
     }
@@ -113,4 +124,40 @@ pub fn plan_key(plan: &Plan, files: &AwsFiles, endpoint: &str) -> String {
     field(&mut h, "region", &plan.region);
     field(&mut h, "endpoint", endpoint);
     hex(&h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{SsoRole, SsoSession};
+
+    #[test]
+    fn the_plan_key_covers_the_sso_session_account_and_permission_set() {
+        let role = |url: &str, account: &str, ps: &str| SsoRole {
+            session: SsoSession {
+                name: Some("acme".into()),
+                start_url: url.into(),
+                region: "eu-west-1".into(),
+                scopes: vec![],
+            },
+            account_id: account.into(),
+            role_name: ps.into(),
+        };
+        let plan = |r: SsoRole| Plan {
+            target: "t".into(),
+            base: Base::Sso { profile: None, role: Box::new(r) },
+            mfa_session: None,
+            steps: Vec::new(),
+            region: "eu-west-1".into(),
+            endpoint_profile: None,
+            notices: Vec::new(),
+        };
+        let files = AwsFiles { config: "c".into(), credentials: "k".into() };
+        let key = |r| plan_key(&plan(r), &files, "e");
+        let base = key(role("https://a/start", "111111111111", "Dev"));
+        assert_eq!(base, key(role("https://a/start", "111111111111", "Dev")));
+        assert_ne!(base, key(role("https://b/start", "111111111111", "Dev")));
+        assert_ne!(base, key(role("https://a/start", "222222222222", "Dev")));
+        assert_ne!(base, key(role("https://a/start", "111111111111", "Admin")));
+    }
 }

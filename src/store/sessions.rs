@@ -110,6 +110,11 @@ impl Sessions {
         &self.index
     }
 
+    /// The secret store the sessions are in (shared with the IAM Identity Center tokens).
+    pub fn store(&self) -> Arc<dyn SecretStore> {
+        self.store.clone()
+    }
+
     /// Warnings collected since the last call (corrupted entries discarded…), for the caller to show.
     pub fn take_warnings(&self) -> Vec<String> {
         self.warnings.lock().map(|mut w| std::mem::take(&mut *w)).unwrap_or_default()

@@ -130,6 +130,8 @@ pub enum Msg {
     ShellExited(i32),
     /// The organisation accounts were refreshed: the new full list, or why not.
     TargetsRefreshed(Result<Vec<Item>, String>),
+    /// A line for the status bar (IAM Identity Center sign-in steps, token time left).
+    Status(String),
 }
 
 /// What the runtime must do for the app.
@@ -352,6 +354,10 @@ impl App {
                 Vec::new()
             }
             Msg::AssumeFinished(request, result) => self.on_assumed(request, result),
+            Msg::Status(text) => {
+                self.status = Some(text);
+                Vec::new()
+            }
             Msg::Stored(result) => {
                 self.status = Some(match result {
                     Ok(text) => text,

@@ -88,7 +88,10 @@ impl Effects {
                     return;
                 }
             };
-            let result = assume(&ctx, &target, code).await;
+            let status = tx.clone();
+            let say: Arc<dyn Fn(&str) + Send + Sync> =
+                Arc::new(move |text: &str| drop(status.try_send(Msg::Status(text.replace('\n', " ")))));
+            let result = assume(&ctx, &target, code, say).await;
             let msg = match result {
                 Ok((plan, session, assumed)) => {
                     let endpoint = child::endpoint(&ctx, &plan);
@@ -203,14 +206,19 @@ pub fn items_of(entries: &[Entry]) -> Vec<Item> {
 
 /// Assumes `target` through the one cached-or-assume path, never prompting
 /// (the TUI asks for codes in its own dialog) and printing nothing.
-async fn assume(ctx: &Context, target: &str, code: Option<String>) -> Result<(Plan, Session, Assumed), AppError> {
+async fn assume(
+    ctx: &Context,
+    target: &str,
+    code: Option<String>,
+    say: Arc<dyn Fn(&str) + Send + Sync>,
+) -> Result<(Plan, Session, Assumed), AppError> {
     let mfa_code = match code {
         Some(c) => {
             Some(MfaCode::parse(&c).map_err(|e| BrokerError::MfaUnavailable { device: String::new(), reason: e })?)
         }
         None => None,
     };
-    let flags = Flags { mfa_code, ..Flags::default() };
+    let flags = Flags { mfa_code, sso_say: Some(service::sso::Say(say)), ..Flags::default() };
     let got = service::assume(ctx, target, &flags, Prompt::Never).await?;
     let session = got.session;
     let assumed = Assumed {

@@ -102,6 +102,9 @@ pub async fn run(settings_flag: Option<&std::path::Path>, mode: Mode) -> Result<
         app.set_prefs(prefs.favourites, prefs.recent);
     }
     app.cached = effects::cached_sessions();
+    if let Some(line) = crate::service::sso::status_line() {
+        app.status = Some(line);
+    }
     let ctx = Arc::new(SharedContext::new(listing.ctx, settings_flag, Notify::Silent));
     let (tx, mut rx) = mpsc::channel::<Msg>(64);
     let mut effects = Effects::new(ctx.clone(), tx.clone());

@@ -8,6 +8,7 @@
 
 pub mod fake_sts;
 pub mod federation;
+pub mod sso;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

@@ -1,0 +1,102 @@
+//! Opening the sign-in page: `BROWSER` when set (a `:`-separated list of
+//! commands, each may hold `%s` for the URL), else the platform's opener
+//! (`xdg-open`, `open`, `start`). Whether a browser can be opened at all
+//! decides the default sign-in flow.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use aws_types::os_shim_internal::Env;
+
+/// True when a browser can plausibly be opened: `BROWSER` is set, or (on
+/// Linux) there is a display and this is not an SSH session.
+pub fn available(env: &Env) -> bool {
+    let set = |k: &str| env.get(k).is_ok_and(|v| !v.trim().is_empty());
+    if set("BROWSER") {
+        return true;
+    }
+    if set("SSH_CONNECTION") || set("SSH_TTY") {
+        return false;
+    }
+    if cfg!(target_os = "linux") { set("DISPLAY") || set("WAYLAND_DISPLAY") } else { true }
+}
+
+/// The command lines to try for `url`, in order.
+pub fn commands(env: &Env, url: &str) -> Vec<Vec<String>> {
+    if let Ok(browser) = env.get("BROWSER")
+        && !browser.trim().is_empty()
+    {
+        return browser
+            .split(':')
+            .filter(|c| !c.trim().is_empty())
+            .filter_map(|c| {
+                let mut words = shell_words::split(c).ok()?;
+                if words.iter().any(|w| w.contains("%s")) {
+                    for w in &mut words {
+                        *w = w.replace("%s", url);
+                    }
+                } else {
+                    words.push(url.to_owned());
+                }
+                Some(words)
+            })
+            .collect();
+    }
+    let opener: &[&str] = if cfg!(target_os = "macos") {
+        &["open"]
+    } else if cfg!(windows) {
+        &["cmd", "/c", "start", ""]
+    } else {
+        &["xdg-open"]
+    };
+    let mut cmd: Vec<String> = opener.iter().map(|s| (*s).to_owned()).collect();
+    cmd.push(url.to_owned());
+    vec![cmd]
+}
+
+/// Starts the first command that can be started, without waiting for the
+/// page; the child is reaped in the background and stopped after `limit`.
+pub fn open(env: &Env, url: &str, limit: Duration) -> Result<(), String> {
+    let mut last = String::from("no browser command");
+    for cmd in commands(env, url) {
+        let Some((program, args)) = cmd.split_first() else { continue };
+        let spawned = tokio::process::Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn();
+        match spawned {
+            Ok(mut child) => {
+                tokio::spawn(async move {
+                    let _ = tokio::time::timeout(limit, child.wait()).await;
+                });
+                return Ok(());
+            }
+            Err(e) => last = format!("'{program}': {e}"),
+        }
+    }
+    Err(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browser_variable_and_fallbacks() {
+        let env = Env::from_slice(&[("BROWSER", "firefox --new-tab:my-open '%s' now")]);
+        assert_eq!(
+            commands(&env, "http://x/?a=1&b"),
+            vec![vec!["firefox", "--new-tab", "http://x/?a=1&b"], vec!["my-open", "http://x/?a=1&b", "now"]]
+        );
+        assert!(available(&env));
+        assert!(!available(&Env::from_slice(&[("SSH_CONNECTION", "1 2 3 4"), ("DISPLAY", ":0")])));
+        if cfg!(target_os = "linux") {
+            assert!(!available(&Env::from_slice(&[])));
+            assert!(available(&Env::from_slice(&[("WAYLAND_DISPLAY", "w")])));
+            assert_eq!(commands(&Env::from_slice(&[]), "u"), vec![vec!["xdg-open", "u"]]);
+        }
+    }
+}

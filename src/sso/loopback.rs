@@ -1,0 +1,152 @@
+//! The loopback redirect of the authorization code grant: a listener on
+//! 127.0.0.1 (a port the system picks) that answers one
+//! `GET /oauth/callback?code=…&state=…` with a short page, checks `state`,
+//! and gives up after a timeout.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use super::pkce::decode;
+
+/// The path the redirect URI names.
+pub const PATH: &str = "/oauth/callback";
+
+/// A listening callback.
+pub struct Callback {
+    listener: TcpListener,
+    /// `http://127.0.0.1:PORT/oauth/callback`.
+    pub redirect_uri: String,
+}
+
+const DONE: &str =
+    "<!doctype html><title>rolecall</title><p>Signed in. You can close this tab and go back to the terminal.</p>";
+const FAILED: &str =
+    "<!doctype html><title>rolecall</title><p>The sign-in did not complete. Go back to the terminal.</p>";
+
+impl Callback {
+    /// Listens on 127.0.0.1 on a free port.
+    pub async fn bind() -> Result<Self, String> {
+        let listener =
+            TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        Ok(Self { listener, redirect_uri: format!("http://127.0.0.1:{port}{PATH}") })
+    }
+
+    /// Waits up to `limit` for the browser to come back with a code whose
+    /// `state` is `state`. Other requests (a favicon…) get a 404 and the
+    /// wait goes on; a callback with an error or a wrong state ends it.
+    pub async fn code(self, state: &str, limit: Duration) -> Result<SecretString, String> {
+        let wait = async {
+            loop {
+                let (mut stream, _) = self.listener.accept().await.map_err(|e| e.to_string())?;
+                let mut buf = vec![0u8; 8192];
+                let mut len = 0;
+                // Read the request head (one read is usually enough; stop at the blank line).
+                while len < buf.len() {
+                    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf[len..])).await;
+                    match read {
+                        Ok(Ok(0)) | Err(_) | Ok(Err(_)) => break,
+                        Ok(Ok(n)) => len += n,
+                    }
+                    if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
+                        break;
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf[..len]).into_owned();
+                let target = head.lines().next().and_then(|l| l.split_whitespace().nth(1)).unwrap_or_default();
+                let (path, query) = target.split_once('?').unwrap_or((target, ""));
+                if path != PATH {
+                    let _ = respond(&mut stream, "404 Not Found", "").await;
+                    continue;
+                }
+                let param = |name: &str| {
+                    query
+                        .split('&')
+                        .find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| decode(v)))
+                };
+                let result = match (param("error"), param("state"), param("code")) {
+                    (Some(err), _, _) => Err(format!(
+                        "the browser came back with error '{}'{}",
+                        crate::text::clean(&err),
+                        param("error_description").map(|d| format!(": {}", crate::text::clean(&d))).unwrap_or_default()
+                    )),
+                    (None, Some(s), _) if s != state => {
+                        Err("the browser came back with a wrong 'state' (not this sign-in); try again".to_owned())
+                    }
+                    (None, None, _) => Err("the browser came back without 'state'".to_owned()),
+                    (None, Some(_), Some(code)) if !code.is_empty() => Ok(SecretString::from(code)),
+                    (None, Some(_), _) => Err("the browser came back without a code".to_owned()),
+                };
+                let page = if result.is_ok() { DONE } else { FAILED };
+                let _ = respond(&mut stream, "200 OK", page).await;
+                return result;
+            }
+        };
+        match tokio::time::timeout(limit, wait).await {
+            Ok(result) => result,
+            Err(_) => Err(format!(
+                "nobody finished the sign-in in the browser within {} s (sso_login_timeout in the settings)",
+                limit.as_secs()
+            )),
+        }
+    }
+}
+
+async fn respond(stream: &mut tokio::net::TcpStream, status: &str, body: &str) -> std::io::Result<()> {
+    let text = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    tokio::time::timeout(Duration::from_secs(5), stream.write_all(text.as_bytes()))
+        .await
+        .map_err(std::io::Error::other)?
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    async fn get(uri: &str, path: &str) -> String {
+        let port = uri.trim_start_matches("http://127.0.0.1:").split('/').next().unwrap().to_owned();
+        let mut s = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}")).await.unwrap();
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).await.unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        out
+    }
+
+    #[tokio::test]
+    async fn the_code_comes_back_when_the_state_matches() {
+        let cb = Callback::bind().await.unwrap();
+        let uri = cb.redirect_uri.clone();
+        assert!(uri.starts_with("http://127.0.0.1:") && uri.ends_with(PATH));
+        let wait = tokio::spawn(cb.code("st", Duration::from_secs(5)));
+        assert!(get(&uri, "/favicon.ico").await.starts_with("HTTP/1.1 404"));
+        let page = get(&uri, "/oauth/callback?code=c%2F1&state=st").await;
+        assert!(page.contains("close this tab"), "{page}");
+        assert_eq!(wait.await.unwrap().unwrap().expose_secret(), "c/1");
+    }
+
+    #[tokio::test]
+    async fn a_wrong_state_an_error_or_silence_fail() {
+        for (path, want) in [
+            ("/oauth/callback?code=c&state=other", "wrong 'state'"),
+            ("/oauth/callback?error=access_denied&state=st", "access_denied"),
+        ] {
+            let cb = Callback::bind().await.unwrap();
+            let uri = cb.redirect_uri.clone();
+            let wait = tokio::spawn(cb.code("st", Duration::from_secs(5)));
+            get(&uri, path).await;
+            let err = wait.await.unwrap().unwrap_err();
+            assert!(err.contains(want), "{err}");
+        }
+        let cb = Callback::bind().await.unwrap();
+        let err = cb.code("st", Duration::from_millis(50)).await.unwrap_err();
+        assert!(err.contains("sso_login_timeout"), "{err}");
+    }
+}

@@ -1,0 +1,325 @@
+#![cfg(feature = "e2e")]
+//! Identity Center targets end to end: every account × permission set the portal lists is a
+//! target beside the organisation's, 700 accounts listed through throttling, and the TUI in
+//! tmux (search, assume, shell, its own device-code sign-in). The emulator is
+//! `scripts/sso_emulator.py`, started by scripts/test next to moto.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::sso::{SsoEmu, assert_is_role, first_account, list_kinds, rolecall, rolecall_std, run_approving, sandbox};
+use common::{Sandbox, World, aws_cli, ok, stderr, stdout};
+use serde_json::Value;
+
+/// After a sign-in, every account × permission set is a target `ACCOUNT/PERMISSION_SET` next to
+/// the organisation's `ACCOUNT/ROLE`; where both have the same id (ReadOnly in payments-prod)
+/// the organisation keeps it and the permission set is `ACCOUNT/sso:ReadOnly`. exec gives each
+/// its own identity.
+#[test]
+fn permission_sets_are_targets_beside_the_organisation() {
+    let w = World::main();
+    let emu = SsoEmu::private(0);
+    let config = format!(
+        "{}\n[profile hub]\nregion = us-east-1\n\n[profile org-reader]\nregion = us-east-1\n",
+        emu.config_text()
+    );
+    let credentials = format!(
+        "{}\n[org-reader]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+        w.credentials_file()
+    );
+    let sb = Sandbox::new(&config, &credentials);
+    sb.settings(
+        "[defaults]\nsso_token_cache = \"aws-cli\"\n\n[[organization]]\nname = \"acme\"\nprofile = \"org-reader\"\n\
+         source_profile = \"hub\"\nroles = [\"ReadOnly\"]\n",
+    );
+    let moto = w.endpoint();
+    let mut login = sb.rolecall_std(Some(&moto));
+    login.envs(emu.env()).args(["login", "--sso", &emu.session, "--device-code"]);
+    let out = run_approving(login, &emu);
+    ok(out, "rolecall login --sso (device code)");
+
+    let kinds = list_kinds(&sb, &emu, Some(&moto));
+    let want = [
+        ("payments-dev/AdministratorAccess", "permission-set"),
+        ("payments-dev/sso:ReadOnly", "permission-set"),
+        ("payments-dev/ReadOnly", "org"),
+        ("payments-dev/DataScientist", "permission-set"),
+        ("data-lake/DataScientist", "permission-set"),
+        ("data-lake/ReadOnly", "org"),
+        ("payments-prod/ReadOnly", "org"),
+        // payments-prod's two permission sets are the profiles that name them.
+        ("sso-admin", "sso"),
+        ("sso-ro", "sso"),
+    ];
+    for (target, kind) in want {
+        assert_eq!(kinds.get(target).map(String::as_str), Some(kind), "{target} in rolecall list: {kinds:?}");
+    }
+    assert!(!kinds.contains_key("payments-prod/AdministratorAccess"), "merged with the profile sso-admin: {kinds:?}");
+    let sso_count = kinds.values().filter(|k| *k == "permission-set" || *k == "sso").count();
+    let assigned: usize = emu.accounts().iter().map(|a| a["roles"].as_array().unwrap().len()).sum();
+    assert_eq!(sso_count, assigned, "one SSO target per assignment: {kinds:?}");
+
+    let prod = w.account("payments-prod");
+    let exec = |target: &str| {
+        let mut cmd = sb.rolecall(Some(&moto));
+        cmd.envs(emu.env()).args(["exec", target, "--"]).arg(aws_cli()).args([
+            "sts",
+            "get-caller-identity",
+            "--output",
+            "json",
+        ]);
+        let out = ok(cmd.timeout(Duration::from_secs(120)).output().unwrap(), &format!("rolecall exec {target}"));
+        serde_json::from_str::<Value>(&stdout(&out)).unwrap()
+    };
+    let dev = w.account("payments-dev");
+    assert_is_role(&exec("payments-dev/sso:ReadOnly"), &emu, &dev, "ReadOnly");
+    assert_is_role(&exec("payments-dev/AdministratorAccess"), &emu, &dev, "AdministratorAccess");
+    // The merged target still answers to its ACCOUNT/PERMISSION_SET id.
+    assert_is_role(&exec("payments-prod/AdministratorAccess"), &emu, &prod, "AdministratorAccess");
+    let lake = w.account("data-lake");
+    assert_is_role(&exec(&format!("{lake}/DataScientist")), &emu, &lake, "DataScientist");
+    let org = exec("payments-prod/ReadOnly");
+    assert!(
+        org["Arn"].as_str().unwrap().starts_with(&format!("arn:aws:sts::{prod}:assumed-role/ReadOnly/")),
+        "the organisation's role keeps its id: {org}"
+    );
+}
+
+/// 700 accounts × 3 permission sets behind an Identity Center that throttles at 20 requests a
+/// second while rolecall asks for more: every one of the 2100 targets is listed, no warning.
+#[test]
+fn seven_hundred_accounts_listed_through_throttling() {
+    let emu = SsoEmu::big();
+    let sb = sandbox(&emu, "[defaults]\nsso_token_cache = \"aws-cli\"\nsso_rate_limit = 60\nsso_concurrency = 16\n");
+    emu.set_rate(20);
+    emu.reset_stats();
+    let started = Instant::now();
+    let mut login = rolecall_std(&sb, &emu);
+    login.args(["login", "--sso", &emu.session, "--device-code"]);
+    let out = ok(run_approving(login, &emu), "rolecall login --sso (700 accounts)");
+    let took = started.elapsed();
+    assert!(!stderr(&out).contains("warning"), "no account left out: {}", stderr(&out));
+    let stats = emu.stats();
+    eprintln!("700 × 3 discovery at 20 requests/s: {took:?}, {stats}");
+    assert!(stats["throttled"].as_u64().unwrap_or(0) > 0, "the emulator throttled: {stats}");
+    assert_eq!(stats["ListAccountRoles"], 700, "one served ListAccountRoles per account: {stats}");
+
+    let kinds = list_kinds(&sb, &emu, None);
+    let sso: Vec<&String> =
+        kinds.iter().filter(|(_, k)| *k == "permission-set" || *k == "sso").map(|(t, _)| t).collect();
+    // Two of them are the profiles sso-admin and sso-ro, merged with their targets.
+    assert!(sso.len() >= 2098, "{} SSO targets of 2100", sso.len());
+    for account in emu.accounts().iter().step_by(97) {
+        let name = account["accountName"].as_str().unwrap();
+        for ps in ["AdministratorAccess", "ReadOnly", "PowerUserAccess"] {
+            let id = format!("{name}/{ps}");
+            assert!(kinds.contains_key(&id) || account == &emu.accounts()[0], "{id} is listed");
+        }
+    }
+    // Listing again reads the kept discovery: no portal request.
+    emu.reset_stats();
+    list_kinds(&sb, &emu, None);
+    assert_eq!(emu.stat("ListAccounts") + emu.stat("ListAccountRoles"), 0, "{}", emu.stats());
+}
+
+/// A tmux server of its own for the TUI, killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new() -> Self {
+        Self { socket: common::unique("rolecall-sso-tui-") }
+    }
+
+    /// rolecall's TUI in a 140×36 pane with the sandbox's files, the emulator's endpoints and the
+    /// AWS CLI v1 on PATH; the pane prints `rolecall-exited-CODE` when it ends.
+    fn start(sb: &Sandbox, emu: &SsoEmu) -> Self {
+        let tmux = Self::new();
+        let home = sb.home().display().to_string();
+        let venv_bin = aws_cli().parent().unwrap().display().to_string();
+        let mut env = vec![
+            format!("HOME={home}"),
+            format!("AWS_CONFIG_FILE={home}/.aws/config"),
+            format!("AWS_SHARED_CREDENTIALS_FILE={home}/.aws/credentials"),
+            format!("ROLECALL_CONFIG={home}/rolecall.toml"),
+            format!("ROLECALL_CACHE_DIR={home}/cache"),
+            format!("PATH={venv_bin}:/usr/bin:/bin"),
+            "SHELL=/bin/sh".to_owned(),
+            "TERM=xterm-256color".to_owned(),
+            "AWS_EC2_METADATA_DISABLED=true".to_owned(),
+        ];
+        env.extend(emu.env().into_iter().map(|(k, v)| format!("{k}={v}")));
+        let bin = assert_cmd::cargo::cargo_bin("rolecall").display().to_string();
+        let mut args: Vec<String> =
+            ["new-session", "-d", "-s", "t", "-x", "140", "-y", "36"].map(String::from).to_vec();
+        for e in env {
+            args.extend(["-e".to_owned(), e]);
+        }
+        args.push(format!("{bin}; echo rolecall-exited-$?; sleep 30"));
+        tmux.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux (scripts/test installs it)");
+        assert!(out.status.success(), "tmux {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn text(&self, text: &str) {
+        self.run(&["send-keys", "-t", "t", "-l", text]);
+    }
+
+    fn key(&self, key: &str) {
+        self.run(&["send-keys", "-t", "t", key]);
+    }
+
+    fn wait_for(&self, want: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.run(&["capture-pane", "-t", "t", "-p", "-J"]);
+            if screen.contains(want) {
+                return screen;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "waited 30 s for {want:?}; the screen is:\n{screen}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "-f", "/dev/null", "kill-server"]).output();
+    }
+}
+
+/// The TUI in tmux: a permission set found by search, assumed with Enter (the token the AWS CLI
+/// left), a shell in it that is the AWSReservedSSO role, and back.
+#[test]
+fn tui_finds_a_permission_set_assumes_it_and_opens_a_shell() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "[defaults]\nstore = \"none\"\nsso_token_cache = \"aws-cli\"\n");
+    emu.write_cli_cache(sb.home(), Duration::from_secs(4 * 3600));
+    // The token is valid: login signs nobody in, and lists the accounts for the catalog.
+    ok(
+        rolecall(&sb, &emu).args(["login", "--sso", &emu.session]).timeout(Duration::from_secs(60)).output().unwrap(),
+        "login",
+    );
+    let dev = emu.account("payments-dev")["accountId"].as_str().unwrap().to_owned();
+    let role = emu.role_name(&dev, "DataScientist");
+
+    let tmux = Tmux::start(&sb, &emu);
+
+    tmux.wait_for("payments-dev/DataScientist");
+    tmux.text("devDataSci");
+    let screen = tmux.wait_for("› devDataSci");
+    let first_row = screen.lines().nth(2).unwrap_or_default();
+    assert!(first_row.contains("payments-dev/DataScientist"), "best match first:\n{screen}");
+    tmux.key("Enter");
+    tmux.wait_for(&format!("arn:aws:sts::{dev}:assumed-role/{role}/"));
+    assert_eq!(emu.stat("GetRoleCredentials"), 1, "{}", emu.stats());
+
+    tmux.text("s");
+    tmux.wait_for("rolecall: shell as");
+    tmux.text("aws sts get-caller-identity --query Arn --output text");
+    tmux.key("Enter");
+    tmux.wait_for(&format!("\narn:aws:sts::{dev}:assumed-role/{role}/"));
+    tmux.text("exit");
+    tmux.key("Enter");
+    tmux.wait_for("back in rolecall");
+    tmux.key("C-c");
+    tmux.wait_for("rolecall-exited-0");
+}
+
+/// The TUI with no token: Enter on an Identity Center profile starts a device-code sign-in
+/// (no browser here) and shows its code; once the code is approved at the emulator, as the person
+/// in the browser would, the role is assumed.
+#[test]
+fn tui_signs_in_with_a_device_code_when_there_is_no_token() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "[defaults]\nstore = \"none\"\nsso_token_cache = \"aws-cli\"\n");
+    let account = first_account(&emu);
+    let role = emu.role_name(&account, "ReadOnly");
+    let tmux = Tmux::start(&sb, &emu);
+
+    tmux.wait_for("sso-ro");
+    tmux.text("sso-ro");
+    tmux.wait_for("› sso-ro");
+    tmux.key("Enter");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let code = loop {
+        if let Some(code) = emu.pending().pop() {
+            break code;
+        }
+        assert!(Instant::now() < deadline, "no device authorization started");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    tmux.wait_for(&code);
+    assert_eq!(emu.stat("GetRoleCredentials"), 0, "{}", emu.stats());
+    assert_eq!(emu.approve(&code), 1);
+    tmux.wait_for(&format!("arn:aws:sts::{account}:assumed-role/{role}/"));
+    assert_eq!(emu.stat("issued.device_code"), 1, "{}", emu.stats());
+    assert!(emu.cli_cache_path(sb.home()).exists(), "the token is kept (aws-cli mode)");
+    tmux.key("C-c");
+    tmux.wait_for("rolecall-exited-0");
+}
+
+/// The AWS CLI v1 as the caller: twenty `aws sts get-caller-identity` at once through
+/// `credential_process = rolecall credential-process ACCOUNT/PERMISSION_SET` for two discovered
+/// targets, with the token due for refresh: each gets its role, one refresh, one
+/// GetRoleCredentials per target.
+#[test]
+fn aws_cli_credential_process_twenty_at_once_for_discovered_targets() {
+    let emu = SsoEmu::private(0);
+    let bin = assert_cmd::cargo::cargo_bin("rolecall");
+    let config = format!(
+        "{}\n[profile cp-admin]\ncredential_process = {bin} credential-process payments-dev/AdministratorAccess\nregion = us-east-1\n\n\
+         [profile cp-science]\ncredential_process = {bin} credential-process data-lake/DataScientist\nregion = us-east-1\n",
+        emu.config_text(),
+        bin = bin.display()
+    );
+    let sb = Sandbox::new(&config, "");
+    emu.set_token_ttl(120);
+    let mut login = rolecall_std(&sb, &emu);
+    login.args(["login", "--sso", &emu.session, "--device-code"]);
+    ok(run_approving(login, &emu), "rolecall login --sso (device code)");
+    emu.set_token_ttl(8 * 3600);
+    emu.reset_stats();
+
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            let profile = if i % 2 == 0 { "cp-admin" } else { "cp-science" };
+            let child = sb
+                .std_cmd(&aws_cli(), None)
+                .envs(emu.env())
+                .args(["sts", "get-caller-identity", "--output", "json", "--profile", profile])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            (profile, child)
+        })
+        .collect();
+    let dev = emu.account("payments-dev")["accountId"].as_str().unwrap().to_owned();
+    let lake = emu.account("data-lake")["accountId"].as_str().unwrap().to_owned();
+    for (profile, child) in children {
+        let out = ok(child.wait_with_output().unwrap(), &format!("aws sts get-caller-identity --profile {profile}"));
+        let ident: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        match profile {
+            "cp-admin" => assert_is_role(&ident, &emu, &dev, "AdministratorAccess"),
+            _ => assert_is_role(&ident, &emu, &lake, "DataScientist"),
+        }
+    }
+    let stats = emu.stats();
+    assert_eq!(stats["CreateToken.refresh_token"], 1, "one refresh: {stats}");
+    assert_eq!(stats["GetRoleCredentials.targets"][format!("{dev}/AdministratorAccess")], 1, "{stats}");
+    assert_eq!(stats["GetRoleCredentials.targets"][format!("{lake}/DataScientist")], 1, "{stats}");
+}

@@ -16,7 +16,7 @@ pub struct SsoSession {
     pub start_url: String,
     /// `sso_region`: where the OIDC and portal endpoints are.
     pub region: String,
-    /// `sso_registration_scopes` (default [`DEFAULT_SCOPE`]; the legacy form registers none).
+    /// `sso_registration_scopes` (default [`DEFAULT_SCOPE`], also for the legacy form: the AWS CLI registers none there and so gets no refresh token, rolecall asks for one).
     pub scopes: Vec<String>,
 }
 

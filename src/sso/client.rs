@@ -234,9 +234,19 @@ impl Clients {
 
     fn token_refused(&self, e: SdkError<CreateTokenError, HttpResponse>) -> TokenRefused {
         use CreateTokenError as E;
+        // OIDC errors carry their text in `error_description` (OAuth 2.0), not `message`.
+        let description = match e.as_service_error() {
+            Some(E::InvalidGrantException(x)) => x.error_description(),
+            Some(E::ExpiredTokenException(x)) => x.error_description(),
+            Some(E::AccessDeniedException(x)) => x.error_description(),
+            Some(E::InvalidClientException(x)) => x.error_description(),
+            Some(E::UnauthorizedClientException(x)) => x.error_description(),
+            _ => None,
+        };
         let text = |name: &str| {
             let code = e.code().unwrap_or(name);
-            format!("{code}: {}", crate::text::clean(e.message().unwrap_or("no message")))
+            let said = description.or(e.message()).unwrap_or("no message");
+            format!("{code}: {}", crate::text::clean(said))
         };
         match e.as_service_error() {
             Some(E::AuthorizationPendingException(_)) => TokenRefused::Pending,

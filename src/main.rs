@@ -38,7 +38,11 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli)) {
+    let result = runtime.block_on(run(cli));
+    // Dropping a runtime waits, without limit, for blocking tasks: a keyring call
+    // that timed out (stuck on an unlock prompt) would keep the process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("rolecall: {}", rolecall::text::clean_multiline(&err.to_string()));

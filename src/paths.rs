@@ -166,7 +166,14 @@ pub fn new_private_file(path: &Path) -> std::io::Result<std::fs::File> {
 /// Opens `path` for appending, creating it readable and writable by the user
 /// only (an existing file keeps its mode); never follows a symbolic link.
 pub fn append_private(path: &Path) -> std::io::Result<std::fs::File> {
-    options().append(true).create(true).open(path)
+    let file = options().append(true).create(true).open(path)?;
+    // A file that was there already keeps its mode on open: make it private too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
 }
 
 /// Opens (creating if needed) a private file without following a link and

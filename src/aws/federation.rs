@@ -231,6 +231,29 @@ pub fn login_url(endpoint: &Url, token: &SecretString, destination: &str) -> Sec
     SecretString::from(String::from(url))
 }
 
+/// `body` with the request's Session JSON values (the secret key and session
+/// token among them), raw or URL-encoded, cut out: an error page that echoes
+/// the request must not put them on the terminal.
+fn redact_session(request: &Url, body: &str) -> String {
+    let mut out = body.to_owned();
+    for (key, value) in request.query_pairs() {
+        if key != "Session" {
+            continue;
+        }
+        let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(&value) else { continue };
+        for secret in map.values().filter_map(|v| v.as_str()).filter(|v| !v.is_empty()) {
+            let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            let escaped = secret.replace('/', "\\/");
+            for form in [secret.to_owned(), encoded, escaped] {
+                out = out.replace(&form, "[redacted]");
+            }
+        }
+        let whole: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+        out = out.replace(&whole, "[redacted]").replace(value.as_ref(), "[redacted]");
+    }
+    out
+}
+
 /// Asks the federation endpoint for a sign-in token, within `timeout`
 /// (connecting included).
 pub async fn signin_token(request: &SecretString, timeout: Duration) -> Result<SecretString, FederationError> {
@@ -262,9 +285,11 @@ pub async fn signin_token(request: &SecretString, timeout: Duration) -> Result<S
         .map_err(|_| network(format!("no answer within {}s", timeout.as_secs())))??;
     let refused = |detail: String| FederationError::Refused { endpoint: shown.clone(), detail };
     if !status.is_success() {
-        let text = String::from_utf8_lossy(&body);
+        let text = redact_session(&url, &String::from_utf8_lossy(&body));
         let start: String = text.chars().take(200).collect();
-        return Err(refused(format!("HTTP {status}: {}", crate::text::clean(start.trim()))));
+        let detail = format!("HTTP {status}: {}", crate::text::clean(start.trim()));
+        // A server error is the endpoint's trouble (exit 5), not a refusal of the session (exit 2).
+        return Err(if status.is_server_error() { network(detail) } else { refused(detail) });
     }
     #[derive(serde::Deserialize)]
     struct Answer {

@@ -143,3 +143,17 @@ fn the_login_url_has_issuer_destination_and_token() {
     assert_eq!(q, want);
     assert!(url.expose_secret().starts_with("http://127.0.0.1:9/federation?Action=login&"));
 }
+
+#[test]
+fn an_error_page_that_echoes_the_request_shows_no_secret() {
+    let session = r#"{"sessionId":"ASIAEXAMPLE","sessionKey":"se/cr+et=","sessionToken":"to/ken+=="}"#;
+    let mut url = Url::parse("https://signin.example/federation").unwrap();
+    url.query_pairs_mut().append_pair("Action", "getSigninToken").append_pair("Session", session);
+    let encoded: String = url::form_urlencoded::byte_serialize(b"se/cr+et=").collect();
+    let body = format!("bad request for {url} (key se/cr+et=, {encoded}, token to\\/ken+==)");
+    let shown = super::redact_session(&url, &body);
+    for secret in ["se/cr+et=", encoded.as_str(), "to/ken+==", "to\\/ken+==", "ASIAEXAMPLE"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    assert!(shown.contains("[redacted]"));
+}

@@ -273,7 +273,11 @@ pub fn check_sso_identity(identity: &Identity, account: &str, permission_set: &s
             *acct == account
                 && identity.account == account
                 && r.next() == Some("assumed-role")
-                && r.next().is_some_and(|name| name.starts_with(&prefix))
+                // AWSReservedSSO_<PS>_<suffix>: the suffix has no '_', so permission set
+                // "Dev" is not satisfied by "AWSReservedSSO_Dev_Admin_<suffix>".
+                && r.next().and_then(|name| name.strip_prefix(&prefix)).is_some_and(|suffix| {
+                    !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_alphanumeric())
+                })
         }
         _ => false,
     };
@@ -316,3 +320,29 @@ pub fn check_identity(identity: &Identity, step: &AssumeStep) -> Result<(), Brok
 
 #[cfg(test)]
 mod mock_tests;
+
+#[cfg(test)]
+mod identity_tests {
+    use super::check_sso_identity;
+    use crate::credentials::Identity;
+
+    fn id(arn: &str) -> Identity {
+        Identity { arn: arn.into(), account: "111122223333".into(), user_id: "AROA:x".into() }
+    }
+
+    #[test]
+    fn a_permission_set_is_its_reserved_role_and_no_other() {
+        let ok = "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Dev_0123456789abcdef/alice";
+        assert!(check_sso_identity(&id(ok), "111122223333", "Dev").is_ok());
+        for bad in [
+            // Another permission set whose name starts with this one's.
+            "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Dev_Admin_0123456789abcdef/alice",
+            "arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Dev_/alice",
+            "arn:aws:sts::999999999999:assumed-role/AWSReservedSSO_Dev_0123456789abcdef/alice",
+            "arn:aws:sts::111122223333:assumed-role/Dev/alice",
+            "arn:aws:iam::111122223333:user/alice",
+        ] {
+            assert!(check_sso_identity(&id(bad), "111122223333", "Dev").is_err(), "{bad}");
+        }
+    }
+}

@@ -261,20 +261,28 @@ async fn keyring(settings: &Settings) -> Check {
 }
 
 /// `scheme://host[:port]/path` of a proxy URL: no user name or password.
+/// Everything up to the last `@` goes, so a password with `/`, `?` or `#` in
+/// it (written unescaped, as people do) cannot slip through as a "path".
 pub fn without_credentials(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            let host = authority.rsplit('@').next().unwrap_or_default();
-            format!("{scheme}://{host}{path}")
-        }
-        None => url.rsplit('@').next().unwrap_or_default().to_owned(),
+    let (scheme, rest) = match url.split_once("://") {
+        Some((scheme, rest)) => (Some(scheme), rest),
+        None => (None, url),
+    };
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let rest = crate::text::clean(rest);
+    match scheme {
+        Some(scheme) => format!("{}://{rest}", crate::text::clean(scheme)),
+        None => rest.into_owned(),
     }
 }
 
 /// Endpoint overrides and proxies in the environment.
 fn endpoints() -> Vec<Check> {
-    let vars: Vec<(String, String)> = std::env::vars().filter(|(_, v)| !v.is_empty()).collect();
+    // vars_os: a variable that is not UTF-8 must not panic the doctor.
+    let vars: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.to_string_lossy().into_owned())))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
     let endpoint: Vec<String> = vars
         .iter()
         .filter(|(k, _)| {
@@ -289,7 +297,7 @@ fn endpoints() -> Vec<Check> {
         })
         .map(|(k, v)| {
             if k.eq_ignore_ascii_case("NO_PROXY") {
-                format!("{k}={v}")
+                format!("{k}={}", crate::text::clean(v))
             } else {
                 format!("{k}={}", without_credentials(v))
             }
@@ -357,7 +365,10 @@ mod tests {
             ("http://user:secret@proxy.corp:3128", "http://proxy.corp:3128"),
             ("http://proxy.corp:3128/", "http://proxy.corp:3128/"),
             ("user:secret@proxy.corp:3128", "proxy.corp:3128"),
-            ("https://a@b@proxy/x@y", "https://proxy/x@y"),
+            ("https://a@b@proxy/x", "https://proxy/x"),
+            // Unescaped '/', '?' and '#' in a password are still the password.
+            ("http://user:pa/ss@proxy:3128", "http://proxy:3128"),
+            ("http://user:p?w#d@proxy:3128", "http://proxy:3128"),
         ];
         for (url, want) in cases {
             assert_eq!(without_credentials(url), want, "{url}");

@@ -45,7 +45,8 @@ pub fn commands(env: &Env, url: &str) -> Vec<Vec<String>> {
     let opener: &[&str] = if cfg!(target_os = "macos") {
         &["open"]
     } else if cfg!(windows) {
-        &["cmd", "/c", "start", ""]
+        // Not `cmd /c start`: cmd would cut the URL at its first '&'.
+        &["rundll32", "url.dll,FileProtocolHandler"]
     } else {
         &["xdg-open"]
     };
@@ -55,7 +56,9 @@ pub fn commands(env: &Env, url: &str) -> Vec<Vec<String>> {
 }
 
 /// Starts the first command that can be started, without waiting for the
-/// page; the child is reaped in the background and stopped after `limit`.
+/// page; the child is reaped in the background while rolecall runs (up to
+/// `limit`). It is never killed: with `BROWSER=firefox` the child *is* the
+/// user's browser.
 pub fn open(env: &Env, url: &str, limit: Duration) -> Result<(), String> {
     let mut last = String::from("no browser command");
     for cmd in commands(env, url) {
@@ -65,7 +68,6 @@ pub fn open(env: &Env, url: &str, limit: Duration) -> Result<(), String> {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .kill_on_drop(true)
             .spawn();
         match spawned {
             Ok(mut child) => {

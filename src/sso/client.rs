@@ -244,7 +244,7 @@ impl Clients {
             _ => None,
         };
         let text = |name: &str| {
-            let code = e.code().unwrap_or(name);
+            let code = crate::text::clean(e.code().unwrap_or(name));
             let said = description.or(e.message()).unwrap_or("no message");
             format!("{code}: {}", crate::text::clean(said))
         };

@@ -171,9 +171,10 @@ pub async fn discover(clients: &Clients, session: &SsoSession, access: &str, pac
                     _ => break,
                 }
             }
+            let clean = |s: &str| crate::text::clean(s).into_owned();
+            let mut roles: Vec<String> = roles.iter().map(|r| clean(r)).collect();
             roles.sort();
             roles.dedup();
-            let clean = |s: &str| crate::text::clean(s).into_owned();
             Ok::<_, SsoError>(SsoAccount { id: clean(&id), name: clean(&name), email: clean(&email), roles })
         }
     }))

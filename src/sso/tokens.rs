@@ -55,6 +55,12 @@ struct StoredRegistration {
     expires_at: u64,
 }
 
+impl Drop for StoredRegistration {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.client_secret);
+    }
+}
+
 impl Tokens {
     /// Token places over `secrets` (the keyring), the AWS CLI's cache under
     /// `home`, and rolecall's `cache_dir`.
@@ -89,7 +95,7 @@ impl Tokens {
     pub fn from_cli(&self, session: &SsoSession) -> Result<Option<Token>, SsoError> {
         let Some(path) = self.cli_file(session) else { return Ok(None) };
         let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
+            Ok(text) => zeroize::Zeroizing::new(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(SsoError::File { path, problem: e.to_string() }),
         };
@@ -108,7 +114,15 @@ impl Tokens {
     /// The better of the two tokens for `session` (the one that lasts longer,
     /// or can be refreshed), with where it came from.
     pub fn load(&self, session: &SsoSession, now: SystemTime) -> Result<Option<(Token, Origin)>, SsoError> {
-        let cli = self.from_cli(session)?.map(|t| (t, Origin::AwsCli));
+        // A broken AWS CLI file must not lock the person out when the keyring has a good token.
+        let cli = match self.from_cli(session) {
+            Ok(cli) => cli.map(|t| (t, Origin::AwsCli)),
+            Err(e) => {
+                tracing::warn!("{e}: ignored");
+                eprintln!("rolecall: warning: {e}: ignored (sign in again to replace it)");
+                None
+            }
+        };
         let keyring = self.from_keyring(session)?.map(|t| (t, Origin::Keyring));
         let score = |t: &Token| (t.expires_at > now, t.refreshable(now), t.expires_at);
         Ok(match (cli, keyring) {
@@ -179,6 +193,7 @@ impl Tokens {
     /// The session's client registration for `flow`, while it has a day left.
     pub fn registration(&self, session: &SsoSession, flow: &str) -> Result<Option<Registration>, SsoError> {
         let Some(text) = self.secrets.get(&format!("sso-client/{}/{flow}", session.id()))? else { return Ok(None) };
+        let text = zeroize::Zeroizing::new(text);
         let Ok(stored) = serde_json::from_str::<StoredRegistration>(&text) else { return Ok(None) };
         let expires_at = time::from_epoch(stored.expires_at).unwrap_or(SystemTime::UNIX_EPOCH);
         let fresh = time::left(expires_at, time::now()) > Duration::from_secs(86_400);

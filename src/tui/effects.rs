@@ -89,8 +89,9 @@ impl Effects {
                 }
             };
             let status = tx.clone();
-            let say: Arc<dyn Fn(&str) + Send + Sync> =
-                Arc::new(move |text: &str| drop(status.try_send(Msg::Status(text.replace('\n', " ")))));
+            let say: Arc<dyn Fn(&str) + Send + Sync> = Arc::new(move |text: &str| {
+                drop(status.try_send(Msg::Status(crate::text::clean(&text.replace('\n', " ")).into_owned())))
+            });
             let result = assume(&ctx, &target, code, say).await;
             let msg = match result {
                 Ok((plan, session, assumed)) => {

@@ -9,6 +9,7 @@ pub mod complete;
 pub mod entry;
 pub mod id;
 pub mod org;
+pub mod select;
 
 pub use entry::{AccountRef, Alias, BaseRef, Entry, Hop, Kind, Problem, Route};
 pub use id::TargetId;

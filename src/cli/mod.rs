@@ -12,6 +12,8 @@ mod list;
 mod login;
 mod man;
 mod prompt;
+mod run;
+mod select_args;
 mod setup;
 mod shell_init;
 mod status;
@@ -51,6 +53,8 @@ pub enum Command {
     Export(export::ExportCmd),
     /// Assume a target and run a command (default: $SHELL) with its credentials.
     Exec(exec::ExecCmd),
+    /// Run a command on many targets at once, each with its own credentials.
+    Run(run::RunCmd),
     /// Show who the ambient credentials, or a target's, are.
     Whoami(whoami::WhoamiCmd),
     /// List organisation accounts with id, name, state, OU path and tags.
@@ -109,6 +113,7 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
     match command {
         Command::Export(cmd) => cmd.run(&ctx).await,
         Command::Exec(cmd) => cmd.run(&ctx).await,
+        Command::Run(cmd) => cmd.run(&ctx).await,
         Command::Whoami(cmd) => cmd.run(&ctx).await,
         Command::Accounts(cmd) => cmd.run(&ctx).await,
         Command::Login(cmd) => cmd.run(&ctx).await,

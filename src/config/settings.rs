@@ -67,6 +67,8 @@ pub struct Defaults {
     /// Longest wait for another rolecall process refreshing the same session.
     #[serde(deserialize_with = "de_duration")]
     pub lock_timeout: Duration,
+    /// `rolecall run` asks before running on more targets than this (`--yes` skips the question).
+    pub run_confirm_above: usize,
 }
 
 /// `store = "auto" | "secret-service" | "keyutils" | "none"`.
@@ -100,6 +102,7 @@ impl Default for Defaults {
             process_timeout: Duration::from_secs(60),
             prompt_timeout: Duration::from_secs(120),
             lock_timeout: Duration::from_secs(180),
+            run_confirm_above: 20,
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod login;
 pub mod orgs;
 pub mod prefs;
 pub mod provenance;
+pub mod run;
 pub mod sessions;
 pub mod snapshot;
 pub mod whoami;

@@ -338,22 +338,15 @@ async fn kill_group(child: &mut tokio::process::Child) -> Option<i32> {
 }
 
 /// Sends each line of `stream` as an event until it ends.
-fn pump(
-    stream: impl AsyncRead + Unpin + Send + 'static,
-    n: usize,
-    which: Stream,
-    events: mpsc::Sender<Event>,
-) -> impl std::future::Future<Output = ()> {
-    async move {
-        let mut reader = BufReader::new(stream);
-        loop {
-            let mut line = Vec::new();
-            match reader.read_until(b'\n', &mut line).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    if events.send(Event::Line(n, which, line)).await.is_err() {
-                        break;
-                    }
+async fn pump(stream: impl AsyncRead + Unpin + Send + 'static, n: usize, which: Stream, events: mpsc::Sender<Event>) {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = Vec::new();
+        match reader.read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                if events.send(Event::Line(n, which, line)).await.is_err() {
+                    break;
                 }
             }
         }

@@ -15,6 +15,7 @@ mod prompt;
 mod run;
 mod select_args;
 mod setup;
+mod setup_profiles;
 mod shell_init;
 mod status;
 mod whoami;

@@ -422,3 +422,24 @@ fn a_refused_target_does_not_stop_the_others() {
     assert!(err.contains("4 targets in") && err.contains("3 ok, 1 failed"), "{err}");
     assert!(err.lines().any(|l| l.starts_with("partner") && l.contains("assume-failed")), "{err}");
 }
+
+#[test]
+fn setup_profiles_for_a_selection_work_with_the_aws_cli() {
+    let org = Org::new();
+    let out = ok(
+        org.sb
+            .rolecall(Some(&org.w.endpoint()))
+            .args(["setup", "profiles", "acct-003[0-1]/ReadOnly", "--write"])
+            .output()
+            .unwrap(),
+        "setup profiles --write",
+    );
+    assert!(stderr(&out).contains("2 profiles: 2 new, 0 removed"), "{}", stderr(&out));
+    for name in ["acct-0030", "acct-0031"] {
+        let mut cmd = org.sb.cmd(&aws_cli(), Some(&org.w.endpoint()));
+        cmd.args(["--profile", &format!("rolecall-{name}-ReadOnly"), "sts", "get-caller-identity"]);
+        let out = ok(cmd.output().unwrap(), name);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["Arn"], format!("arn:aws:sts::{}:assumed-role/ReadOnly/alice", org.id_of(name)));
+    }
+}

@@ -165,6 +165,7 @@ impl RunCmd {
         let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
         let run = runner::run(ctx, &batch, &jobs, &spec, tx, &stop);
         let mut done: Vec<Option<Report>> = jobs.iter().map(|_| None).collect();
+        let mut notices: Vec<String> = Vec::new();
         let render = async {
             while let Some(event) = rx.recv().await {
                 match event {
@@ -172,6 +173,11 @@ impl RunCmd {
                     Event::Line(i, stream, line) => sink.line(i, &jobs[i].id, stream == Stream::Err, &line),
                     Event::Finished(i, o) => {
                         let job = &jobs[i];
+                        for n in &o.notices {
+                            if !notices.contains(n) {
+                                notices.push(n.clone());
+                            }
+                        }
                         let report = Report {
                             id: job.id.clone(),
                             account: o.account_id.clone().or(job.account_id.clone()),
@@ -208,6 +214,13 @@ impl RunCmd {
         }
         for warning in batch.warnings() {
             ctx.warn(&format!("warning: {warning}"));
+        }
+        // A notice per target (a chaining cap names each) would bury the summary: the first few.
+        for notice in notices.iter().take(3) {
+            ctx.warn(notice);
+        }
+        if notices.len() > 3 {
+            ctx.warn(&format!("… and {} more notices like these", notices.len() - 3));
         }
         reports.extend(done.into_iter().flatten());
         let summary = run_report::summary(&reports, started.elapsed(), interrupted.get());

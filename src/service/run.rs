@@ -8,12 +8,15 @@ use std::ffi::OsString;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::sync::{mpsc, watch};
 
 use super::assume::{Batch, Failure};
 use super::{Context, child};
 use crate::output::exec;
+
+/// The longest piece of a line sent as one event (a longer line comes in pieces).
+const MAX_LINE: u64 = 64 * 1024;
 
 /// How long a child may take to leave after SIGTERM before SIGKILL.
 const KILL_GRACE: Duration = Duration::from_secs(2);
@@ -94,6 +97,8 @@ pub struct Outcome {
     pub error: Option<String>,
     /// The account the credentials were verified for.
     pub account_id: Option<String>,
+    /// What the operator should know about its credentials (a chaining cap…).
+    pub notices: Vec<String>,
 }
 
 /// What happened, in order for each target.
@@ -175,7 +180,14 @@ pub async fn run(
 }
 
 fn cancelled(duration: Duration, account_id: Option<String>, why: &str) -> Outcome {
-    Outcome { status: Status::Cancelled, exit_code: None, duration, error: Some(why.to_owned()), account_id }
+    Outcome {
+        status: Status::Cancelled,
+        exit_code: None,
+        duration,
+        error: Some(why.to_owned()),
+        account_id,
+        notices: Vec::new(),
+    }
 }
 
 /// One target: credentials, then the command.
@@ -202,10 +214,12 @@ async fn one(
                 duration: start.elapsed(),
                 error: Some(message),
                 account_id: job.account_id.clone(),
+                notices: Vec::new(),
             };
         }
     };
     let account_id = Some(assumed.session.identity.account.clone()).filter(|a| !a.is_empty());
+    let notices = assumed.notices.clone();
     let mut env = child::env(ctx, &assumed.plan, &job.id, &assumed.session);
     env.set.push(("ROLECALL_ACCOUNT_ID", account_id.clone().or(job.account_id.clone()).unwrap_or_default()));
     match &job.account_name {
@@ -231,6 +245,7 @@ async fn one(
                 duration: start.elapsed(),
                 error: Some(format!("cannot run '{}': {e}", spec.argv[0].to_string_lossy())),
                 account_id,
+                notices,
             };
         }
     };
@@ -277,6 +292,7 @@ async fn one(
                 duration,
                 error: None,
                 account_id,
+                notices,
             }
         }
         End::Exited(Err(e)) => Outcome {
@@ -285,6 +301,7 @@ async fn one(
             duration,
             error: Some(format!("waiting for the command failed: {e}")),
             account_id,
+            notices,
         },
         End::TimedOut => {
             let code = kill_group(&mut child).await;
@@ -295,11 +312,12 @@ async fn one(
                 duration,
                 error: Some(format!("timed out after {}; its processes were stopped", humantime::format_duration(t))),
                 account_id,
+                notices,
             }
         }
         End::Stopped => {
             let code = kill_group(&mut child).await;
-            Outcome { exit_code: code, ..cancelled(duration, account_id, "stopped: the run was interrupted") }
+            Outcome { exit_code: code, notices, ..cancelled(duration, account_id, "stopped: the run was interrupted") }
         }
     }
 }
@@ -342,7 +360,8 @@ async fn pump(stream: impl AsyncRead + Unpin + Send + 'static, n: usize, which: 
     let mut reader = BufReader::new(stream);
     loop {
         let mut line = Vec::new();
-        match reader.read_until(b'\n', &mut line).await {
+        // At most MAX_LINE bytes an event: a line that never ends cannot grow without bound.
+        match (&mut reader).take(MAX_LINE).read_until(b'\n', &mut line).await {
             Ok(0) | Err(_) => break,
             Ok(_) => {
                 if events.send(Event::Line(n, which, line)).await.is_err() {

@@ -247,6 +247,15 @@ fn output_prefixed_grouped_and_to_files() {
 
 /// GetSessionToken requests the organisation's moto recorded so far.
 fn session_tokens() -> usize {
+    org_bodies().iter().filter(|b| b.contains("Action=GetSessionToken")).count()
+}
+
+/// AssumeRole requests the organisation's moto recorded so far into `account`.
+fn assumes_into(account: &str) -> usize {
+    org_bodies().iter().filter(|b| b.contains("Action=AssumeRole") && b.contains(account)).count()
+}
+
+fn org_bodies() -> Vec<String> {
     use base64::Engine;
     let path = std::env::var("ROLECALL_TEST_ORG_RECORDING").expect("run through scripts/test");
     let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -259,8 +268,7 @@ fn session_tokens() -> usize {
                 .map(|d| String::from_utf8_lossy(&d).into_owned())
                 .unwrap_or(b)
         })
-        .filter(|b| b.contains("Action=GetSessionToken"))
-        .count()
+        .collect()
 }
 
 #[test]
@@ -442,4 +450,28 @@ fn setup_profiles_for_a_selection_work_with_the_aws_cli() {
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["Arn"], format!("arn:aws:sts::{}:assumed-role/ReadOnly/alice", org.id_of(name)));
     }
+}
+
+#[test]
+fn sessions_made_by_a_run_serve_the_next_one() {
+    let org = Org::new();
+    org.sb.settings(&SETTINGS.replace("store = \"none\"", "store = \"secret-service\""));
+    let ids: Vec<String> = ["acct-0040", "acct-0041", "acct-0042"].iter().map(|n| org.id_of(n)).collect();
+    let before: Vec<usize> = ids.iter().map(|id| assumes_into(id)).collect();
+    ok(org.run(&["acct-004[0-2]/ReadOnly", "--", "true"]), "cold run");
+    let after: Vec<usize> = ids.iter().map(|id| assumes_into(id)).collect();
+    assert!(after.iter().zip(&before).all(|(a, b)| a - b == 1), "one assume each: {before:?} -> {after:?}");
+
+    // Every session is in the index (written once, at the end of the run).
+    let status = ok(org.sb.rolecall(None).args(["status", "--json"]).output().unwrap(), "status");
+    let rows: Vec<Value> = serde_json::from_slice(&status.stdout).unwrap();
+    let targets: BTreeSet<&str> = rows.iter().filter_map(|r| r["target"].as_str()).collect();
+    for t in ["acct-0040/ReadOnly", "acct-0041/ReadOnly", "acct-0042/ReadOnly"] {
+        assert!(targets.contains(t), "{t} not cached: {}", stdout(&status));
+    }
+
+    // The next run assumes nothing.
+    ok(org.run(&["acct-004[0-2]/ReadOnly", "--", "true"]), "warm run");
+    let warm: Vec<usize> = ids.iter().map(|id| assumes_into(id)).collect();
+    assert_eq!(warm, after, "the warm run assumed again");
 }

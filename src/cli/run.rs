@@ -212,7 +212,7 @@ impl RunCmd {
         for warning in sink.finish() {
             ctx.warn(&format!("warning: {warning}"));
         }
-        for warning in batch.warnings() {
+        for warning in batch.finish().await {
             ctx.warn(&format!("warning: {warning}"));
         }
         // A notice per target (a chaining cap names each) would bury the summary: the first few.

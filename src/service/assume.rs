@@ -272,7 +272,7 @@ impl<'a> Batch<'a> {
         prompt: Prompt,
     ) -> Result<Self, AppError> {
         let need = if flags.no_cache { Need::Skip } else { Need::Prefer };
-        let cache = Cache::open(&ctx.settings, need).await?;
+        let cache = Cache::open(&ctx.settings, need).await?.deferring();
         let inputs = provenance::input_files(&ctx.aws.files, None, &ctx.settings);
         let files_key = provenance::files_key(&inputs, &ctx.env);
         let gates = std::sync::Mutex::default();
@@ -333,8 +333,15 @@ impl<'a> Batch<'a> {
         obtain(plan).await.map_err(Failure::from)
     }
 
-    /// Warnings the session cache collected (a keyring that could not be used…).
-    pub fn warnings(&self) -> Vec<String> {
-        self.cache.warnings()
+    /// Records the sessions the batch made in the cache index (one write),
+    /// then returns the warnings the session cache collected (a keyring that
+    /// could not be used…). Call it once, when every target is done.
+    pub async fn finish(&self) -> Vec<String> {
+        let flushed = self.cache.flush().await;
+        let mut warnings = self.cache.warnings();
+        if let Err(e) = flushed {
+            warnings.push(format!("the sessions of this run could not be recorded in the cache index: {e}"));
+        }
+        warnings
     }
 }

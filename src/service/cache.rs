@@ -66,6 +66,9 @@ pub struct Cache {
     need: Need,
     /// Set when the keyring failed under [`Need::Prefer`]: the rest of the run keeps to memory.
     degraded: Arc<std::sync::Mutex<Option<String>>>,
+    /// Role sessions stored in the keyring whose index entries wait for
+    /// [`Cache::flush`] (`rolecall run`); `None`: each is recorded at once.
+    deferred: Option<Arc<std::sync::Mutex<Vec<(String, IndexEntry)>>>>,
 }
 
 /// The MFA session cache the broker sees under [`Need::Prefer`]: the keyring
@@ -157,7 +160,31 @@ impl Cache {
                 Err(e) => return Err(e),
             }
         };
-        Ok(Self { sessions, memory: Arc::default(), refresh_window: settings.defaults.refresh_window, need, degraded })
+        Ok(Self {
+            sessions,
+            memory: Arc::default(),
+            refresh_window: settings.defaults.refresh_window,
+            need,
+            degraded,
+            deferred: None,
+        })
+    }
+
+    /// Records role sessions in the index only at [`Cache::flush`], in one
+    /// write: a run over a thousand targets would otherwise rewrite (and
+    /// flush) the growing index a thousand times. Until then other
+    /// processes do not see those sessions (they assume their own).
+    pub fn deferring(mut self) -> Self {
+        self.deferred = Some(Arc::default());
+        self
+    }
+
+    /// Writes the deferred index entries.
+    pub async fn flush(&self) -> Result<(), AppError> {
+        let (Some(deferred), Some(sessions)) = (&self.deferred, self.usable()) else { return Ok(()) };
+        let entries = std::mem::take(&mut *deferred.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let recorded = blocking(move || sessions.record(entries)).await;
+        self.forgive(recorded, ())
     }
 
     fn usable(&self) -> Option<Arc<Sessions>> {
@@ -238,9 +265,18 @@ impl Cache {
             return Ok(());
         }
         let (target, session, want) = (target.to_owned(), session.clone(), want.clone());
+        let deferred = self.deferred.clone();
         let stored = blocking(move || {
             let made_for = MadeFor { plan: want.plan, files: want.files };
-            sessions.put(&role_key(&target), EntryKind::Role, &target, None, &session, &made_for)
+            let key = role_key(&target);
+            match deferred {
+                None => sessions.put(&key, EntryKind::Role, &target, None, &session, &made_for),
+                Some(d) => {
+                    let entry = sessions.put_secret(&key, EntryKind::Role, &target, None, &session, &made_for)?;
+                    d.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((key, entry));
+                    Ok(())
+                }
+            }
         })
         .await;
         self.forgive(stored, ())

@@ -58,6 +58,9 @@ impl Want {
     }
 }
 
+/// Index entries waiting to be written, by keyring key.
+type Deferred = Arc<std::sync::Mutex<Vec<(String, IndexEntry)>>>;
+
 /// The session cache of one run.
 pub struct Cache {
     sessions: Option<Arc<Sessions>>,
@@ -68,7 +71,7 @@ pub struct Cache {
     degraded: Arc<std::sync::Mutex<Option<String>>>,
     /// Role sessions stored in the keyring whose index entries wait for
     /// [`Cache::flush`] (`rolecall run`); `None`: each is recorded at once.
-    deferred: Option<Arc<std::sync::Mutex<Vec<(String, IndexEntry)>>>>,
+    deferred: Option<Deferred>,
 }
 
 /// The MFA session cache the broker sees under [`Need::Prefer`]: the keyring

@@ -72,6 +72,40 @@ pub struct Cache {
     /// Role sessions stored in the keyring whose index entries wait for
     /// [`Cache::flush`] (`rolecall run`); `None`: each is recorded at once.
     deferred: Option<Deferred>,
+    /// MFA sessions read from the keyring during a run.
+    remembered: Arc<MemoryCache>,
+}
+
+/// The keyring's MFA sessions, each read once and then served from memory.
+struct Remembering {
+    inner: Arc<dyn SessionCache>,
+    memory: Arc<MemoryCache>,
+}
+
+impl SessionCache for Remembering {
+    fn mfa_session(
+        &self,
+        key: &crate::broker::MfaSessionKey,
+        min_left: Duration,
+    ) -> Result<Option<Session>, StoreError> {
+        if let Some(found) = self.memory.mfa_session(key, min_left)? {
+            return Ok(Some(found));
+        }
+        let found = self.inner.mfa_session(key, min_left)?;
+        if let Some(session) = &found {
+            self.memory.put_mfa_session(key, session)?;
+        }
+        Ok(found)
+    }
+
+    fn put_mfa_session(&self, key: &crate::broker::MfaSessionKey, session: &Session) -> Result<(), StoreError> {
+        self.inner.put_mfa_session(key, session)?;
+        self.memory.put_mfa_session(key, session)
+    }
+
+    fn lock_mfa(&self, key: &crate::broker::MfaSessionKey) -> Result<Option<SessionLock>, StoreError> {
+        self.inner.lock_mfa(key)
+    }
 }
 
 /// The MFA session cache the broker sees under [`Need::Prefer`]: the keyring
@@ -170,6 +204,7 @@ impl Cache {
             need,
             degraded,
             deferred: None,
+            remembered: Arc::default(),
         })
     }
 
@@ -210,8 +245,18 @@ impl Cache {
         }
     }
 
-    /// The MFA session cache to hand the broker.
+    /// The MFA session cache to hand the broker. While deferring (a run),
+    /// an MFA session read from the keyring is remembered in memory, so a
+    /// thousand targets read it once.
     pub fn session_cache(&self) -> Arc<dyn SessionCache> {
+        let inner = self.keyring_cache();
+        match (&self.deferred, &self.sessions) {
+            (Some(_), Some(_)) => Arc::new(Remembering { inner, memory: self.remembered.clone() }),
+            _ => inner,
+        }
+    }
+
+    fn keyring_cache(&self) -> Arc<dyn SessionCache> {
         match (&self.sessions, self.need) {
             (Some(s), Need::Prefer) => Arc::new(Forgiving {
                 sessions: s.clone(),

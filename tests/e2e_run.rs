@@ -271,8 +271,12 @@ fn org_bodies() -> Vec<String> {
         .collect()
 }
 
+/// The tests that count GetSessionToken requests take turns.
+static MFA_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn one_mfa_code_for_every_target() {
+    let _turn = MFA_TURN.lock().unwrap_or_else(|e| e.into_inner());
     let org = Org::new();
     let before = session_tokens();
     let out = org.run(&[
@@ -474,4 +478,18 @@ fn sessions_made_by_a_run_serve_the_next_one() {
     ok(org.run(&["acct-004[0-2]/ReadOnly", "--", "true"]), "warm run");
     let warm: Vec<usize> = ids.iter().map(|id| assumes_into(id)).collect();
     assert_eq!(warm, after, "the warm run assumed again");
+}
+
+#[test]
+fn a_stored_mfa_session_serves_a_whole_run_from_the_keyring() {
+    let _turn = MFA_TURN.lock().unwrap_or_else(|e| e.into_inner());
+    let org = Org::new();
+    org.sb.settings(&SETTINGS.replace("store = \"none\"", "store = \"secret-service\""));
+    let before = session_tokens();
+    ok(org.run(&["--mfa-code", "123456", "acct-005[0-4]/Developer", "--", "true"]), "first run");
+    assert_eq!(session_tokens() - before, 1);
+    // Other targets, no code: the MFA session comes from the keyring, and no code is asked for.
+    let out = ok(org.run(&["--output", "jsonl", "acct-006[0-9]/Developer", "--", "true"]), "second run");
+    assert_eq!(jsonl(&out).iter().filter(|r| r["status"] == "ok").count(), 10, "{}", stderr(&out));
+    assert_eq!(session_tokens() - before, 1, "the second run made another MFA session");
 }

@@ -82,6 +82,7 @@ pub fn sdk_config(
     if let Some(sleep) = aws_smithy_async::rt::sleep::default_async_sleep() {
         builder = builder.sleep_impl(sleep);
     }
+    builder = builder.http_client(http_client());
     if let Some(url) = &endpoint.configured {
         builder = builder.endpoint_url(url);
     }
@@ -92,6 +93,30 @@ pub fn sdk_config(
         builder = builder.use_dual_stack(dual);
     }
     (builder.build(), endpoint)
+}
+
+/// One HTTPS client for the whole process, as the SDK's default would be
+/// (hyper 1.x, rustls with aws-lc, proxies from the environment), but made
+/// once: otherwise every SDK client builds its own, with its own TLS setup
+/// and connection pool, which `rolecall run` over hundreds of targets feels
+/// in time and memory. Connectors are still made per timeout settings.
+pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, tls};
+    static CLIENT: std::sync::LazyLock<aws_smithy_runtime_api::client::http::SharedHttpClient> =
+        std::sync::LazyLock::new(|| {
+            Builder::new().build_with_connector_fn(|settings, components| {
+                let mut conn = ConnectorBuilder::default()
+                    .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc));
+                conn.set_connector_settings(settings.cloned());
+                if let Some(components) = components {
+                    conn.set_sleep_impl(components.sleep_impl());
+                }
+                conn.set_proxy_config(Some(ProxyConfig::from_env()));
+                conn.build()
+            })
+        });
+    CLIENT.clone()
 }
 
 /// The standard retry policy with `attempts` attempts and a backoff that fits the timeouts.

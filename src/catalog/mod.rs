@@ -10,6 +10,7 @@ pub mod entry;
 pub mod id;
 pub mod org;
 pub mod sso;
+pub mod select;
 
 pub use entry::{AccountRef, Alias, BaseRef, Entry, Hop, Kind, Problem, Route};
 pub use id::TargetId;

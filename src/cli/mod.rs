@@ -16,7 +16,10 @@ mod login;
 mod logout;
 mod man;
 mod prompt;
+mod run;
+mod select_args;
 mod setup;
+mod setup_profiles;
 mod shell_init;
 mod status;
 mod whoami;
@@ -60,6 +63,8 @@ pub enum Command {
     Exec(exec::ExecCmd),
     /// Sign in to the AWS console as a target (opens the browser, or --print the URL).
     Console(console::ConsoleCmd),
+    /// Run a command on many targets at once, each with its own credentials.
+    Run(run::RunCmd),
     /// Show who the ambient credentials, or a target's, are.
     Whoami(whoami::WhoamiCmd),
     /// List organisation accounts with id, name, state, OU path and tags.
@@ -125,6 +130,7 @@ pub async fn run(cli: Cli) -> Result<u8, AppError> {
         Command::Export(cmd) => cmd.run(&ctx).await,
         Command::Exec(cmd) => cmd.run(&ctx).await,
         Command::Console(cmd) => cmd.run(&ctx).await,
+        Command::Run(cmd) => cmd.run(&ctx).await,
         Command::Whoami(cmd) => cmd.run(&ctx).await,
         Command::Accounts(cmd) => cmd.run(&ctx).await,
         Command::Login(cmd) => cmd.run(&ctx).await,

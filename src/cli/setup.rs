@@ -21,6 +21,8 @@ pub struct SetupCmd {
 pub enum SetupWhat {
     /// Print (or add) a profile whose credential_process is rolecall.
     CredentialProcess(CredentialProcessSetup),
+    /// Keep one credential_process profile per selected target in rolecall's block of the AWS config file.
+    Profiles(super::setup_profiles::ProfilesSetup),
 }
 
 /// `setup credential-process` flags.
@@ -39,7 +41,10 @@ pub struct CredentialProcessSetup {
 impl SetupCmd {
     /// Runs the command.
     pub async fn run(self, ctx: &Context) -> Result<u8, AppError> {
-        let SetupWhat::CredentialProcess(setup) = self.what;
+        let setup = match self.what {
+            SetupWhat::CredentialProcess(setup) => setup,
+            SetupWhat::Profiles(profiles) => return profiles.run(ctx).await,
+        };
         // What goes into the file is checked before anything else is done with it.
         check_target(&setup.target).map_err(|e| AppError::usage(format!("target {e}")))?;
         let name = setup.profile_name.clone().unwrap_or_else(|| default_name(&setup.target));

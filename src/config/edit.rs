@@ -60,6 +60,27 @@ pub const KEEP_BACKUPS: usize = 5;
 /// backup goes beside `path`, where at most [`KEEP_BACKUPS`] rolecall backups
 /// of it are kept.
 pub fn append_stanza(path: &Path, stanza: &str) -> Result<Option<PathBuf>, ConfigError> {
+    rewrite(path, |original| {
+        let mut updated = original.unwrap_or_default().to_vec();
+        if !updated.is_empty() {
+            if !updated.ends_with(b"\n") {
+                updated.push(b'\n');
+            }
+            updated.push(b'\n');
+        }
+        updated.extend_from_slice(stanza.as_bytes());
+        Ok(updated)
+    })
+}
+
+/// Replaces the contents of the file at `path` (created if missing) with
+/// what `update` makes of the current ones (`None`: no file yet), keeping
+/// a backup, the mode and a symbolic link as [`append_stanza`] does. An
+/// error from `update` leaves the file alone. Returns the backup's path.
+pub fn rewrite(
+    path: &Path,
+    update: impl FnOnce(Option<&[u8]>) -> Result<Vec<u8>, String>,
+) -> Result<Option<PathBuf>, ConfigError> {
     let fail =
         |what: &str, e: std::io::Error| ConfigError::Read { path: path.to_path_buf(), message: format!("{what}: {e}") };
     let real = resolve_links(path).map_err(|e| fail("cannot follow its symbolic link", e))?;
@@ -68,14 +89,8 @@ pub fn append_stanza(path: &Path, stanza: &str) -> Result<Option<PathBuf>, Confi
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(fail("cannot read it", e)),
     };
-    let mut updated = original.clone().unwrap_or_default();
-    if !updated.is_empty() {
-        if !updated.ends_with(b"\n") {
-            updated.push(b'\n');
-        }
-        updated.push(b'\n');
-    }
-    updated.extend_from_slice(stanza.as_bytes());
+    let updated =
+        update(original.as_deref()).map_err(|message| ConfigError::Read { path: path.to_path_buf(), message })?;
     let mode = file_mode(&real);
 
     let backup = match &original {

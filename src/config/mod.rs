@@ -6,6 +6,7 @@ pub mod duration;
 pub mod edit;
 pub mod error;
 pub mod keys;
+pub mod managed;
 pub mod org;
 pub mod profile;
 pub mod settings;

@@ -82,6 +82,8 @@ pub struct Defaults {
     pub sso_rate_limit: u32,
     /// How many accounts' roles are listed at once during discovery.
     pub sso_concurrency: u32,
+    /// `rolecall run` asks before running on more targets than this (`--yes` skips the question).
+    pub run_confirm_above: usize,
 }
 
 /// `exec_server = "never" | "when-capped" | "always"`.
@@ -148,6 +150,7 @@ impl Default for Defaults {
             sso_login_timeout: Duration::from_secs(300),
             sso_rate_limit: 10,
             sso_concurrency: 8,
+            run_confirm_above: 20,
         }
     }
 }

@@ -6,6 +6,8 @@ pub mod exec;
 pub mod export;
 pub mod prompt;
 pub mod quote;
+pub mod run_report;
+pub mod run_sink;
 pub mod shell_init;
 pub mod table;
 

@@ -238,3 +238,137 @@ async fn cold_process(
     }
     Ok(assumed.session)
 }
+
+/// Why one target of a [`Batch`] has no credentials: the error's text and exit code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// What went wrong, as the operator reads it (AccessDenied checklist included).
+    pub message: String,
+    /// The exit code the error maps to (rule 12 of docs/rules.md).
+    pub exit_code: u8,
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        Self { exit_code: e.exit_code(), message: e.to_string() }
+    }
+}
+
+/// True when an error is about the MFA code itself, so every target behind
+/// the same MFA device would meet it too.
+fn mfa_failure(e: &AppError) -> bool {
+    use crate::broker::BrokerError as B;
+    matches!(e, AppError::Broker(B::MfaUnavailable { .. } | B::MfaProcess { .. } | B::MfaRejected { .. }))
+}
+
+/// One gate per MFA device: `None` until a target got through it; then
+/// `Ok` (the MFA session is stored), or the MFA failure every later target shares.
+type Gate = Arc<tokio::sync::Mutex<Option<Result<(), Failure>>>>;
+
+/// Many targets in one run (`rolecall run`): one session cache, the
+/// organisations read once, and the same cached-or-assume path as
+/// [`assume`]. A person is asked for an MFA code at most once per MFA
+/// device: the first target that needs the MFA session makes (or finds) it
+/// while the others behind the same device wait, then they all use it.
+/// Targets that take a code on their own `AssumeRole` are asked one at a
+/// time. Notices and cache warnings are returned, not printed.
+pub struct Batch<'a> {
+    ctx: &'a Context,
+    cache: Cache,
+    snapshots: Vec<(&'a crate::config::org::OrgSettings, crate::org::Snapshot)>,
+    missing: Vec<String>,
+    files_key: String,
+    /// The discovered IAM Identity Center sessions, read once for the batch.
+    sso: Vec<(crate::config::SsoSession, crate::sso::discover::Snapshot)>,
+    flags: Flags,
+    prompt: Prompt,
+    gates: std::sync::Mutex<std::collections::HashMap<String, Gate>>,
+}
+
+impl<'a> Batch<'a> {
+    /// A batch over the organisations in `snapshots` (as loaded for the
+    /// selection; `missing` names the ones that could not be).
+    pub async fn open(
+        ctx: &'a Context,
+        snapshots: Vec<(&'a crate::config::org::OrgSettings, crate::org::Snapshot)>,
+        missing: Vec<String>,
+        flags: Flags,
+        prompt: Prompt,
+    ) -> Result<Self, AppError> {
+        let need = if flags.no_cache { Need::Skip } else { Need::Prefer };
+        let cache = Cache::open(&ctx.settings, need).await?.deferring();
+        let inputs = provenance::input_files(&ctx.aws.files, None, &ctx.settings);
+        let files_key = provenance::files_key(&inputs, &ctx.env);
+        let gates = std::sync::Mutex::default();
+        let sso = super::sso::cached_views(ctx);
+        Ok(Self { ctx, cache, snapshots, missing, files_key, sso, flags, prompt, gates })
+    }
+
+    /// The plan for `target` against the batch's organisations.
+    pub fn plan(&self, target: &str) -> Result<Plan, AppError> {
+        let views: Vec<catalog::OrgView<'_>> =
+            self.snapshots.iter().map(|(o, s)| catalog::OrgView { settings: o, snapshot: s }).collect();
+        let sso: Vec<catalog::SsoView<'_>> =
+            self.sso.iter().map(|(session, snapshot)| catalog::SsoView { session, snapshot }).collect();
+        let orgs = catalog::Orgs { views: &views, missing: &self.missing, sso: &sso };
+        let parsed = TargetId::parse(target, &self.ctx.aws);
+        Ok(catalog::plan_for(target, &parsed, &self.ctx.aws, &self.ctx.settings, orgs, &self.flags.overrides)?)
+    }
+
+    fn gate(&self, key: String) -> Gate {
+        let mut gates = self.gates.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        gates.entry(key).or_default().clone()
+    }
+
+    /// `target`'s credentials: cached, or assumed and kept.
+    pub async fn assume(&self, target: &str) -> Result<Assumed, Failure> {
+        let plan = self.plan(target)?;
+        let want = want_for(self.ctx, &plan, &self.flags, Some(self.files_key.clone()));
+        let obtain = |plan| obtain(self.ctx, &self.cache, plan, &self.flags, self.prompt, &want);
+        let base = plan.base.profile().map(str::to_owned).unwrap_or_else(|| plan.base.describe());
+        if let Some(step) = &plan.mfa_session {
+            let gate = self.gate(format!("session\u{0}{base}\u{0}{}", step.device.serial));
+            let mut passed = gate.lock().await;
+            match &*passed {
+                Some(Ok(())) => {
+                    drop(passed);
+                    return obtain(plan).await.map_err(Failure::from);
+                }
+                Some(Err(f)) => return Err(f.clone()),
+                None => {}
+            }
+            // The first through the gate: the others wait for its MFA session.
+            return match obtain(plan).await {
+                Ok(a) => {
+                    *passed = Some(Ok(()));
+                    Ok(a)
+                }
+                Err(e) if mfa_failure(&e) => {
+                    let f = Failure::from(e);
+                    *passed = Some(Err(f.clone()));
+                    Err(f)
+                }
+                Err(e) => Err(e.into()),
+            };
+        }
+        if plan.steps.iter().any(|s| s.mfa.is_some()) {
+            // A code per role: one prompt at a time.
+            let gate = self.gate("assume".into());
+            let _turn = gate.lock().await;
+            return obtain(plan).await.map_err(Failure::from);
+        }
+        obtain(plan).await.map_err(Failure::from)
+    }
+
+    /// Records the sessions the batch made in the cache index (one write),
+    /// then returns the warnings the session cache collected (a keyring that
+    /// could not be used…). Call it once, when every target is done.
+    pub async fn finish(&self) -> Vec<String> {
+        let flushed = self.cache.flush().await;
+        let mut warnings = self.cache.warnings();
+        if let Err(e) = flushed {
+            warnings.push(format!("the sessions of this run could not be recorded in the cache index: {e}"));
+        }
+        warnings
+    }
+}

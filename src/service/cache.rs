@@ -58,6 +58,9 @@ impl Want {
     }
 }
 
+/// Index entries waiting to be written, by keyring key.
+type Deferred = Arc<std::sync::Mutex<Vec<(String, IndexEntry)>>>;
+
 /// The session cache of one run.
 pub struct Cache {
     sessions: Option<Arc<Sessions>>,
@@ -66,6 +69,43 @@ pub struct Cache {
     need: Need,
     /// Set when the keyring failed under [`Need::Prefer`]: the rest of the run keeps to memory.
     degraded: Arc<std::sync::Mutex<Option<String>>>,
+    /// Role sessions stored in the keyring whose index entries wait for
+    /// [`Cache::flush`] (`rolecall run`); `None`: each is recorded at once.
+    deferred: Option<Deferred>,
+    /// MFA sessions read from the keyring during a run.
+    remembered: Arc<MemoryCache>,
+}
+
+/// The keyring's MFA sessions, each read once and then served from memory.
+struct Remembering {
+    inner: Arc<dyn SessionCache>,
+    memory: Arc<MemoryCache>,
+}
+
+impl SessionCache for Remembering {
+    fn mfa_session(
+        &self,
+        key: &crate::broker::MfaSessionKey,
+        min_left: Duration,
+    ) -> Result<Option<Session>, StoreError> {
+        if let Some(found) = self.memory.mfa_session(key, min_left)? {
+            return Ok(Some(found));
+        }
+        let found = self.inner.mfa_session(key, min_left)?;
+        if let Some(session) = &found {
+            self.memory.put_mfa_session(key, session)?;
+        }
+        Ok(found)
+    }
+
+    fn put_mfa_session(&self, key: &crate::broker::MfaSessionKey, session: &Session) -> Result<(), StoreError> {
+        self.inner.put_mfa_session(key, session)?;
+        self.memory.put_mfa_session(key, session)
+    }
+
+    fn lock_mfa(&self, key: &crate::broker::MfaSessionKey) -> Result<Option<SessionLock>, StoreError> {
+        self.inner.lock_mfa(key)
+    }
 }
 
 /// The MFA session cache the broker sees under [`Need::Prefer`]: the keyring
@@ -157,7 +197,32 @@ impl Cache {
                 Err(e) => return Err(e),
             }
         };
-        Ok(Self { sessions, memory: Arc::default(), refresh_window: settings.defaults.refresh_window, need, degraded })
+        Ok(Self {
+            sessions,
+            memory: Arc::default(),
+            refresh_window: settings.defaults.refresh_window,
+            need,
+            degraded,
+            deferred: None,
+            remembered: Arc::default(),
+        })
+    }
+
+    /// Records role sessions in the index only at [`Cache::flush`], in one
+    /// write: a run over a thousand targets would otherwise rewrite (and
+    /// flush) the growing index a thousand times. Until then other
+    /// processes do not see those sessions (they assume their own).
+    pub fn deferring(mut self) -> Self {
+        self.deferred = Some(Arc::default());
+        self
+    }
+
+    /// Writes the deferred index entries.
+    pub async fn flush(&self) -> Result<(), AppError> {
+        let (Some(deferred), Some(sessions)) = (&self.deferred, self.usable()) else { return Ok(()) };
+        let entries = std::mem::take(&mut *deferred.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        let recorded = blocking(move || sessions.record(entries)).await;
+        self.forgive(recorded, ())
     }
 
     fn usable(&self) -> Option<Arc<Sessions>> {
@@ -186,8 +251,18 @@ impl Cache {
         self.usable().map(|s| s.store())
     }
 
-    /// The MFA session cache to hand the broker.
+    /// The MFA session cache to hand the broker. While deferring (a run),
+    /// an MFA session read from the keyring is remembered in memory, so a
+    /// thousand targets read it once.
     pub fn session_cache(&self) -> Arc<dyn SessionCache> {
+        let inner = self.keyring_cache();
+        match (&self.deferred, &self.sessions) {
+            (Some(_), Some(_)) => Arc::new(Remembering { inner, memory: self.remembered.clone() }),
+            _ => inner,
+        }
+    }
+
+    fn keyring_cache(&self) -> Arc<dyn SessionCache> {
         match (&self.sessions, self.need) {
             (Some(s), Need::Prefer) => Arc::new(Forgiving {
                 sessions: s.clone(),
@@ -244,9 +319,18 @@ impl Cache {
             return Ok(());
         }
         let (target, session, want) = (target.to_owned(), session.clone(), want.clone());
+        let deferred = self.deferred.clone();
         let stored = blocking(move || {
             let made_for = MadeFor { plan: want.plan, files: want.files };
-            sessions.put(&role_key(&target), EntryKind::Role, &target, None, &session, &made_for)
+            let key = role_key(&target);
+            match deferred {
+                None => sessions.put(&key, EntryKind::Role, &target, None, &session, &made_for),
+                Some(d) => {
+                    let entry = sessions.put_secret(&key, EntryKind::Role, &target, None, &session, &made_for)?;
+                    d.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((key, entry));
+                    Ok(())
+                }
+            }
         })
         .await;
         self.forgive(stored, ())

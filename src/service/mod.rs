@@ -17,6 +17,7 @@ pub mod orgs;
 pub mod prefs;
 pub mod provenance;
 pub mod server;
+pub mod run;
 pub mod sessions;
 pub mod snapshot;
 pub mod sso;

@@ -240,12 +240,28 @@ impl Sessions {
         session: &Session,
         made_for: &MadeFor,
     ) -> Result<(), StoreError> {
+        let entry = self.put_secret(key, kind, target, serial, session, made_for)?;
+        self.record(vec![(key.to_owned(), entry)])
+    }
+
+    /// The keyring half of [`Self::put`]: stores the secret and returns the
+    /// index entry for it, for the caller to [`Self::record`] (many at once,
+    /// for `rolecall run`: one index write instead of one per target).
+    pub fn put_secret(
+        &self,
+        key: &str,
+        kind: EntryKind,
+        target: &str,
+        serial: Option<&str>,
+        session: &Session,
+        made_for: &MadeFor,
+    ) -> Result<IndexEntry, StoreError> {
         let stored = Stored::from_session(session);
         let text =
             serde_json::to_string(&stored).map_err(|e| StoreError::Failed { store: "cache", detail: e.to_string() })?;
         let text = Zeroizing::new(text);
         self.store.set(key, &text)?;
-        let entry = IndexEntry {
+        Ok(IndexEntry {
             kind,
             target: target.to_owned(),
             mfa_serial: serial.map(str::to_owned),
@@ -256,10 +272,15 @@ impl Sessions {
             identity: session.identity.clone(),
             plan: made_for.plan.clone(),
             files: made_for.files.clone(),
-        };
-        self.index.update(|f| {
-            f.entries.insert(key.to_owned(), entry);
         })
+    }
+
+    /// The index half of [`Self::put`]: records `entries` in one update.
+    pub fn record(&self, entries: Vec<(String, IndexEntry)>) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        self.index.update(|f| f.entries.extend(entries))
     }
 
     /// Removes `key` from the store and the index.

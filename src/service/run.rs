@@ -1,0 +1,401 @@
+//! Running one command on many targets (`rolecall run`, the TUI's run on
+//! marked rows): each target's credentials through the batch's one
+//! cached-or-assume path, then the command as a child in its own process
+//! group with the target's environment, `jobs` at a time. What happens is
+//! sent as [`Event`]s; rendering them is the caller's business.
+
+use std::ffi::OsString;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
+use tokio::sync::{mpsc, watch};
+
+use super::assume::{Batch, Failure};
+use super::{Context, child};
+use crate::output::exec;
+
+/// The longest piece of a line sent as one event (a longer line comes in pieces).
+const MAX_LINE: u64 = 64 * 1024;
+
+/// How long a child may take to leave after SIGTERM before SIGKILL.
+const KILL_GRACE: Duration = Duration::from_secs(2);
+
+/// A target to run on, as the catalog knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    /// The target id.
+    pub id: String,
+    /// The 12-digit account, when known before assuming.
+    pub account_id: Option<String>,
+    /// The account's name, when an organisation knows it.
+    pub account_name: Option<String>,
+    /// The final role's name, if any.
+    pub role: Option<String>,
+}
+
+/// What to run and how.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// The command and its arguments.
+    pub argv: Vec<OsString>,
+    /// How many targets at once (at least 1).
+    pub jobs: usize,
+    /// The longest a target's command may run.
+    pub timeout: Option<Duration>,
+    /// Stop every target at the first failure.
+    pub fail_fast: bool,
+}
+
+/// Which stream a line came on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// The child's stdout.
+    Out,
+    /// The child's stderr.
+    Err,
+}
+
+/// How a target ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// The command exited 0.
+    Ok,
+    /// Its credentials could not be had.
+    AssumeFailed,
+    /// The command exited non-zero, was killed by a signal, or could not start.
+    Failed,
+    /// The command ran past the timeout and was stopped.
+    TimedOut,
+    /// Stopped (or never started) by Ctrl-C or `--fail-fast`.
+    Cancelled,
+}
+
+impl Status {
+    /// The word the summary and the JSON use.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::AssumeFailed => "assume-failed",
+            Self::Failed => "failed",
+            Self::TimedOut => "timed-out",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// The result of one target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// How it ended.
+    pub status: Status,
+    /// The command's exit code (128 + signal when a signal ended it).
+    pub exit_code: Option<i32>,
+    /// From the start of the assume to the end of the command.
+    pub duration: Duration,
+    /// Why it failed, when it did not simply exit non-zero.
+    pub error: Option<String>,
+    /// The account the credentials were verified for.
+    pub account_id: Option<String>,
+    /// What the operator should know about its credentials (a chaining cap…).
+    pub notices: Vec<String>,
+}
+
+/// What happened, in order for each target.
+#[derive(Debug)]
+pub enum Event {
+    /// Target `n` began (assuming).
+    Started(usize),
+    /// A line (its newline included, when it had one) from target `n`'s command.
+    Line(usize, Stream, Vec<u8>),
+    /// Target `n` ended.
+    Finished(usize, Outcome),
+}
+
+/// A flag that stops the run: set it on Ctrl-C.
+#[derive(Clone, Debug)]
+pub struct Stop(watch::Sender<bool>);
+
+impl Default for Stop {
+    fn default() -> Self {
+        Self(watch::channel(false).0)
+    }
+}
+
+impl Stop {
+    /// Stops every target: running commands are killed, the rest never start.
+    pub fn stop(&self) {
+        self.0.send_replace(true);
+    }
+
+    fn watch(&self) -> watch::Receiver<bool> {
+        self.0.subscribe()
+    }
+
+    fn stopped(&self) -> bool {
+        *self.0.borrow()
+    }
+}
+
+async fn wait_stop(mut rx: watch::Receiver<bool>) {
+    // An error means the sender is gone: then nothing can stop the run any more.
+    if rx.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Runs `spec` on every job; events go to `events` (the run waits when the
+/// receiver is slow, and goes on without it when it is gone). Returns each
+/// job's outcome, in job order.
+pub async fn run(
+    ctx: &Context,
+    batch: &Batch<'_>,
+    jobs: &[Job],
+    spec: &Spec,
+    events: mpsc::Sender<Event>,
+    stop: &Stop,
+) -> Vec<Outcome> {
+    use futures_util::StreamExt;
+    let width = spec.jobs.max(1);
+    let tasks = jobs.iter().enumerate().map(|(n, job)| {
+        let events = events.clone();
+        async move {
+            let outcome = if stop.stopped() {
+                cancelled(Duration::ZERO, None, "not started: the run was stopped")
+            } else {
+                let _ = events.send(Event::Started(n)).await;
+                one(ctx, batch, n, job, spec, &events, stop).await
+            };
+            let failed = !matches!(outcome.status, Status::Ok | Status::Cancelled);
+            if failed && spec.fail_fast {
+                stop.stop();
+            }
+            let _ = events.send(Event::Finished(n, outcome.clone())).await;
+            (n, outcome)
+        }
+    });
+    let mut done: Vec<(usize, Outcome)> = futures_util::stream::iter(tasks).buffer_unordered(width).collect().await;
+    done.sort_by_key(|(n, _)| *n);
+    done.into_iter().map(|(_, o)| o).collect()
+}
+
+fn cancelled(duration: Duration, account_id: Option<String>, why: &str) -> Outcome {
+    Outcome {
+        status: Status::Cancelled,
+        exit_code: None,
+        duration,
+        error: Some(why.to_owned()),
+        account_id,
+        notices: Vec::new(),
+    }
+}
+
+/// One target: credentials, then the command.
+async fn one(
+    ctx: &Context,
+    batch: &Batch<'_>,
+    n: usize,
+    job: &Job,
+    spec: &Spec,
+    events: &mpsc::Sender<Event>,
+    stop: &Stop,
+) -> Outcome {
+    let start = Instant::now();
+    let assumed = tokio::select! {
+        a = batch.assume(&job.id) => a,
+        () = wait_stop(stop.watch()) => return cancelled(start.elapsed(), None, "stopped before its credentials came"),
+    };
+    let assumed = match assumed {
+        Ok(a) => a,
+        Err(Failure { message, .. }) => {
+            return Outcome {
+                status: Status::AssumeFailed,
+                exit_code: None,
+                duration: start.elapsed(),
+                error: Some(message),
+                account_id: job.account_id.clone(),
+                notices: Vec::new(),
+            };
+        }
+    };
+    let account_id = Some(assumed.session.identity.account.clone()).filter(|a| !a.is_empty());
+    let notices = assumed.notices.clone();
+    let mut env = child::env(ctx, &assumed.plan, &job.id, &assumed.session);
+    env.set.push(("ROLECALL_ACCOUNT_ID", account_id.clone().or(job.account_id.clone()).unwrap_or_default()));
+    match &job.account_name {
+        Some(name) => env.set.push(("ROLECALL_ACCOUNT_NAME", name.clone())),
+        None => env.unset.push("ROLECALL_ACCOUNT_NAME"),
+    }
+    let mut cmd = exec::command(&spec.argv, &env);
+    drop((assumed, env));
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // Its own process group: Ctrl-C at the terminal reaches rolecall only,
+        // and stopping a target stops everything its command started.
+        cmd.process_group(0);
+    }
+    let mut child = match tokio::process::Command::from(cmd).kill_on_drop(true).spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            return Outcome {
+                status: Status::Failed,
+                exit_code: None,
+                duration: start.elapsed(),
+                error: Some(format!("cannot run '{}': {e}", spec.argv[0].to_string_lossy())),
+                account_id,
+                notices,
+            };
+        }
+    };
+    let out = child.stdout.take().map(|s| pump(s, n, Stream::Out, events.clone()));
+    let err = child.stderr.take().map(|s| pump(s, n, Stream::Err, events.clone()));
+    let readers = async {
+        if let Some(o) = out {
+            let _ = o.await;
+        }
+    };
+    let readers_err = async {
+        if let Some(e) = err {
+            let _ = e.await;
+        }
+    };
+    let deadline = async {
+        match spec.timeout {
+            Some(t) => tokio::time::sleep(t).await,
+            None => std::future::pending().await,
+        }
+    };
+    let finished = async {
+        let (status, (), ()) = tokio::join!(child.wait(), readers, readers_err);
+        status
+    };
+    enum End {
+        Exited(std::io::Result<std::process::ExitStatus>),
+        TimedOut,
+        Stopped,
+    }
+    let end = tokio::select! {
+        s = finished => End::Exited(s),
+        () = deadline => End::TimedOut,
+        () = wait_stop(stop.watch()) => End::Stopped,
+    };
+    let duration = start.elapsed();
+    match end {
+        End::Exited(Ok(status)) => {
+            let code = exit_code(status);
+            let ok = code == Some(0);
+            Outcome {
+                status: if ok { Status::Ok } else { Status::Failed },
+                exit_code: code,
+                duration,
+                error: None,
+                account_id,
+                notices,
+            }
+        }
+        End::Exited(Err(e)) => Outcome {
+            status: Status::Failed,
+            exit_code: None,
+            duration,
+            error: Some(format!("waiting for the command failed: {e}")),
+            account_id,
+            notices,
+        },
+        End::TimedOut => {
+            let code = kill_group(&mut child).await;
+            let t = spec.timeout.unwrap_or_default();
+            Outcome {
+                status: Status::TimedOut,
+                exit_code: code,
+                duration,
+                error: Some(format!("timed out after {}; its processes were stopped", humantime::format_duration(t))),
+                account_id,
+                notices,
+            }
+        }
+        End::Stopped => {
+            let code = kill_group(&mut child).await;
+            Outcome { exit_code: code, notices, ..cancelled(duration, account_id, "stopped: the run was interrupted") }
+        }
+    }
+}
+
+/// The exit code, or 128 + the signal that ended the process.
+fn exit_code(status: std::process::ExitStatus) -> Option<i32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        status.code().or(status.signal().map(|s| 128 + s))
+    }
+    #[cfg(not(unix))]
+    {
+        status.code()
+    }
+}
+
+/// Stops the child's whole process group: SIGTERM, then SIGKILL after a grace period.
+async fn kill_group(child: &mut tokio::process::Child) -> Option<i32> {
+    #[cfg(unix)]
+    if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
+        // SAFETY: kill(2) with a negative pid signals that process group; no memory is touched.
+        unsafe { libc::kill(-pid, libc::SIGTERM) };
+        if let Ok(Ok(status)) = tokio::time::timeout(KILL_GRACE, child.wait()).await {
+            // The leader left; anything else in its group gets SIGKILL.
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
+            return exit_code(status);
+        }
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+    }
+    let _ = child.start_kill();
+    match tokio::time::timeout(KILL_GRACE, child.wait()).await {
+        Ok(Ok(status)) => exit_code(status),
+        _ => None,
+    }
+}
+
+/// Sends each line of `stream` as an event until it ends.
+async fn pump(stream: impl AsyncRead + Unpin + Send + 'static, n: usize, which: Stream, events: mpsc::Sender<Event>) {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = Vec::new();
+        // At most MAX_LINE bytes an event: a line that never ends cannot grow without bound.
+        match (&mut reader).take(MAX_LINE).read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                if events.send(Event::Line(n, which, line)).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The organisations (from the cache, listed again when missing or stale),
+/// the names of those that could not be had, and every target: what a
+/// selection is applied to.
+pub async fn catalog(
+    ctx: &Context,
+) -> (Vec<(&crate::config::org::OrgSettings, crate::org::Snapshot)>, Vec<String>, Vec<crate::catalog::Entry>) {
+    let snapshots = super::orgs::for_listing(ctx).await;
+    let missing = ctx
+        .settings
+        .organizations
+        .iter()
+        .filter(|o| !snapshots.iter().any(|(s, _)| s.name == o.name))
+        .map(|o| o.name.clone())
+        .collect();
+    let entries = super::catalog::entries(ctx, &snapshots);
+    (snapshots, missing, entries)
+}
+
+/// The job for a catalog entry.
+pub fn job(e: &crate::catalog::Entry) -> Job {
+    Job {
+        id: e.id.clone(),
+        account_id: e.account_id().map(str::to_owned),
+        account_name: e.account_name().map(str::to_owned),
+        role: e.role_name().map(str::to_owned),
+    }
+}

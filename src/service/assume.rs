@@ -123,7 +123,7 @@ pub async fn assume(ctx: &Context, target: &str, flags: &Flags, prompt: Prompt) 
     let parsed = TargetId::parse(target, &ctx.aws);
     if let TargetId::Account { account, .. } = &parsed {
         orgs::prepare(ctx, account, flags.mfa_code.clone(), prompt).await;
-        super::sso::prepare(ctx).await;
+        super::sso::prepare(ctx, account).await;
     }
     let plan = plan_parsed(ctx, target, &parsed, flags)?;
     let need = if flags.no_cache { Need::Skip } else { Need::Prefer };
@@ -228,7 +228,7 @@ async fn cold_process(
     let parsed = TargetId::parse(target, &ctx.aws);
     if let TargetId::Account { account, .. } = &parsed {
         orgs::prepare(&ctx, account, None, Prompt::Terminal).await;
-        super::sso::prepare(&ctx).await;
+        super::sso::prepare(&ctx, account).await;
     }
     let plan = plan_parsed(&ctx, target, &parsed, &flags)?;
     let want = want_for(&ctx, &plan, &flags, Some(files_key));

@@ -324,7 +324,8 @@ fn aws_cli_credential_process_twenty_at_once_for_discovered_targets() {
     assert_eq!(stats["GetRoleCredentials.targets"][format!("{lake}/DataScientist")], 1, "{stats}");
 }
 
-/// Makes every kept Identity Center account list look a year old, without the account `drop`.
+/// Makes every kept Identity Center account list look a year old, without the account or
+/// permission set `drop`.
 fn age_account_lists(sb: &Sandbox, drop: &str) -> usize {
     let mut aged = 0;
     let mut dirs = vec![sb.home().join("cache")];
@@ -340,6 +341,9 @@ fn age_account_lists(sb: &Sandbox, drop: &str) -> usize {
             if v.get("fetched_at").is_some() && v.get("accounts").is_some() {
                 v["fetched_at"] = Value::from(v["fetched_at"].as_u64().unwrap() - 365 * 86_400);
                 v["accounts"].as_array_mut().unwrap().retain(|a| a["name"] != drop);
+                for a in v["accounts"].as_array_mut().unwrap() {
+                    a["roles"].as_array_mut().unwrap().retain(|r| r != drop);
+                }
                 std::fs::write(&path, v.to_string()).unwrap();
                 aged += 1;
             }
@@ -393,4 +397,12 @@ fn twenty_at_once_with_a_stale_account_list_list_the_accounts_at_most_once() {
     let stats = emu.stats();
     let listed = stats["ListAccounts"].as_u64().unwrap_or(0);
     assert!((1..=one_listing).contains(&listed), "one listing for twenty: {stats}");
+
+    // The account is listed but not the permission set (newly assigned): listed again, once.
+    assert_eq!(age_account_lists(&sb, "DataScientist"), 1);
+    emu.reset_stats();
+    twenty_credential_process(&sb, &emu, "data-lake/DataScientist");
+    let stats = emu.stats();
+    let listed = stats["ListAccounts"].as_u64().unwrap_or(0);
+    assert!((1..=one_listing).contains(&listed), "one listing for a new permission set: {stats}");
 }

@@ -259,13 +259,13 @@ pub async fn discover_now(ctx: &Context, session: &SsoSession, interaction: Inte
 }
 
 /// Before an `ACCOUNT/ROLE` target is planned. When some session's snapshot
-/// (even a stale one) names `account`, nothing is listed: serving comes
+/// (even a stale one) names `account` with `role` as a permission set, nothing is listed: serving comes
 /// first, and `list`, the TUI or `login` refresh it. Otherwise sessions whose
 /// discovery is missing or older than the TTL are listed again when a token
 /// is at hand (no sign-in is started for this), one process at a time per
 /// session (20 concurrent `credential-process` callers share one listing);
 /// failures are warnings.
-pub async fn prepare(ctx: &Context, account: &str) {
+pub async fn prepare(ctx: &Context, account: &str, role: &str) {
     let (dir, ttl) = (paths::cache_dir(), ctx.settings.defaults.org_cache_ttl);
     // Named sessions, and legacy ones already discovered (no scan of every profile).
     let mut candidates: Vec<SsoSession> =
@@ -275,9 +275,12 @@ pub async fn prepare(ctx: &Context, account: &str) {
             candidates.push(session);
         }
     }
+    // `ACCOUNT/sso:SET` names a permission set whose id an organisation role took.
+    let set = role.strip_prefix("sso:").unwrap_or(role);
     let known = candidates.iter().any(|session| {
-        discover::load(&dir, session, ttl)
-            .is_some_and(|(snap, _)| snap.accounts.iter().any(|a| a.id == account || a.name == account))
+        discover::load(&dir, session, ttl).is_some_and(|(snap, _)| {
+            snap.accounts.iter().any(|a| (a.id == account || a.name == account) && a.roles.iter().any(|r| r == set))
+        })
     });
     if known {
         return;

@@ -323,3 +323,86 @@ fn aws_cli_credential_process_twenty_at_once_for_discovered_targets() {
     assert_eq!(stats["GetRoleCredentials.targets"][format!("{dev}/AdministratorAccess")], 1, "{stats}");
     assert_eq!(stats["GetRoleCredentials.targets"][format!("{lake}/DataScientist")], 1, "{stats}");
 }
+
+/// Makes every kept Identity Center account list look a year old, without the account or
+/// permission set `drop`.
+fn age_account_lists(sb: &Sandbox, drop: &str) -> usize {
+    let mut aged = 0;
+    let mut dirs = vec![sb.home().join("cache")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let Ok(mut v) = serde_json::from_str::<Value>(&text) else { continue };
+            if v.get("fetched_at").is_some() && v.get("accounts").is_some() {
+                v["fetched_at"] = Value::from(v["fetched_at"].as_u64().unwrap() - 365 * 86_400);
+                v["accounts"].as_array_mut().unwrap().retain(|a| a["name"] != drop);
+                for a in v["accounts"].as_array_mut().unwrap() {
+                    a["roles"].as_array_mut().unwrap().retain(|r| r != drop);
+                }
+                std::fs::write(&path, v.to_string()).unwrap();
+                aged += 1;
+            }
+        }
+    }
+    aged
+}
+
+/// Twenty `credential-process` calls at once for `target`; each must succeed.
+fn twenty_credential_process(sb: &Sandbox, emu: &SsoEmu, target: &str) {
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            rolecall_std(sb, emu)
+                .args(["credential-process", target])
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = ok(child.wait_with_output().unwrap(), &format!("rolecall credential-process {target}"));
+        let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert!(json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"), "{json}");
+    }
+}
+
+/// Twenty `credential-process` calls at once with a stale account list: a target the list names
+/// is served without listing the accounts first; with no list kept, one process lists them and
+/// the others, waiting on its lock, find the list fresh.
+#[test]
+fn twenty_at_once_with_a_stale_account_list_list_the_accounts_at_most_once() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "# defaults\n");
+    let mut login = rolecall_std(&sb, &emu);
+    login.args(["login", "--sso", &emu.session, "--device-code"]);
+    ok(run_approving(login, &emu), "rolecall login --sso (device code)");
+    let one_listing = emu.stat("ListAccounts");
+    assert!(one_listing >= 1, "the sign-in lists the accounts: {}", emu.stats());
+
+    assert_eq!(age_account_lists(&sb, "none"), 1, "one account list kept");
+    emu.reset_stats();
+    twenty_credential_process(&sb, &emu, "payments-dev/AdministratorAccess");
+    assert_eq!(emu.stat("ListAccounts"), 0, "the stale list names the target: {}", emu.stats());
+
+    // A stale list without the target's account: it can only be found by listing, once.
+    assert_eq!(age_account_lists(&sb, "data-lake"), 1);
+    emu.reset_stats();
+    twenty_credential_process(&sb, &emu, "data-lake/DataScientist");
+    let stats = emu.stats();
+    let listed = stats["ListAccounts"].as_u64().unwrap_or(0);
+    assert!((1..=one_listing).contains(&listed), "one listing for twenty: {stats}");
+
+    // The account is listed but not the permission set (newly assigned): listed again, once.
+    assert_eq!(age_account_lists(&sb, "DataScientist"), 1);
+    emu.reset_stats();
+    twenty_credential_process(&sb, &emu, "data-lake/DataScientist");
+    let stats = emu.stats();
+    let listed = stats["ListAccounts"].as_u64().unwrap_or(0);
+    assert!((1..=one_listing).contains(&listed), "one listing for a new permission set: {stats}");
+}

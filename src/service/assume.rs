@@ -121,9 +121,9 @@ pub fn want_for(ctx: &Context, plan: &Plan, flags: &Flags, files: Option<String>
 pub async fn assume(ctx: &Context, target: &str, flags: &Flags, prompt: Prompt) -> Result<Assumed, AppError> {
     // The id is read once: an organisation target needs the organisations first.
     let parsed = TargetId::parse(target, &ctx.aws);
-    if let TargetId::Account { account, .. } = &parsed {
+    if let TargetId::Account { account, role } = &parsed {
         orgs::prepare(ctx, account, flags.mfa_code.clone(), prompt).await;
-        super::sso::prepare(ctx).await;
+        super::sso::prepare(ctx, account, role).await;
     }
     let plan = plan_parsed(ctx, target, &parsed, flags)?;
     let need = if flags.no_cache { Need::Skip } else { Need::Prefer };
@@ -226,9 +226,9 @@ async fn cold_process(
     let ctx = Context::load(settings_flag).await?;
     let flags = Flags::default();
     let parsed = TargetId::parse(target, &ctx.aws);
-    if let TargetId::Account { account, .. } = &parsed {
+    if let TargetId::Account { account, role } = &parsed {
         orgs::prepare(&ctx, account, None, Prompt::Terminal).await;
-        super::sso::prepare(&ctx).await;
+        super::sso::prepare(&ctx, account, role).await;
     }
     let plan = plan_parsed(&ctx, target, &parsed, &flags)?;
     let want = want_for(&ctx, &plan, &flags, Some(files_key));

@@ -75,12 +75,22 @@ impl Stats {
     }
 }
 
+/// Renews the served session (the one cached-or-assume path, never asking).
+type Renew = Box<dyn Fn() -> BoxFuture<Result<Session, String>> + Send + Sync>;
+type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+
+/// Below this much time left a request waits for the renewal instead of
+/// getting the current session while one runs in the background.
+const MUST_WAIT: Duration = Duration::from_secs(60);
+
 struct Shared {
-    ctx: Arc<Context>,
-    target: String,
-    flags: Flags,
     token: SecretString,
-    current: tokio::sync::Mutex<Session>,
+    /// The session served; held only to read or replace it, never across a renewal.
+    current: std::sync::Mutex<Session>,
+    /// Held for the length of one renewal: one at a time.
+    renewing: Arc<tokio::sync::Mutex<()>>,
+    renew: Renew,
+    refresh_window: Duration,
     stats: Arc<Stats>,
 }
 
@@ -155,12 +165,27 @@ pub async fn start(ctx: Arc<Context>, target: &str, flags: &Flags, session: Sess
     let stats = Arc::new(Stats::default());
     // A code typed for the first assume is spent; renewals never ask.
     let flags = Flags { mfa_code: None, ..flags.clone() };
+    let refresh_window = ctx.settings.defaults.refresh_window;
+    let target = target.to_owned();
+    let renew: Renew = Box::new(move || {
+        let (ctx, target, flags) = (ctx.clone(), target.clone(), flags.clone());
+        Box::pin(async move {
+            match assume(&ctx, &target, &flags, Prompt::Never).await {
+                Ok(assumed) => Ok(assumed.session),
+                Err(e) => {
+                    let message = format!("cannot renew the credentials for '{target}': {e}");
+                    eprintln!("rolecall: {}", crate::text::clean(&message));
+                    Err(message)
+                }
+            }
+        })
+    });
     let shared = Arc::new(Shared {
-        ctx,
-        target: target.to_owned(),
-        flags,
         token,
-        current: tokio::sync::Mutex::new(session),
+        current: std::sync::Mutex::new(session),
+        renewing: Arc::default(),
+        renew,
+        refresh_window,
         stats: stats.clone(),
     });
     let task = tokio::spawn(accept_loop(listener, shared));
@@ -186,7 +211,11 @@ impl Server {
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
+        let Ok((stream, _)) = listener.accept().await else {
+            // A lasting error (EMFILE…) would come back at once: don't spin on it.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
         let shared = shared.clone();
         tokio::spawn(async move {
             let io = hyper_util::rt::TokioIo::new(stream);
@@ -220,7 +249,7 @@ fn authorized(given: Option<&[u8]>, token: &SecretString) -> bool {
     given.is_some_and(|g| bool::from(g.ct_eq(token.expose_secret().as_bytes())))
 }
 
-async fn handle(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>> {
+async fn handle(shared: &Arc<Shared>, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let refuse = |status, code, message| {
         shared.stats.refused.fetch_add(1, Ordering::Relaxed);
         error(status, code, message)
@@ -259,31 +288,54 @@ pub fn body(session: &Session) -> String {
     json.to_string()
 }
 
-/// The session to hand out: the current one while it has more than the
-/// refresh window left, else a renewed one (one renewal at a time). When
-/// renewing fails, the current one is served while it still works.
-async fn current(shared: &Shared) -> Result<Session, String> {
-    let mut current = shared.current.lock().await;
-    let window = shared.ctx.settings.defaults.refresh_window;
-    let left = |s: &Session| s.credentials.expiration.map(|e| crate::time::left(e, crate::time::now()));
-    match left(&current) {
-        Some(l) if l <= window => {}
-        _ => return Ok(current.clone()),
+/// The session to hand out. While it has more than the refresh window left:
+/// the current one. Inside the window: still the current one at once, with a
+/// renewal started in the background (one at a time), since the SDKs give a
+/// container server a second or two. With under [`MUST_WAIT`] left: the
+/// request waits for the renewal. When renewing fails, the current session
+/// is served while it still works.
+async fn current(shared: &Arc<Shared>) -> Result<Session, String> {
+    let now = shared.current.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let Some(remaining) = left(&now) else { return Ok(now) };
+    if remaining > shared.refresh_window {
+        return Ok(now);
     }
-    match assume(&shared.ctx, &shared.target, &shared.flags, Prompt::Never).await {
-        Ok(assumed) => {
-            *current = assumed.session;
-            Ok(current.clone())
+    if remaining > MUST_WAIT {
+        if let Ok(guard) = shared.renewing.clone().try_lock_owned() {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                // Another renewal may have just finished.
+                if needs_renewal(&shared) {
+                    let _ = renew(&shared).await;
+                }
+                drop(guard);
+            });
         }
-        Err(e) => {
-            let message = format!("cannot renew the credentials for '{}': {e}", shared.target);
-            eprintln!("rolecall: {}", crate::text::clean(&message));
-            match left(&current) {
-                Some(l) if !l.is_zero() => Ok(current.clone()),
-                _ => Err(message),
-            }
-        }
+        return Ok(now);
     }
+    let _guard = shared.renewing.lock().await;
+    let failed = if needs_renewal(shared) { renew(shared).await.err() } else { None };
+    let served = shared.current.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    match (left(&served), failed) {
+        (Some(l), Some(message)) if l.is_zero() => Err(message),
+        _ => Ok(served),
+    }
+}
+
+fn left(s: &Session) -> Option<Duration> {
+    s.credentials.expiration.map(|e| crate::time::left(e, crate::time::now()))
+}
+
+fn needs_renewal(shared: &Shared) -> bool {
+    let current = shared.current.lock().unwrap_or_else(|e| e.into_inner());
+    left(&current).is_some_and(|l| l <= shared.refresh_window)
+}
+
+/// One renewal; the new session replaces the current one.
+async fn renew(shared: &Shared) -> Result<(), String> {
+    let session = (shared.renew)().await?;
+    *shared.current.lock().unwrap_or_else(|e| e.into_inner()) = session;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -341,5 +393,62 @@ mod tests {
             assert!(!names.contains(&k) && env.unset.contains(&k), "{k}");
         }
         assert!(env.set.iter().all(|(_, v)| v != "sec" && v != "tok"));
+    }
+
+    fn session(key: &str, left: Duration) -> Session {
+        Session {
+            credentials: Credentials::new(key, "sec", Some("tok".into()), Some(crate::time::now() + left)),
+            identity: Identity {
+                arn: "arn:aws:sts::1:assumed-role/R/s".into(),
+                account: "1".into(),
+                user_id: "u".into(),
+            },
+        }
+    }
+
+    /// A server state whose renewals take `slow` and count themselves.
+    fn shared(first: Session, slow: Duration) -> (Arc<Shared>, Arc<AtomicU64>) {
+        let count = Arc::new(AtomicU64::new(0));
+        let counted = count.clone();
+        let renew: Renew = Box::new(move || {
+            let n = counted.fetch_add(1, Ordering::SeqCst) + 1;
+            Box::pin(async move {
+                tokio::time::sleep(slow).await;
+                Ok(session(&format!("ASIANEW{n}"), Duration::from_secs(3600)))
+            })
+        });
+        let shared = Arc::new(Shared {
+            token: SecretString::from("t".to_owned()),
+            current: std::sync::Mutex::new(first),
+            renewing: Arc::default(),
+            renew,
+            refresh_window: Duration::from_secs(900),
+            stats: Arc::default(),
+        });
+        (shared, count)
+    }
+
+    #[tokio::test]
+    async fn a_request_during_a_renewal_gets_the_current_session_at_once() {
+        let (shared, count) = shared(session("ASIAOLD", Duration::from_secs(300)), Duration::from_secs(2));
+        for _ in 0..5 {
+            let started = std::time::Instant::now();
+            let got = current(&shared).await.unwrap();
+            assert_eq!(got.credentials.access_key_id, "ASIAOLD");
+            assert!(started.elapsed() < Duration::from_millis(500), "waited {:?}", started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        assert_eq!(count.load(Ordering::SeqCst), 1, "one renewal at a time");
+        assert_eq!(current(&shared).await.unwrap().credentials.access_key_id, "ASIANEW1");
+        assert_eq!(count.load(Ordering::SeqCst), 1, "a fresh session is not renewed");
+    }
+
+    #[tokio::test]
+    async fn a_request_waits_when_the_session_is_nearly_over() {
+        let (shared, count) = shared(session("ASIAOLD", Duration::from_secs(30)), Duration::from_millis(300));
+        let (a, b) = tokio::join!(current(&shared), current(&shared));
+        assert_eq!(a.unwrap().credentials.access_key_id, "ASIANEW1");
+        assert_eq!(b.unwrap().credentials.access_key_id, "ASIANEW1");
+        assert_eq!(count.load(Ordering::SeqCst), 1, "the second waiter reuses the first's renewal");
     }
 }

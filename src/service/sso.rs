@@ -258,10 +258,14 @@ pub async fn discover_now(ctx: &Context, session: &SsoSession, interaction: Inte
     Ok(snap)
 }
 
-/// Before an `ACCOUNT/ROLE` target is planned: sessions whose discovery is
-/// missing or older than the TTL are listed again when a token is at hand
-/// (no sign-in is started for this); failures are warnings.
-pub async fn prepare(ctx: &Context) {
+/// Before an `ACCOUNT/ROLE` target is planned. When some session's snapshot
+/// (even a stale one) names `account` with `role` as a permission set, nothing is listed: serving comes
+/// first, and `list`, the TUI or `login` refresh it. Otherwise sessions whose
+/// discovery is missing or older than the TTL are listed again when a token
+/// is at hand (no sign-in is started for this), one process at a time per
+/// session (20 concurrent `credential-process` callers share one listing);
+/// failures are warnings.
+pub async fn prepare(ctx: &Context, account: &str, role: &str) {
     let (dir, ttl) = (paths::cache_dir(), ctx.settings.defaults.org_cache_ttl);
     // Named sessions, and legacy ones already discovered (no scan of every profile).
     let mut candidates: Vec<SsoSession> =
@@ -271,7 +275,30 @@ pub async fn prepare(ctx: &Context) {
             candidates.push(session);
         }
     }
+    // `ACCOUNT/sso:SET` names a permission set whose id an organisation role took.
+    let set = role.strip_prefix("sso:").unwrap_or(role);
+    let known = candidates.iter().any(|session| {
+        discover::load(&dir, session, ttl).is_some_and(|(snap, _)| {
+            snap.accounts.iter().any(|a| (a.id == account || a.name == account) && a.roles.iter().any(|r| r == set))
+        })
+    });
+    if known {
+        return;
+    }
     for session in candidates {
+        if matches!(discover::load(&dir, &session, ttl), Some((_, true))) {
+            continue;
+        }
+        let (lock_dir, key, timeout) =
+            (dir.clone(), format!("sso-discover/{}", session.id()), ctx.settings.defaults.lock_timeout);
+        let _lock = match blocking(move || store::lock::acquire(&lock_dir, &key, timeout)).await {
+            Ok(lock) => lock,
+            Err(e) => {
+                ctx.warn(&format!("warning: IAM Identity Center '{}': accounts not listed: {e}", session.id()));
+                continue;
+            }
+        };
+        // Another process may have listed them while this one waited.
         if matches!(discover::load(&dir, &session, ttl), Some((_, true))) {
             continue;
         }

@@ -1,11 +1,13 @@
 //! The loopback redirect of the authorization code grant: a listener on
 //! 127.0.0.1 (a port the system picks) that answers one
-//! `GET /oauth/callback?code=…&state=…` with a short page, checks `state`,
-//! and gives up after a timeout.
+//! `GET /oauth/callback?code=…&state=…` with a short page, checks `state`
+//! (in constant time; a callback without the right one is refused and the
+//! wait goes on), and gives up after a timeout.
 
 use std::time::Duration;
 
 use secrecy::SecretString;
+use subtle::ConstantTimeEq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -36,8 +38,9 @@ impl Callback {
     }
 
     /// Waits up to `limit` for the browser to come back with a code whose
-    /// `state` is `state`. Other requests (a favicon…) get a 404 and the
-    /// wait goes on; a callback with an error or a wrong state ends it.
+    /// `state` is `state`. Other requests (a favicon…) get a 404, callbacks
+    /// with a wrong or no state a 400, and the wait goes on; only a callback
+    /// with the right state (and a code or an error) ends it.
     pub async fn code(self, state: &str, limit: Duration) -> Result<SecretString, String> {
         let wait = async {
             loop {
@@ -67,18 +70,22 @@ impl Callback {
                         .split('&')
                         .find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| decode(v)))
                 };
-                let result = match (param("error"), param("state"), param("code")) {
-                    (Some(err), _, _) => Err(format!(
+                // Only a callback carrying this sign-in's state ends the wait:
+                // any local process can find the port, so anything else gets
+                // a 400 and the wait goes on.
+                let right = param("state").is_some_and(|s| bool::from(s.as_bytes().ct_eq(state.as_bytes())));
+                if !right {
+                    let _ = respond(&mut stream, "400 Bad Request", FAILED).await;
+                    continue;
+                }
+                let result = match (param("error"), param("code")) {
+                    (Some(err), _) => Err(format!(
                         "the browser came back with error '{}'{}",
                         crate::text::clean(&err),
                         param("error_description").map(|d| format!(": {}", crate::text::clean(&d))).unwrap_or_default()
                     )),
-                    (None, Some(s), _) if s != state => {
-                        Err("the browser came back with a wrong 'state' (not this sign-in); try again".to_owned())
-                    }
-                    (None, None, _) => Err("the browser came back without 'state'".to_owned()),
-                    (None, Some(_), Some(code)) if !code.is_empty() => Ok(SecretString::from(code)),
-                    (None, Some(_), _) => Err("the browser came back without a code".to_owned()),
+                    (None, Some(code)) if !code.is_empty() => Ok(SecretString::from(code)),
+                    (None, _) => Err("the browser came back without a code".to_owned()),
                 };
                 let page = if result.is_ok() { DONE } else { FAILED };
                 let _ = respond(&mut stream, "200 OK", page).await;
@@ -133,10 +140,31 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_wrong_state_an_error_or_silence_fail() {
+    async fn a_wrong_or_missing_state_is_refused_and_the_wait_goes_on() {
+        let cb = Callback::bind().await.unwrap();
+        let uri = cb.redirect_uri.clone();
+        let wait = tokio::spawn(cb.code("st", Duration::from_secs(5)));
+        for path in [
+            "/oauth/callback?code=c&state=other",
+            "/oauth/callback?code=c&state=s",
+            "/oauth/callback?code=c&state=stt",
+            "/oauth/callback?code=c",
+            "/oauth/callback?error=access_denied",
+            "/oauth/callback?error=access_denied&state=other",
+        ] {
+            let page = get(&uri, path).await;
+            assert!(page.starts_with("HTTP/1.1 400"), "{path}: {page}");
+            assert!(!wait.is_finished(), "{path} ended the wait");
+        }
+        get(&uri, "/oauth/callback?code=good&state=st").await;
+        assert_eq!(wait.await.unwrap().unwrap().expose_secret(), "good");
+    }
+
+    #[tokio::test]
+    async fn an_error_with_the_right_state_or_silence_fail() {
         for (path, want) in [
-            ("/oauth/callback?code=c&state=other", "wrong 'state'"),
             ("/oauth/callback?error=access_denied&state=st", "access_denied"),
+            ("/oauth/callback?state=st", "without a code"),
         ] {
             let cb = Callback::bind().await.unwrap();
             let uri = cb.redirect_uri.clone();

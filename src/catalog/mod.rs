@@ -9,8 +9,8 @@ pub mod complete;
 pub mod entry;
 pub mod id;
 pub mod org;
-pub mod sso;
 pub mod select;
+pub mod sso;
 
 pub use entry::{AccountRef, Alias, BaseRef, Entry, Hop, Kind, Problem, Route};
 pub use id::TargetId;

@@ -117,7 +117,12 @@ impl RunCmd {
                 return Ok(1);
             }
         }
-        let flags = Flags { overrides: Overrides::default(), mfa_code: self.mfa_code.clone(), no_cache: self.no_cache, sso_say: None };
+        let flags = Flags {
+            overrides: Overrides::default(),
+            mfa_code: self.mfa_code.clone(),
+            no_cache: self.no_cache,
+            sso_say: None,
+        };
         let batch = Batch::open(ctx, snapshots, missing, flags, Prompt::Terminal).await?;
         let jobs: Vec<runner::Job> = selected.targets.iter().map(|e| runner::job(e)).collect();
         let spec = Spec {

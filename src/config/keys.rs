@@ -48,6 +48,12 @@ pub enum Action {
     Export,
     /// Open the AWS console as the session, in the browser.
     Console,
+    /// Mark or unmark the selected target for a run, then move down.
+    ToggleMark,
+    /// Unmark every target.
+    ClearMarks,
+    /// Run a command on the marked targets (asks for the command line).
+    RunMarked,
 }
 
 impl Action {
@@ -72,6 +78,9 @@ impl Action {
             Self::Store => "keep the session in the keyring",
             Self::Export => "quit and print export lines",
             Self::Console => "open the AWS console in the browser",
+            Self::ToggleMark => "mark or unmark for a run, move down",
+            Self::ClearMarks => "unmark every target",
+            Self::RunMarked => "run a command on the marked targets",
         }
     }
 }
@@ -284,6 +293,10 @@ impl Default for KeyMap {
             ("ctrl-f", ToggleFavourite),
             ("?", Help),
             ("f1", Help),
+            ("ctrl-space", ToggleMark),
+            ("ctrl-t", ToggleMark),
+            ("alt-u", ClearMarks),
+            ("ctrl-x", RunMarked),
         ]);
         let result = bind(&[("s", Shell), ("k", Store), ("e", Export), ("c", Console), ("q", Back)]);
         Self { list, result }
@@ -299,6 +312,8 @@ mod tests {
         for (text, shown) in [("ctrl-j", "ctrl-j"), ("C-N", "ctrl-n"), ("enter", "enter"), ("F5", "f5"), ("?", "?")] {
             assert_eq!(text.parse::<Key>().unwrap().to_string(), shown);
         }
+        assert_eq!("ctrl-space".parse::<Key>().unwrap(), Key::new(KeyName::Char(' '), true, false));
+        assert_eq!(KeyMap::default().action(Context::List, &"ctrl-space".parse().unwrap()), Some(Action::ToggleMark));
         assert!("ctrl-".parse::<Key>().is_err());
         assert!("hyper-x".parse::<Key>().unwrap_err().contains("'hyper-x' is not a key"));
     }

@@ -157,26 +157,37 @@ pub async fn run(
 ) -> Vec<Outcome> {
     use futures_util::StreamExt;
     let width = spec.jobs.max(1);
-    let tasks = jobs.iter().enumerate().map(|(n, job)| {
-        let events = events.clone();
-        async move {
-            let outcome = if stop.stopped() {
-                cancelled(Duration::ZERO, None, "not started: the run was stopped")
-            } else {
-                let _ = events.send(Event::Started(n)).await;
-                one(ctx, batch, n, job, spec, &events, stop).await
-            };
-            let failed = !matches!(outcome.status, Status::Ok | Status::Cancelled);
-            if failed && spec.fail_fast {
-                stop.stop();
-            }
-            let _ = events.send(Event::Finished(n, outcome.clone())).await;
-            (n, outcome)
-        }
-    });
+    // Collected, and each a named async fn's future (not a closure's): the run
+    // can then be spawned (the TUI runs it on a task), which needs `Send`.
+    let tasks: Vec<_> =
+        jobs.iter().enumerate().map(|(n, job)| task(ctx, batch, n, job, spec, events.clone(), stop)).collect();
     let mut done: Vec<(usize, Outcome)> = futures_util::stream::iter(tasks).buffer_unordered(width).collect().await;
     done.sort_by_key(|(n, _)| *n);
     done.into_iter().map(|(_, o)| o).collect()
+}
+
+/// One target, start to end, with its events.
+async fn task(
+    ctx: &Context,
+    batch: &Batch<'_>,
+    n: usize,
+    job: &Job,
+    spec: &Spec,
+    events: mpsc::Sender<Event>,
+    stop: &Stop,
+) -> (usize, Outcome) {
+    let outcome = if stop.stopped() {
+        cancelled(Duration::ZERO, None, "not started: the run was stopped")
+    } else {
+        let _ = events.send(Event::Started(n)).await;
+        one(ctx, batch, n, job, spec, &events, stop).await
+    };
+    let failed = !matches!(outcome.status, Status::Ok | Status::Cancelled);
+    if failed && spec.fail_fast {
+        stop.stop();
+    }
+    let _ = events.send(Event::Finished(n, outcome.clone())).await;
+    (n, outcome)
 }
 
 fn cancelled(duration: Duration, account_id: Option<String>, why: &str) -> Outcome {

@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent,
 
 use super::input::key_of;
 use super::line::{self, Edit};
+use super::marks::{Marks, RunEffect, RunMsg};
 use super::model::{Details, Item};
 use super::search::Search;
 use crate::config::keys::{Action, Context, Key, KeyMap};
@@ -132,6 +133,8 @@ pub enum Msg {
     TargetsRefreshed(Result<Vec<Item>, String>),
     /// A line for the status bar (IAM Identity Center sign-in steps, token time left).
     Status(String),
+    /// How a run on marked targets goes.
+    Run(RunMsg),
 }
 
 /// What the runtime must do for the app.
@@ -158,6 +161,8 @@ pub enum Effect {
     Console,
     /// Fetch the organisations' accounts again.
     Refresh,
+    /// Start or stop a run on marked targets.
+    Run(RunEffect),
     /// Save favourites and recent targets.
     SavePrefs {
         /// Favourite target ids.
@@ -219,6 +224,8 @@ pub struct App {
     pub exit: Option<Exit>,
     /// The key bindings.
     pub keymap: KeyMap,
+    /// Marked rows, the run prompt and the run in flight.
+    pub marks: Marks,
     list_rows: u16,
     list_top: u16,
     next_request: u64,
@@ -253,6 +260,7 @@ impl App {
             mode,
             exit: None,
             keymap,
+            marks: Marks::default(),
             list_rows: 20,
             list_top: 2,
             next_request: 1,
@@ -354,6 +362,7 @@ impl App {
                 Vec::new()
             }
             Msg::AssumeFinished(request, result) => self.on_assumed(request, result),
+            Msg::Run(m) => self.on_run_msg(m),
             Msg::Status(text) => {
                 self.status = Some(text);
                 Vec::new()
@@ -398,6 +407,7 @@ impl App {
     fn replace_items(&mut self, items: Vec<Item>) {
         let keep = self.selected_item().map(|i| i.id.clone());
         self.items = items;
+        self.forget_unlisted_marks();
         self.searched = None;
         self.refilter();
         if let Some(id) = keep
@@ -410,6 +420,9 @@ impl App {
 
     fn on_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
         let Some(key) = key_of(&ev) else { return Vec::new() };
+        if self.marks.prompt.is_some() {
+            return self.on_prompt_key(ev);
+        }
         match self.modal.clone() {
             Some(Modal::Help) => {
                 self.modal = None;
@@ -452,7 +465,11 @@ impl App {
     }
 
     fn on_list_key(&mut self, ev: KeyEvent, key: &Key) -> Vec<Effect> {
-        if let Some(action) = self.keymap.action(Context::List, key) {
+        let action = self.keymap.action(Context::List, key);
+        if let Some(effects) = self.run_takes(action) {
+            return effects;
+        }
+        if let Some(action) = action {
             // A bound printable key (e.g. '?') still types once a search has started.
             if !key.is_text() || self.query.is_empty() {
                 return self.on_action(action);
@@ -532,6 +549,7 @@ impl App {
                 }
             }
             Action::Help => self.modal = Some(Modal::Help),
+            Action::ToggleMark | Action::ClearMarks | Action::RunMarked => self.on_mark_action(action),
             Action::Shell | Action::Store | Action::Export | Action::Console => {}
         }
         Vec::new()
@@ -644,7 +662,7 @@ impl App {
         Vec::new()
     }
 
-    fn move_by(&mut self, delta: isize) {
+    pub(super) fn move_by(&mut self, delta: isize) {
         if self.visible.is_empty() {
             return;
         }

@@ -40,12 +40,14 @@ pub struct Effects {
     tasks: HashMap<u64, JoinHandle<()>>,
     /// The last assumed session (for shell, store, export).
     pub session: Arc<std::sync::Mutex<Option<LastSession>>>,
+    /// Stops the run on marked targets in flight.
+    run: Option<crate::service::run::Stop>,
 }
 
 impl Effects {
     /// Effects for `ctx` (loaded now or on first use), answering on `tx`.
     pub fn new(ctx: Arc<SharedContext>, tx: Sender<Msg>) -> Self {
-        Self { ctx, tx, tasks: HashMap::new(), session: Arc::default() }
+        Self { ctx, tx, tasks: HashMap::new(), session: Arc::default(), run: None }
     }
 
     /// Loads the context in the background (after the first frame).
@@ -112,6 +114,21 @@ impl Effects {
             let _ = tx.send(Msg::AssumeFinished(request, msg)).await;
         });
         self.tasks.insert(request, task);
+    }
+
+    /// Starts or stops the run on marked targets.
+    pub fn run(&mut self, effect: super::marks::RunEffect) {
+        match effect {
+            super::marks::RunEffect::Start { targets, argv } => {
+                let stop = super::run_task::spawn(self.ctx.clone(), self.tx.clone(), targets, argv);
+                self.run = Some(stop);
+            }
+            super::marks::RunEffect::Stop => {
+                if let Some(stop) = self.run.take() {
+                    stop.stop();
+                }
+            }
+        }
     }
 
     /// Stops an assume in flight.

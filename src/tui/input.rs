@@ -40,6 +40,9 @@ mod tests {
         let ev = KeyEvent::new(KeyCode::Char('J'), KeyModifiers::CONTROL);
         assert_eq!(key_of(&ev), Some("ctrl-j".parse().unwrap()));
         assert_eq!(key_of(&KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)), Some("f5".parse().unwrap()));
+        // crossterm reports Ctrl-Space (the terminal sends NUL) as ' ' with CONTROL.
+        let ev = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::CONTROL);
+        assert_eq!(key_of(&ev), Some("ctrl-space".parse().unwrap()));
         assert_eq!(key_of(&KeyEvent::new(KeyCode::Insert, KeyModifiers::NONE)), None);
     }
 }

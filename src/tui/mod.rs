@@ -7,7 +7,9 @@ pub mod app;
 pub mod effects;
 pub mod input;
 pub mod line;
+pub mod marks;
 pub mod model;
+pub mod run_task;
 pub mod search;
 pub mod theme;
 pub mod view;
@@ -230,6 +232,7 @@ async fn perform(
         Effect::Store => effects.store(),
         Effect::Console => effects.console(),
         Effect::Refresh => effects.refresh(),
+        Effect::Run(run) => effects.run(run),
         Effect::SavePrefs { favourites, recent } => Prefs { favourites, recent }.save(),
         Effect::Shell => {
             let last = effects.session.lock().ok().and_then(|s| s.clone());

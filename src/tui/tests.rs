@@ -453,3 +453,5 @@ fn the_search_line_has_the_readline_keys() {
     assert_eq!((app.query.as_str(), app.cursor), ("", 0));
     assert_eq!(app.visible.len(), app.items().len(), "an empty search shows everything again");
 }
+
+mod marks;

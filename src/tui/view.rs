@@ -53,8 +53,15 @@ pub fn draw(frame: &mut Frame, app: &mut App, theme: &Theme) {
 }
 
 fn draw_search(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    if let Some(line) = &app.marks.prompt {
+        return draw_command_line(frame, line, theme, area);
+    }
     let prompt = if app.mode == Mode::Pick { "pick › " } else { "› " };
-    let count = format!(" {}/{}", app.visible.len(), app.items().len());
+    let marked = match app.marks.marked.len() {
+        0 => String::new(),
+        n => format!(" {n} marked ·"),
+    };
+    let count = format!("{marked} {}/{}", app.visible.len(), app.items().len());
     let mut spans = vec![Span::styled(prompt, theme.accent), Span::styled(app.query.clone(), theme.text)];
     if app.query.is_empty() {
         spans.push(Span::styled("type to search accounts, roles, ids, OUs, tags", theme.dim));
@@ -68,6 +75,22 @@ fn draw_search(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         let x = area.x + (prompt.chars().count() + app.cursor.min(app.query.chars().count())) as u16;
         frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
     }
+}
+
+/// The one-line prompt for the command to run on the marked targets.
+fn draw_command_line(frame: &mut Frame, line: &super::marks::CommandLine, theme: &Theme, area: Rect) {
+    let prompt = format!("run on {} › ", line.targets.len());
+    let mut spans = vec![Span::styled(prompt.clone(), theme.mfa), Span::styled(line.text.clone(), theme.text)];
+    match &line.error {
+        Some(e) => spans.push(Span::styled(format!("  {e}"), theme.error)),
+        None if line.text.is_empty() => {
+            spans.push(Span::styled("command and arguments · enter runs · esc cancels", theme.dim))
+        }
+        None => {}
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let x = area.x + (prompt.chars().count() + line.cursor.min(line.text.chars().count())) as u16;
+    frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
 }
 
 use crate::time::left_label as time_left;
@@ -127,14 +150,16 @@ fn draw_list(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
             let cut: String = label.chars().take(group_width - 2).collect();
             spans.push(Span::styled(format!("{cut:<w$}  ", w = group_width - 2), theme.dim));
         }
-        let marker = if app.favourites.contains(&item.id) {
+        let marker = if app.marks.is_marked(&item.id) {
+            "●"
+        } else if app.favourites.contains(&item.id) {
             "★"
         } else if new_group && !show_group {
             "▸"
         } else {
             " "
         };
-        spans.push(Span::styled(marker, theme.dim));
+        spans.push(Span::styled(marker, if marker == "●" { theme.accent } else { theme.dim }));
         spans.extend(highlight(&item.id, &matches, id_width, theme, item.assumable));
         if show_account {
             // The account's name when an organisation knows it (what people type), else its id.
@@ -329,6 +354,8 @@ fn draw_status(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, text: Ve
     }
     let hint = if app.mode == Mode::Pick {
         "enter pick · ↑↓ move · esc quit · ? help"
+    } else if !app.marks.marked.is_empty() {
+        "ctrl-x run on the marked · ctrl-space mark · alt-u unmark all · ? help"
     } else {
         "enter assume · ↑↓ move · tab details · ctrl-g group · ctrl-f ★ · ? help"
     };

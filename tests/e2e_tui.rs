@@ -166,3 +166,93 @@ fn find_an_mfa_role_assume_it_open_a_shell_and_come_back() {
     tmux.keys(&["C-c"]);
     tmux.wait_for("rolecall-exited-0");
 }
+
+/// Starts rolecall's TUI in `tmux` for the sandbox (120×36).
+fn start_tui(tmux: &Tmux, sb: &Sandbox, w: &World) {
+    let bin = assert_cmd::cargo::cargo_bin("rolecall");
+    let venv_bin = aws_cli().parent().unwrap().display().to_string();
+    let home = sb.home().display().to_string();
+    let mut args: Vec<String> = ["new-session", "-d", "-s", "t", "-x", "120", "-y", "36"].map(String::from).to_vec();
+    for e in [
+        format!("HOME={home}"),
+        format!("AWS_CONFIG_FILE={home}/.aws/config"),
+        format!("AWS_SHARED_CREDENTIALS_FILE={home}/.aws/credentials"),
+        format!("ROLECALL_CONFIG={home}/rolecall.toml"),
+        format!("ROLECALL_CACHE_DIR={home}/cache"),
+        format!("AWS_ENDPOINT_URL={}", w.endpoint()),
+        format!("PATH={venv_bin}:/usr/bin:/bin"),
+        "SHELL=/bin/sh".to_owned(),
+        "TERM=xterm-256color".to_owned(),
+    ] {
+        args.push("-e".into());
+        args.push(e);
+    }
+    args.push(format!("{}; echo rolecall-exited-$?; sleep 30", bin.display()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    tmux.run(&args);
+}
+
+#[test]
+fn mark_two_targets_run_a_command_on_them_and_stop_a_slow_one() {
+    let w = World::main();
+    let (prod, lake) = (w.account("payments-prod"), w.account("data-lake"));
+    let config = "[profile hub]\nregion = us-east-1\n\n[profile org-reader]\nregion = us-east-1\n";
+    let credentials = format!(
+        "{}\n[org-reader]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+        w.credentials_file()
+    );
+    let sb = Sandbox::new(config, &credentials);
+    sb.settings(
+        "[defaults]\nstore = \"none\"\n\n[[organization]]\nname = \"acme\"\nprofile = \"org-reader\"\n\
+         source_profile = \"hub\"\nroles = [\"ReadOnly\"]\n",
+    );
+    ok(sb.rolecall(Some(&w.endpoint())).args(["accounts"]).output().unwrap(), "accounts");
+    let tmux = Tmux::new();
+    start_tui(&tmux, &sb, &w);
+    tmux.wait_for("payments-prod/ReadOnly");
+
+    // Ctrl-Space marks (tmux sends NUL, as terminals do); marks survive a new search.
+    for id in ["payments-prod/ReadOnly", "data-lake/ReadOnly"] {
+        tmux.text(id);
+        tmux.wait_for(&format!("› {id}"));
+        tmux.keys(&["C-Space"]);
+        tmux.keys(&["Escape"]);
+        tmux.wait_for("type to search");
+    }
+    tmux.wait_for("2 marked");
+    tmux.keys(&["C-x"]);
+    tmux.wait_for("run on 2 ›");
+    tmux.text("aws sts get-caller-identity --query Arn --output text");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("2 targets in");
+    assert!(screen.contains("2 ok, 0 failed"), "{screen}");
+    let runs = sb.home().join("cache/runs");
+    let logs: Vec<_> = std::fs::read_dir(&runs).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(logs.len(), 1, "{logs:?}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&runs).unwrap().permissions().mode() & 0o777, 0o700);
+    assert_eq!(std::fs::metadata(&logs[0]).unwrap().permissions().mode() & 0o777, 0o600);
+    let log = std::fs::read_to_string(&logs[0]).unwrap();
+    for (id, account) in [("payments-prod/ReadOnly", &prod), ("data-lake/ReadOnly", &lake)] {
+        let want = format!("[{id}] arn:aws:sts::{account}:assumed-role/ReadOnly/");
+        assert!(log.contains(&want), "{want} in:\n{log}");
+        assert!(log.contains(&format!("[{id}] == ok (exit 0)")), "{log}");
+    }
+    assert!(!log.contains("aws_secret_access_key") && !log.contains("testing"), "no secrets in the log:\n{log}");
+
+    // A slow command: Esc asks, Esc again stops it; the UI answers all along.
+    tmux.keys(&["C-x"]);
+    tmux.wait_for("run on 2 ›");
+    tmux.text("sleep 30");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("run: 0/2 done");
+    let started = Instant::now();
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("esc again stops it");
+    tmux.keys(&["Escape"]);
+    let screen = tmux.wait_for("cancelled");
+    assert!(started.elapsed() < Duration::from_secs(10), "stopped quickly:\n{screen}");
+    assert!(screen.contains("(interrupted)") || screen.contains("2 cancelled"), "{screen}");
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("rolecall-exited-0");
+}

@@ -256,3 +256,44 @@ fn mark_two_targets_run_a_command_on_them_and_stop_a_slow_one() {
     tmux.keys(&["C-c"]);
     tmux.wait_for("rolecall-exited-0");
 }
+
+#[test]
+fn a_run_never_asks_for_an_mfa_code_and_says_login_is_needed() {
+    let w = World::main();
+    let config = format!(
+        "[profile hub]\nregion = us-east-1\nmfa_serial = {}\n\n[profile org-reader]\nregion = us-east-1\n",
+        w.s("mfa_serial")
+    );
+    let credentials = format!(
+        "{}\n[org-reader]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+        w.credentials_file()
+    );
+    let sb = Sandbox::new(&config, &credentials);
+    sb.settings(
+        "[defaults]\nstore = \"none\"\n\n[[organization]]\nname = \"acme\"\nprofile = \"org-reader\"\n\
+         source_profile = \"hub\"\nroles = [\"Developer\"]\n[organization.role.Developer]\nmfa = true\n",
+    );
+    ok(sb.rolecall(Some(&w.endpoint())).args(["accounts"]).output().unwrap(), "accounts");
+    let tmux = Tmux::new();
+    start_tui(&tmux, &sb, &w);
+    tmux.wait_for("payments-prod/Developer");
+    tmux.text("payments-prod/Developer");
+    tmux.wait_for("› payments-prod/Developer");
+    tmux.keys(&["C-t"]);
+    tmux.keys(&["C-x"]);
+    tmux.wait_for("run on 1 ›");
+    tmux.text("true");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("1 targets in");
+    assert!(screen.contains("0 ok, 1 failed"), "{screen}");
+    assert!(screen.contains("`rolecall login` first"), "{screen}");
+    assert!(!screen.contains("MFA code ─") && !screen.contains("6 digits"), "no dialog during a run:\n{screen}");
+    let runs = sb.home().join("cache/runs");
+    let log = std::fs::read_dir(&runs)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect::<String>();
+    assert!(log.contains("[payments-prod/Developer] == assume-failed (exit -) an MFA code is needed"), "{log}");
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("rolecall-exited-0");
+}

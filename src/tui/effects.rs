@@ -131,6 +131,21 @@ impl Effects {
         }
     }
 
+    /// Stops the run in flight and waits (5 s at most) until it has killed
+    /// its commands: on quitting, so none is left behind.
+    pub async fn finish_run(&mut self, rx: &mut tokio::sync::mpsc::Receiver<Msg>) {
+        let Some(stop) = self.run.take() else { return };
+        stop.stop();
+        let ended = async {
+            while let Some(msg) = rx.recv().await {
+                if matches!(msg, Msg::Run(super::marks::RunMsg::Finished(_))) {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), ended).await;
+    }
+
     /// Stops an assume in flight.
     pub fn cancel(&mut self, request: u64) {
         if let Some(task) = self.tasks.remove(&request) {

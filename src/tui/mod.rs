@@ -9,6 +9,7 @@ pub mod input;
 pub mod line;
 pub mod marks;
 pub mod model;
+mod nav;
 pub mod run_task;
 pub mod search;
 pub mod theme;
@@ -120,6 +121,9 @@ pub async fn run(settings_flag: Option<&std::path::Path>, mode: Mode) -> Result<
     let mut term = enter()?;
     let result = event_loop(&mut term, &mut app, &mut effects, &mut rx, &theme).await;
     leave();
+    if app.marks.running.is_some() {
+        effects.finish_run(&mut rx).await;
+    }
     let code = finish(result?, &effects);
     // Secrets are dropped (and zeroized) now; the thousands of targets and the
     // parsed files are left to the OS, which frees them faster than drop would.

@@ -252,9 +252,32 @@ fn mark_two_targets_run_a_command_on_them_and_stop_a_slow_one() {
     tmux.keys(&["Escape"]);
     let screen = tmux.wait_for("cancelled");
     assert!(started.elapsed() < Duration::from_secs(10), "stopped quickly:\n{screen}");
-    assert!(screen.contains("(interrupted)") || screen.contains("2 cancelled"), "{screen}");
+    assert!(screen.contains("2 cancelled"), "{screen}");
+
+    // Quitting while a run goes on kills its commands too.
+    let sleeper = "sleep 37.125";
+    tmux.keys(&["C-x"]);
+    tmux.wait_for("run on 2 ›");
+    tmux.text(sleeper);
+    tmux.keys(&["Enter"]);
+    wait_for_sleepers(sleeper, 2);
     tmux.keys(&["C-c"]);
     tmux.wait_for("rolecall-exited-0");
+    wait_for_sleepers(sleeper, 0);
+}
+
+/// Waits (20 s at most) until exactly `n` processes run `command`.
+fn wait_for_sleepers(command: &str, n: usize) {
+    let start = Instant::now();
+    loop {
+        let out = Command::new("pgrep").args(["-f", &format!("^{command}$")]).output().unwrap();
+        let found = String::from_utf8_lossy(&out.stdout).lines().count();
+        if found == n {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{found} processes run '{command}', not {n}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 #[test]

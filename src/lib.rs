@@ -25,7 +25,7 @@
 //! output/    export formats and shell quoting, exec, tables
 //! config/    the AWS files (aws-config's parser), settings, key bindings,
 //!            durations
-//! leaves     limits (STS ranges, name rules), time, paths, credentials, text
+//! leaves     limits (STS ranges, name rules), time, paths, credentials, text, opener (BROWSER → command lines)
 //! ```
 
 pub mod aws;
@@ -35,6 +35,7 @@ pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod limits;
+pub mod opener;
 pub mod org;
 pub mod output;
 pub mod paths;

@@ -183,18 +183,7 @@ impl RunCmd {
                                 notices.push(n.clone());
                             }
                         }
-                        let report = Report {
-                            id: job.id.clone(),
-                            account: o.account_id.clone().or(job.account_id.clone()),
-                            account_name: job.account_name.clone(),
-                            role: job.role.clone(),
-                            status: o.status.label().to_owned(),
-                            exit_code: o.exit_code,
-                            duration: o.duration.as_secs_f64(),
-                            error: o.error.clone(),
-                            ..Report::default()
-                        };
-                        done[i] = Some(sink.finished(i, report));
+                        done[i] = Some(sink.finished(i, runner::report(job, &o)));
                     }
                 }
             }

@@ -38,26 +38,11 @@ pub fn redirect_page(url: &str) -> String {
 /// replaced, else the address appended), else the platform opener.
 pub fn commands(browser: Option<&str>, address: &str) -> Result<Vec<Vec<String>>, String> {
     let mut out = Vec::new();
-    for entry in browser.unwrap_or_default().split(':').map(str::trim).filter(|e| !e.is_empty()) {
-        let mut argv = shell_words::split(entry).map_err(|e| format!("BROWSER entry '{entry}': {e}"))?;
-        if argv.iter().any(|a| a.contains("%s")) {
-            argv = argv.into_iter().map(|a| a.replace("%s", address)).collect();
-        } else {
-            argv.push(address.to_owned());
-        }
-        out.push(argv);
+    for entry in crate::opener::entries(browser.unwrap_or_default()) {
+        out.push(crate::opener::entry(entry, address)?);
     }
     if out.is_empty() {
-        let opener: &[&str] = if cfg!(target_os = "macos") {
-            &["open"]
-        } else if cfg!(windows) {
-            &["rundll32", "url.dll,FileProtocolHandler"]
-        } else {
-            &["xdg-open"]
-        };
-        let mut argv: Vec<String> = opener.iter().map(|s| (*s).to_owned()).collect();
-        argv.push(address.to_owned());
-        out.push(argv);
+        out.push(crate::opener::platform(address));
     }
     Ok(out)
 }

@@ -101,6 +101,22 @@ pub struct Outcome {
     pub notices: Vec<String>,
 }
 
+/// The report row for `job`'s `outcome`: what the CLI's summary and the
+/// TUI's log both show.
+pub fn report(job: &Job, outcome: &Outcome) -> crate::output::run_report::Report {
+    crate::output::run_report::Report {
+        id: job.id.clone(),
+        account: outcome.account_id.clone().or(job.account_id.clone()),
+        account_name: job.account_name.clone(),
+        role: job.role.clone(),
+        status: outcome.status.label().to_owned(),
+        exit_code: outcome.exit_code,
+        duration: outcome.duration.as_secs_f64(),
+        error: outcome.error.clone(),
+        ..Default::default()
+    }
+}
+
 /// What happened, in order for each target.
 #[derive(Debug)]
 pub enum Event {

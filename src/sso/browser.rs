@@ -26,33 +26,10 @@ pub fn commands(env: &Env, url: &str) -> Vec<Vec<String>> {
     if let Ok(browser) = env.get("BROWSER")
         && !browser.trim().is_empty()
     {
-        return browser
-            .split(':')
-            .filter(|c| !c.trim().is_empty())
-            .filter_map(|c| {
-                let mut words = shell_words::split(c).ok()?;
-                if words.iter().any(|w| w.contains("%s")) {
-                    for w in &mut words {
-                        *w = w.replace("%s", url);
-                    }
-                } else {
-                    words.push(url.to_owned());
-                }
-                Some(words)
-            })
-            .collect();
+        // An entry that does not parse is skipped: the URL is printed anyway.
+        return crate::opener::entries(&browser).filter_map(|c| crate::opener::entry(c, url).ok()).collect();
     }
-    let opener: &[&str] = if cfg!(target_os = "macos") {
-        &["open"]
-    } else if cfg!(windows) {
-        // Not `cmd /c start`: cmd would cut the URL at its first '&'.
-        &["rundll32", "url.dll,FileProtocolHandler"]
-    } else {
-        &["xdg-open"]
-    };
-    let mut cmd: Vec<String> = opener.iter().map(|s| (*s).to_owned()).collect();
-    cmd.push(url.to_owned());
-    vec![cmd]
+    vec![crate::opener::platform(url)]
 }
 
 /// Starts the first command that can be started, without waiting for the

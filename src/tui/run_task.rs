@@ -106,17 +106,7 @@ async fn run(
                     mfa_needed |= o.status == Status::AssumeFailed && error.contains("an MFA code is needed");
                     let code = o.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
                     let _ = writeln!(log, "[{}] == {} (exit {code}) {error}", job.id, o.status.label());
-                    reports[i] = Some(Report {
-                        id: job.id.clone(),
-                        account: o.account_id.clone().or(job.account_id.clone()),
-                        account_name: job.account_name.clone(),
-                        role: job.role.clone(),
-                        status: o.status.label().to_owned(),
-                        exit_code: o.exit_code,
-                        duration: o.duration.as_secs_f64(),
-                        error: o.error.clone(),
-                        ..Report::default()
-                    });
+                    reports[i] = Some(runner::report(job, &o));
                     let _ = tx.send(Msg::Run(RunMsg::Progress(progress))).await;
                 }
             }

@@ -12,6 +12,8 @@ pub mod org;
 pub mod select;
 pub mod sso;
 
+/// Types of the AWS files that an [`Entry`] carries, for callers above the catalog.
+pub use crate::config::{ProfileKind, RoleArn};
 pub use entry::{AccountRef, Alias, BaseRef, Entry, Hop, Kind, Problem, Route};
 pub use id::TargetId;
 pub use org::OrgView;

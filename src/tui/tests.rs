@@ -13,8 +13,7 @@ use super::app::{App, Assumed, Effect, Exit, Failure, Modal, Mode, Msg};
 use super::model::{Details, Item};
 use super::theme::Theme;
 use super::view;
-use crate::catalog::{AccountRef, BaseRef, Entry, Hop, Kind, Route};
-use crate::config::RoleArn;
+use crate::catalog::{AccountRef, BaseRef, Entry, Hop, Kind, ProfileKind, RoleArn, Route};
 use crate::config::keys::KeyMap;
 
 fn entry(target: &str, account: &str, role: &str, ou: &str, mfa: bool) -> Entry {
@@ -411,7 +410,7 @@ fn narrowing_search_matches_a_fresh_search() {
 fn typing_part_of_an_account_name_shows_that_name_on_the_top_row() {
     // Profile 'mfa-chain' is the organisation account "Zürich Analytics" (a merged entry).
     let mut merged = entry("mfa-chain", "777777777777", "Developer", "/Workloads/Prod", true);
-    merged.kind = Kind::Profile(crate::config::ProfileKind::Role);
+    merged.kind = Kind::Profile(ProfileKind::Role);
     if let Some(a) = merged.account.as_mut() {
         Arc::make_mut(a).name = "Zürich Analytics".into();
     }

@@ -174,6 +174,12 @@ impl SsoEmu {
         self.admin("/__emu/expire", json!({"refresh": true}));
     }
 
+    /// An administrator ends every sign-in session: access and refresh tokens handed out so far
+    /// are refused (401 at the portal, `invalid_grant` for a refresh) although they look valid.
+    pub fn revoke_all(&self) {
+        self.admin("/__emu/revoke", json!({}));
+    }
+
     /// The next `count` visits of /authorize come back to the callback with `error=access_denied`.
     pub fn deny_authorize(&self, count: u32) {
         self.admin("/__emu/deny-authorize", json!({ "count": count }));

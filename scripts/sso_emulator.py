@@ -289,6 +289,7 @@ class Emulator:
         if entry is None or entry["clientId"] != client_id or entry["session"] in self.ended:
             raise oidc_error(400, "InvalidGrantException", "invalid_grant", "Invalid refresh token provided")
         self.count("issued.refresh_token")
+        self.count(f"refreshed-by.{client['name']}")  # which client refreshed (tests: the token's own)
         return self.issue(client_id, client, session=entry["session"])
 
     def authorize(self, query):

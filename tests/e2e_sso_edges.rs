@@ -128,11 +128,33 @@ fn the_aws_clis_token_file_is_refreshed_with_its_own_registration() {
     let out = credential_process(&sb, &emu, "sso-admin");
     let out = ok(out, "credential-process with the AWS CLI's token about to expire");
     assert!(stdout(&out).contains("\"AccessKeyId\""));
+    assert_eq!(emu.stat("refreshed-by.test-cli"), 1, "refreshed by the file's own client: {}", emu.stats());
     assert_eq!(emu.stat("issued.refresh_token"), 1, "{}", emu.stats());
     let after: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(after["clientId"], theirs["clientId"], "the file keeps the AWS CLI's registration");
     assert_ne!(after["refreshToken"], theirs["refreshToken"], "the rotated refresh token is written back");
     assert!(emu.token_works(after["accessToken"].as_str().unwrap()));
+}
+
+/// Keyring mode, rolecall's token expiring first and the AWS CLI's file the better one: the
+/// file's token is refreshed with the file's registration and written back to the file; the
+/// keyring's token is left as it was.
+#[test]
+fn the_better_token_is_refreshed_with_its_registration_and_written_back_where_it_came_from() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "# defaults: keyring\n");
+    emu.set_token_ttl(120);
+    ok(device_login(&sb, &emu, &["--no-discover"]), "rolecall login --sso --device-code (keyring)");
+    emu.set_token_ttl(8 * 3600);
+    let path = emu.write_cli_cache(sb.home(), Duration::from_secs(300));
+    let theirs: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    emu.reset_stats();
+    ok(credential_process(&sb, &emu, "sso-ro"), "credential-process (both tokens due)");
+    assert_eq!(emu.stat("refreshed-by.test-cli"), 1, "the file's token, by the file's client: {}", emu.stats());
+    assert_eq!(emu.stat("issued.refresh_token"), 1, "{}", emu.stats());
+    let after: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(after["clientId"], theirs["clientId"]);
+    assert_ne!(after["accessToken"], theirs["accessToken"], "the refresh went back to the file");
 }
 
 // ---- 12: endpoints, the discovery lock, one Expiration form ------------------------------------
@@ -285,17 +307,40 @@ fn device_code_sign_in_opens_the_verification_page() {
 // ---- 7: forget --all also forgets what status shows --------------------------------------------
 
 /// `forget --all` removes the keyring's Identity Center token, and `status` stops reporting it.
+/// Run in a world of its own (a user namespace, a new session keyring, a D-Bus session with its
+/// own gnome-keyring): `forget --all` empties every keyring of the user, other tests' included.
 #[test]
 fn forget_all_leaves_no_identity_center_token_in_status() {
     let emu = SsoEmu::private(0);
     let sb = sandbox(&emu, "# defaults: keyring\n");
-    ok(device_login(&sb, &emu, &["--no-discover"]), "rolecall login --sso --device-code");
-    let status = || stdout(&ok(rolecall(&sb, &emu).arg("status").output().unwrap(), "status"));
-    let before = status();
+    let script = format!(
+        r#"set -u; export XDG_DATA_HOME="$HOME/keyring-data"; mkdir -p "$XDG_DATA_HOME"
+        gnome-keyring-daemon --unlock --components=secrets <<<isolated >/dev/null
+        "$RC" login --sso {s} --device-code --no-discover 2> "$HOME/login.err" || exit 11
+        "$RC" status > "$HOME/before.txt" || exit 12
+        "$RC" forget --all 2> "$HOME/forget.err" || exit 13
+        "$RC" status > "$HOME/after.txt" || exit 14
+        "$RC" credential-process sso-admin > /dev/null 2> "$HOME/cp.err"; echo $? > "$HOME/cp.rc""#,
+        s = emu.session
+    );
+    let mut cmd = sb.std_cmd(std::path::Path::new("unshare"), None);
+    cmd.envs(emu.env())
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("RC", assert_cmd::cargo::cargo_bin("rolecall"))
+        .args(["-U", "-r", "dbus-run-session", "--", "keyctl", "session", "-", "bash", "-c", &script]);
+    let out = run_approving(cmd, &emu);
+    let read = |name: &str| std::fs::read_to_string(sb.home().join(name)).unwrap_or_default();
+    assert!(
+        out.status.success(),
+        "the isolated script failed ({}): {} {}",
+        out.status,
+        stderr(&out),
+        read("login.err")
+    );
+    let before = read("before.txt");
     assert!(before.contains(&format!("SSO {}: token valid", emu.session)), "{before}");
-    ok(rolecall(&sb, &emu).args(["forget", "--all"]).output().unwrap(), "forget --all");
-    let after = status();
+    assert!(read("forget.err").contains(&format!("forgot sso/{}", emu.session)), "{}", read("forget.err"));
+    let after = read("after.txt");
     assert!(after.contains(&format!("SSO {}: not signed in", emu.session)), "{after}");
-    let out = credential_process(&sb, &emu, "sso-admin");
-    assert_eq!(out.status.code(), Some(3), "the token is really gone: {}", stderr(&out));
+    assert_eq!(read("cp.rc").trim(), "3", "the token is really gone: {}", read("cp.err"));
 }

@@ -208,7 +208,8 @@ impl SsoEmu {
 
     /// Counts per operation: `RegisterClient`, `StartDeviceAuthorization`, `CreateToken`,
     /// `CreateToken.device_code|authorization_code|refresh_token` (requests),
-    /// `issued.<grant>` (tokens handed out), `Authorize`, `ListAccounts`, `ListAccountRoles`,
+    /// `issued.<grant>` (tokens handed out), `refreshed-by.<clientName>` (`test-cli` for the
+    /// registration of [`SsoEmu::write_cli_cache`]), `Authorize`, `ListAccounts`, `ListAccountRoles`,
     /// `GetRoleCredentials`, `GetRoleCredentials.targets` (`{"ACCOUNT/PS": n}`), `Logout`,
     /// `throttled`, `throttled.<operation>`, and the current `rate`.
     pub fn stats(&self) -> Value {

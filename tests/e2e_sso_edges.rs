@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use common::sso::{
-    SsoEmu, assert_is_role, device_login, exec_identity, first_account, rolecall, rolecall_std, run_approving, sandbox,
+    SsoEmu, assert_is_role, browser_follow, device_login, exec_identity, first_account, rolecall, rolecall_std,
+    run_approving, sandbox,
 };
 use common::{Sandbox, World, ok, stderr, stdout};
 use serde_json::Value;
@@ -302,6 +303,30 @@ fn device_code_sign_in_opens_the_verification_page() {
     let out = ok(run_approving(login, &emu), "rolecall login --sso --device-code over SSH");
     assert!(stderr(&out).contains("/device?user_code="), "{}", stderr(&out));
     assert!(!stderr(&out).contains("could not open"), "nothing is opened, so nothing fails: {}", stderr(&out));
+}
+
+// ---- 6: a slow local connection does not block the browser's callback -------------------------
+
+/// A local process connects to the loopback callback first and trickles a byte every half second
+/// (never a whole request); the browser's callback still gets through and the sign-in completes.
+#[test]
+fn a_slow_local_connection_does_not_block_the_browser_sign_in() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "[defaults]\nsso_login_timeout = \"30s\"\n");
+    let log = sb.home().join("browser.log");
+    let out = rolecall(&sb, &emu)
+        .args(["login", "--sso", &emu.session, "--no-discover"])
+        .env("BROWSER", browser_follow())
+        .env("BROWSER_FOLLOW_LOG", &log)
+        .env("BROWSER_FOLLOW_SLOW_LORIS", "1")
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let steps = std::fs::read_to_string(&log).unwrap_or_default();
+    ok(out, &format!("rolecall login --sso (browser, with a slow local connection): {steps}"));
+    assert!(steps.contains("loris connected"), "the slow connection was there first: {steps}");
+    assert!(steps.contains("callback 200"), "the callback answered: {steps}");
+    assert_eq!(emu.stat("issued.authorization_code"), 1, "{}", emu.stats());
 }
 
 // ---- 7: forget --all also forgets what status shows --------------------------------------------

@@ -18,6 +18,8 @@ models `sso-oidc/2019-06-10` and `sso/2019-06-10`):
   admin   POST /__emu/approve {"userCode": "ABCD-EFGH"} | {"all": true}
           POST /__emu/deny    {"userCode": ...}
           POST /__emu/expire  {"access": true} | {"refresh": true} | {"clients": true}
+          POST /__emu/revoke  {}  (an administrator ends every sign-in session: its access and
+                                   refresh tokens are refused from now on, with 401 / invalid_grant)
           POST /__emu/rate    {"rate": N}          (portal requests per second; 0 = no limit)
           POST /__emu/deny-authorize {"count": N}  (the next N /authorize redirect with error=access_denied)
           POST /__emu/slow-down {"count": N}       (the next N device-code polls get slow_down)
@@ -287,6 +289,7 @@ class Emulator:
         if entry is None or entry["clientId"] != client_id or entry["session"] in self.ended:
             raise oidc_error(400, "InvalidGrantException", "invalid_grant", "Invalid refresh token provided")
         self.count("issued.refresh_token")
+        self.count(f"refreshed-by.{client['name']}")  # which client refreshed (tests: the token's own)
         return self.issue(client_id, client, session=entry["session"])
 
     def authorize(self, query):
@@ -395,6 +398,10 @@ class Emulator:
                 for client in self.clients.values():
                     client["expiresAt"] = 0
             return {}
+        if path == "/__emu/revoke":
+            sessions = {e["session"] for e in self.access.values()} | {e["session"] for e in self.refresh.values()}
+            self.ended |= sessions
+            return {"revoked": len(sessions)}
         if path == "/__emu/deny-authorize":
             self.deny_authorize = int(body.get("count", 1))
             return {"count": self.deny_authorize}

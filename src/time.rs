@@ -39,9 +39,11 @@ pub fn left(until: SystemTime, now: SystemTime) -> Duration {
     until.duration_since(now).unwrap_or_default()
 }
 
-/// RFC 3339 UTC text, as AWS writes `Expiration` (`2026-11-30T12:00:00Z`).
+/// RFC 3339 UTC text in whole seconds (the fraction dropped), as the AWS CLI
+/// writes `Expiration` (`2026-11-30T12:00:00Z`): one form whether the time
+/// came from STS (milliseconds) or from the session cache (seconds).
 pub fn rfc3339(t: SystemTime) -> String {
-    DateTime::from(t).fmt(Format::DateTime).unwrap_or_else(|_| epoch_secs(t).to_string())
+    DateTime::from_secs(DateTime::from(t).secs()).fmt(Format::DateTime).unwrap_or_else(|_| epoch_secs(t).to_string())
 }
 
 /// RFC 3339 UTC text for seconds since the epoch.
@@ -79,6 +81,18 @@ pub fn clock_label(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One form for every `Expiration` (credential_process, exports, the server): whole seconds,
+    /// as the AWS CLI writes it, whatever precision the time came with (moto and STS give
+    /// milliseconds, the session cache whole seconds).
+    #[test]
+    fn rfc3339_is_whole_seconds() {
+        let at = |ms: u64| rfc3339(UNIX_EPOCH + Duration::from_millis(ms));
+        assert_eq!(at(1_796_731_200_000), "2026-12-08T12:00:00Z");
+        assert_eq!(at(1_796_731_200_123), "2026-12-08T12:00:00Z");
+        assert_eq!(at(1_796_731_200_999), "2026-12-08T12:00:00Z");
+        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_nanos(1_796_731_201_000_000_001)), "2026-12-08T12:00:01Z");
+    }
 
     #[test]
     fn conversions_and_labels() {

@@ -71,7 +71,7 @@ pub enum Command {
     Accounts(accounts::AccountsCmd),
     /// Prime an MFA session, so later assumes need no code until it expires.
     Login(login::LoginCmd),
-    /// Sign out of IAM Identity Center: Logout, and forget its tokens and the sessions made from them.
+    /// Sign out of IAM Identity Center: forget its tokens and the sessions made from them, then Logout.
     Logout(logout::LogoutCmd),
     /// List cached sessions and their time left (reads no secrets).
     Status(status::StatusCmd),

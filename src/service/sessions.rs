@@ -58,7 +58,15 @@ pub async fn forget(ctx: &Context, target: String) -> Result<Vec<String>, AppErr
 /// (whatever the settings name now): what each keyring lists as rolecall's,
 /// and what the index names, so sessions are found even when the index is
 /// unreadable or names another store.
+/// The notes `status` reads for the IAM Identity Center tokens removed go
+/// with them.
 pub async fn forget_all() -> Result<Forgotten, AppError> {
     let dir = paths::cache_dir();
-    blocking(move || forget_every(&dir, store::open_every())).await
+    blocking(move || {
+        let done = forget_every(&dir, store::open_every())?;
+        let sessions: Vec<&str> = done.removed.iter().filter_map(|(_, key)| key.strip_prefix("sso/")).collect();
+        crate::sso::tokens::Tokens::forget_keyring_notes(&dir, &sessions);
+        Ok(done)
+    })
+    .await
 }

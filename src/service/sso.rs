@@ -23,20 +23,27 @@ use crate::{paths, store};
 /// with Identity Center settings (its session, or its legacy start URL),
 /// else a legacy start URL some profile uses.
 pub fn find_session(ctx: &Context, name: &str) -> Result<SsoSession, AppError> {
+    find_session_and_profile(ctx, name).map(|(session, _)| session)
+}
+
+/// As [`find_session`], with the profile named when `name` is one: its
+/// endpoint settings (`endpoint_url`, `[services]`) apply to the calls made
+/// for it, as they do when its credentials are resolved.
+pub fn find_session_and_profile(ctx: &Context, name: &str) -> Result<(SsoSession, Option<String>), AppError> {
     if ctx.aws.sso_session_names().contains(&name) {
-        return ctx.aws.sso_session(name).map_err(AppError::usage);
+        return ctx.aws.sso_session(name).map(|s| (s, None)).map_err(AppError::usage);
     }
     if ctx.aws.has_profile(name)
         && let Some(role) = ctx.aws.profile(name)?.sso_role.clone()
     {
-        return Ok(role.session);
+        return Ok((role.session, Some(name.to_owned())));
     }
     for profile in ctx.aws.profile_names() {
         if let Ok(def) = ctx.aws.profile(profile)
             && let Some(role) = &def.sso_role
             && role.session.id() == name
         {
-            return Ok(role.session.clone());
+            return Ok((role.session.clone(), None));
         }
     }
     let known = ctx.aws.sso_session_names().join(", ");
@@ -151,35 +158,75 @@ pub async fn access_for_base(
     Ok(Some(access_in(ctx, &role.session, profile.as_deref(), interaction, opened).await?))
 }
 
-/// `rolecall login --sso NAME`: a valid token (signing in only when needed),
-/// or a new sign-in with `force`.
+/// `rolecall login --sso NAME`: a token the portal accepts (the kept one,
+/// refreshed, or a new sign-in when the portal refuses both), or a new
+/// sign-in with `force`. A profile's endpoint settings apply.
 pub async fn login(ctx: &Context, name: &str, flow: SignInFlow, force: bool) -> Result<Token, AppError> {
-    let session = find_session(ctx, name)?;
+    let (session, profile) = find_session_and_profile(ctx, name)?;
     let interaction = Interaction::Allowed { flow, say: tty_say() };
-    let access = access(ctx, &session, None, interaction).await?;
-    let token = if force { access.sign_in(flow).await? } else { access.token(false).await? };
+    let access = access(ctx, &session, profile.as_deref(), interaction).await?;
+    let token = if force { access.sign_in(flow).await? } else { access.accepted_token().await? };
     Ok(token)
 }
 
 /// After `login --sso NAME`: list the session's accounts now (the token is fresh).
 pub async fn discover_after_login(ctx: &Context, name: &str) -> Result<Snapshot, AppError> {
-    let session = find_session(ctx, name)?;
-    discover_now(ctx, &session, Interaction::Never("the sign-in just happened".into())).await
+    let (session, profile) = find_session_and_profile(ctx, name)?;
+    let never = Interaction::Never("the sign-in just happened".into());
+    discover_now(ctx, &session, profile.as_deref(), never).await
 }
 
-/// `rolecall logout --sso NAME`: `Logout` at the portal, the tokens
-/// removed, and the role sessions made from them forgotten. Returns the
-/// targets whose sessions were removed.
-pub async fn logout(ctx: &Context, name: &str) -> Result<Vec<String>, AppError> {
-    let session = find_session(ctx, name)?;
-    let access = access(ctx, &session, None, Interaction::Never(String::new())).await?;
-    access.logout().await?;
+/// What `rolecall logout --sso NAME` did, part by part: what is here is
+/// removed first, then the portal is told.
+pub struct LoggedOut {
+    /// Whether a token was kept here (and is now removed), or why removing failed.
+    pub tokens: Result<bool, AppError>,
+    /// The targets whose role sessions (made from the tokens) were forgotten, or why not.
+    pub sessions: Result<Vec<String>, AppError>,
+    /// What the portal said.
+    pub portal: Portal,
+}
+
+/// The portal's part of a logout.
+pub enum Portal {
+    /// The session ended at Identity Center.
+    Ended,
+    /// Nothing to end there (no token kept, or it had expired or was no longer known).
+    NothingToEnd,
+    /// Not asked (`--local`).
+    Skipped,
+    /// Identity Center could not be told (unreachable, or an error).
+    Failed(AppError),
+}
+
+/// `rolecall logout --sso NAME [--local]`: the tokens removed here and the
+/// role sessions made from them forgotten, then (unless `local`) `Logout` at
+/// the portal. A portal that cannot be reached leaves nothing behind here.
+pub async fn logout(ctx: &Context, name: &str, local: bool) -> Result<LoggedOut, AppError> {
+    let (session, profile) = find_session_and_profile(ctx, name)?;
+    let access = access(ctx, &session, profile.as_deref(), Interaction::Never(String::new())).await?;
+    let kept = access.forget_tokens().await.map_err(AppError::from);
+    let sessions = forget_role_sessions(ctx, &session).await;
+    let portal = match (&kept, local) {
+        (_, true) => Portal::Skipped,
+        (Ok(Some(token)), false) => match access.end_at_portal(token).await {
+            Ok(true) => Portal::Ended,
+            Ok(false) => Portal::NothingToEnd,
+            Err(e) => Portal::Failed(e.into()),
+        },
+        (_, false) => Portal::NothingToEnd,
+    };
+    Ok(LoggedOut { tokens: kept.map(|t| t.is_some()), sessions, portal })
+}
+
+/// Forgets the role sessions whose plans start from `session`'s tokens.
+async fn forget_role_sessions(ctx: &Context, session: &SsoSession) -> Result<Vec<String>, AppError> {
     let mut removed = Vec::new();
     let mut targets: Vec<String> = super::sessions::role_expiries().into_keys().collect();
     targets.sort();
     for target in targets {
         let Ok(plan) = super::assume::plan_for(ctx, &target, &super::Flags::default()) else { continue };
-        if matches!(&plan.base, Base::Sso { role, .. } if role.session == session) {
+        if matches!(&plan.base, Base::Sso { role, .. } if role.session == *session) {
             super::sessions::forget(ctx, target.clone()).await?;
             removed.push(target);
         }
@@ -235,9 +282,40 @@ pub fn cached_views(ctx: &Context) -> Vec<(SsoSession, Snapshot)> {
 }
 
 /// Lists `session`'s accounts and permission sets now (signing in only when
-/// `interaction` allows) and keeps them for the catalog.
-pub async fn discover_now(ctx: &Context, session: &SsoSession, interaction: Interaction) -> Result<Snapshot, AppError> {
-    let access = access(ctx, session, None, interaction).await?;
+/// `interaction` allows) and keeps them for the catalog, under the session's
+/// discovery lock as background discovery does: when another process listed
+/// them while this one waited, its list is used.
+pub async fn discover_now(
+    ctx: &Context,
+    session: &SsoSession,
+    profile: Option<&str>,
+    interaction: Interaction,
+) -> Result<Snapshot, AppError> {
+    let started = crate::time::now_unix();
+    let _lock = discovery_lock(ctx, session).await?;
+    if let Some((snap, _)) = discover::load(&paths::cache_dir(), session, ctx.settings.defaults.org_cache_ttl)
+        && snap.fetched_at >= started
+    {
+        return Ok(snap);
+    }
+    discover_locked(ctx, session, profile, interaction).await
+}
+
+/// The lock one session's discovery holds, across processes.
+async fn discovery_lock(ctx: &Context, session: &SsoSession) -> Result<crate::store::lock::SessionLock, AppError> {
+    let (dir, key, timeout) =
+        (paths::cache_dir(), format!("sso-discover/{}", session.id()), ctx.settings.defaults.lock_timeout);
+    blocking(move || store::lock::acquire(&dir, &key, timeout)).await
+}
+
+/// [`discover_now`] with the discovery lock held.
+async fn discover_locked(
+    ctx: &Context,
+    session: &SsoSession,
+    profile: Option<&str>,
+    interaction: Interaction,
+) -> Result<Snapshot, AppError> {
+    let access = access(ctx, session, profile, interaction).await?;
     let token = access.token(false).await?;
     let d = &ctx.settings.defaults;
     let pace = discover::Pace {
@@ -289,9 +367,7 @@ pub async fn prepare(ctx: &Context, account: &str, role: &str) {
         if matches!(discover::load(&dir, &session, ttl), Some((_, true))) {
             continue;
         }
-        let (lock_dir, key, timeout) =
-            (dir.clone(), format!("sso-discover/{}", session.id()), ctx.settings.defaults.lock_timeout);
-        let _lock = match blocking(move || store::lock::acquire(&lock_dir, &key, timeout)).await {
+        let _lock = match discovery_lock(ctx, &session).await {
             Ok(lock) => lock,
             Err(e) => {
                 ctx.warn(&format!("warning: IAM Identity Center '{}': accounts not listed: {e}", session.id()));
@@ -303,7 +379,7 @@ pub async fn prepare(ctx: &Context, account: &str, role: &str) {
             continue;
         }
         let never = Interaction::Never("it is only needed to list accounts".into());
-        match discover_now(ctx, &session, never).await {
+        match discover_locked(ctx, &session, None, never).await {
             Ok(_) => {}
             Err(AppError::Sso(crate::sso::SsoError::SignInNeeded { .. })) => {}
             Err(e) => ctx.warn(&format!("warning: IAM Identity Center '{}': accounts not listed: {e}", session.id())),

@@ -313,6 +313,12 @@ impl Clients {
         Ok((accounts, out.next_token().map(str::to_owned)))
     }
 
+    /// Whether the portal accepts `access`: `ListAccounts` for one account.
+    pub async fn probe(&self, access: &str) -> Result<(), SsoError> {
+        let res = self.portal.list_accounts().access_token(access).max_results(1).send().await;
+        res.map(|_| ()).map_err(|e| self.fail("ListAccounts", false, classify(e)))
+    }
+
     /// One page of `ListAccountRoles` for `account_id`.
     pub async fn list_roles(
         &self,

@@ -1,20 +1,31 @@
 //! The loopback redirect of the authorization code grant: a listener on
-//! 127.0.0.1 (a port the system picks) that answers one
+//! 127.0.0.1 (a port the system picks) that answers
 //! `GET /oauth/callback?code=…&state=…` with a short page, checks `state`
 //! (in constant time; a callback without the right one is refused and the
-//! wait goes on), and gives up after a timeout.
+//! wait goes on), and gives up after a timeout. Connections are served
+//! concurrently (a few at a time), each within a total deadline, so one
+//! slow local connection cannot hold up the browser's.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
 use subtle::ConstantTimeEq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, mpsc};
 
 use super::pkce::decode;
 
 /// The path the redirect URI names.
 pub const PATH: &str = "/oauth/callback";
+
+/// Connections served at once; more wait to be accepted.
+const MAX_CONNECTIONS: usize = 16;
+
+/// How long one connection may take, from accept to the answer written
+/// (a browser's request arrives at once; a trickle of bytes gets no more).
+const CONNECTION_DEADLINE: Duration = Duration::from_secs(5);
 
 /// A listening callback.
 pub struct Callback {
@@ -42,54 +53,35 @@ impl Callback {
     /// with a wrong or no state a 400, and the wait goes on; only a callback
     /// with the right state (and a code or an error) ends it.
     pub async fn code(self, state: &str, limit: Duration) -> Result<SecretString, String> {
+        self.code_within(state, limit, CONNECTION_DEADLINE).await
+    }
+
+    async fn code_within(self, state: &str, limit: Duration, deadline: Duration) -> Result<SecretString, String> {
+        let state: Arc<str> = Arc::from(state);
+        let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        let (tx, mut rx) = mpsc::channel::<Result<SecretString, String>>(1);
+        // Dropped (and so aborted) when the wait ends.
+        let mut serving = tokio::task::JoinSet::new();
         let wait = async {
             loop {
-                let (mut stream, _) = self.listener.accept().await.map_err(|e| e.to_string())?;
-                let mut buf = vec![0u8; 8192];
-                let mut len = 0;
-                // Read the request head (one read is usually enough; stop at the blank line).
-                while len < buf.len() {
-                    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf[len..])).await;
-                    match read {
-                        Ok(Ok(0)) | Err(_) | Ok(Err(_)) => break,
-                        Ok(Ok(n)) => len += n,
-                    }
-                    if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
-                        break;
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf[..len]).into_owned();
-                let target = head.lines().next().and_then(|l| l.split_whitespace().nth(1)).unwrap_or_default();
-                let (path, query) = target.split_once('?').unwrap_or((target, ""));
-                if path != PATH {
-                    let _ = respond(&mut stream, "404 Not Found", "").await;
-                    continue;
-                }
-                let param = |name: &str| {
-                    query
-                        .split('&')
-                        .find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| decode(v)))
+                let accept = async {
+                    let slot = slots.clone().acquire_owned().await.map_err(|e| e.to_string())?;
+                    let (stream, _) = self.listener.accept().await.map_err(|e| e.to_string())?;
+                    Ok::<_, String>((slot, stream))
                 };
-                // Only a callback carrying this sign-in's state ends the wait:
-                // any local process can find the port, so anything else gets
-                // a 400 and the wait goes on.
-                let right = param("state").is_some_and(|s| bool::from(s.as_bytes().ct_eq(state.as_bytes())));
-                if !right {
-                    let _ = respond(&mut stream, "400 Bad Request", FAILED).await;
-                    continue;
+                tokio::select! {
+                    Some(result) = rx.recv() => return result,
+                    accepted = accept => {
+                        let (slot, stream) = accepted?;
+                        let (tx, state) = (tx.clone(), state.clone());
+                        serving.spawn(async move {
+                            let _slot = slot;
+                            if let Ok(Some(result)) = tokio::time::timeout(deadline, serve(stream, &state)).await {
+                                let _ = tx.try_send(result);
+                            }
+                        });
+                    }
                 }
-                let result = match (param("error"), param("code")) {
-                    (Some(err), _) => Err(format!(
-                        "the browser came back with error '{}'{}",
-                        crate::text::clean(&err),
-                        param("error_description").map(|d| format!(": {}", crate::text::clean(&d))).unwrap_or_default()
-                    )),
-                    (None, Some(code)) if !code.is_empty() => Ok(SecretString::from(code)),
-                    (None, _) => Err("the browser came back without a code".to_owned()),
-                };
-                let page = if result.is_ok() { DONE } else { FAILED };
-                let _ = respond(&mut stream, "200 OK", page).await;
-                return result;
             }
         };
         match tokio::time::timeout(limit, wait).await {
@@ -102,7 +94,53 @@ impl Callback {
     }
 }
 
-async fn respond(stream: &mut tokio::net::TcpStream, status: &str, body: &str) -> std::io::Result<()> {
+/// Reads one request and answers it: `Some` with the sign-in's outcome when
+/// it is the callback with the right state, `None` when the wait goes on.
+async fn serve(mut stream: TcpStream, state: &str) -> Option<Result<SecretString, String>> {
+    let mut buf = vec![0u8; 8192];
+    let mut len = 0;
+    // Read the request head (one read is usually enough; stop at the blank line).
+    while len < buf.len() {
+        match stream.read(&mut buf[len..]).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => len += n,
+        }
+        if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
+    }
+    let head = String::from_utf8_lossy(&buf[..len]).into_owned();
+    let target = head.lines().next().and_then(|l| l.split_whitespace().nth(1)).unwrap_or_default();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    if path != PATH {
+        let _ = respond(&mut stream, "404 Not Found", "").await;
+        return None;
+    }
+    let param = |name: &str| {
+        query.split('&').find_map(|kv| kv.split_once('=').filter(|(k, _)| *k == name).map(|(_, v)| decode(v)))
+    };
+    // Only a callback carrying this sign-in's state ends the wait: any local
+    // process can find the port, so anything else gets a 400 and the wait goes on.
+    let right = param("state").is_some_and(|s| bool::from(s.as_bytes().ct_eq(state.as_bytes())));
+    if !right {
+        let _ = respond(&mut stream, "400 Bad Request", FAILED).await;
+        return None;
+    }
+    let result = match (param("error"), param("code")) {
+        (Some(err), _) => Err(format!(
+            "the browser came back with error '{}'{}",
+            crate::text::clean(&err),
+            param("error_description").map(|d| format!(": {}", crate::text::clean(&d))).unwrap_or_default()
+        )),
+        (None, Some(code)) if !code.is_empty() => Ok(SecretString::from(code)),
+        (None, _) => Err("the browser came back without a code".to_owned()),
+    };
+    let page = if result.is_ok() { DONE } else { FAILED };
+    let _ = respond(&mut stream, "200 OK", page).await;
+    Some(result)
+}
+
+async fn respond(stream: &mut TcpStream, status: &str, body: &str) -> std::io::Result<()> {
     let text = format!(
         "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
@@ -176,5 +214,52 @@ mod tests {
         let cb = Callback::bind().await.unwrap();
         let err = cb.code("st", Duration::from_millis(50)).await.unwrap_err();
         assert!(err.contains("sso_login_timeout"), "{err}");
+    }
+
+    /// A local connection that trickles a byte at a time (never a whole request head) neither
+    /// holds up the browser's callback nor outlives its deadline.
+    #[tokio::test]
+    async fn a_slow_connection_neither_blocks_the_callback_nor_stays_open() {
+        let cb = Callback::bind().await.unwrap();
+        let uri = cb.redirect_uri.clone();
+        let addr = uri.trim_start_matches("http://").split('/').next().unwrap().to_owned();
+        let wait = tokio::spawn(cb.code("st", Duration::from_secs(30)));
+        // Connected first, so a one-at-a-time loopback would serve it first.
+        let mut loris = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        loris.write_all(b"G").await.unwrap();
+        let trickle = tokio::spawn(async move {
+            for b in b"ET /oauth/callback?state=st HTTP/1.1\r\nX-Slow: ".iter().cycle().take(10_000) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                if loris.write_all(&[*b]).await.is_err() {
+                    return true;
+                }
+            }
+            false
+        });
+        let page = get(&uri, "/oauth/callback?code=good&state=st").await;
+        assert!(page.contains("close this tab"), "{page}");
+        assert_eq!(wait.await.unwrap().unwrap().expose_secret(), "good");
+        assert!(trickle.await.unwrap(), "the slow connection was closed");
+    }
+
+    /// The slow connection is closed at its deadline even while the wait goes on.
+    #[tokio::test]
+    async fn a_slow_connection_is_closed_at_its_deadline() {
+        let cb = Callback::bind().await.unwrap();
+        let uri = cb.redirect_uri.clone();
+        let addr = uri.trim_start_matches("http://").split('/').next().unwrap().to_owned();
+        let wait = tokio::spawn(cb.code_within("st", Duration::from_secs(30), Duration::from_millis(300)));
+        let mut loris = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let mut closed = false;
+        for _ in 0..10_000 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            if loris.write_all(b"x").await.is_err() {
+                closed = true;
+                break;
+            }
+        }
+        assert!(closed, "the trickling connection was never closed");
+        assert!(!wait.is_finished(), "the wait goes on");
+        wait.abort();
     }
 }

@@ -128,6 +128,8 @@ impl Access {
             } else if !stale && token.left(time::now()) > Duration::from_secs(60) {
                 // Not refreshable but still valid for a while: use it.
                 return Ok(token);
+            } else if stale {
+                ended = Some("Identity Center refused the access token and there is no refresh token".into());
             } else {
                 ended = Some("the access token expired and there is no refresh token".into());
             }
@@ -149,6 +151,19 @@ impl Access {
                 }
                 self.sign_in_locked(*flow, say.as_ref()).await
             }
+        }
+    }
+
+    /// A token the portal accepts (`rolecall login --sso NAME`): the kept one
+    /// when the portal takes it; when the portal refuses it although it looks
+    /// valid (revoked, the session ended early), a refresh; and when the
+    /// refresh is refused too, a new sign-in (if a person may be asked).
+    /// Other failures of the check are left to the calls that follow.
+    pub async fn accepted_token(&self) -> Result<Token, SsoError> {
+        let token = self.token(false).await?;
+        match self.clients.probe(token.access()).await {
+            Err(SsoError::Refused { code, .. }) if code == "UnauthorizedException" => self.token(true).await,
+            _ => Ok(token),
         }
     }
 
@@ -291,6 +306,14 @@ impl Access {
             device.url,
             device.user_code
         ));
+        // As the AWS CLI does: the verification page opens in the browser when one can be
+        // opened (not over SSH, not headless); the URL and code above stay the way in.
+        if browser::available(&self.env)
+            && is_web_url(&device.url)
+            && let Err(e) = browser::open(&self.env, &device.url, self.login_timeout)
+        {
+            say(&format!("could not open a browser ({e}); open the URL above yourself"));
+        }
         let limit = device.expires_in.min(self.login_timeout);
         let start = std::time::Instant::now();
         let mut interval = device.interval;
@@ -313,21 +336,27 @@ impl Access {
         }
     }
 
-    /// `Logout` at the portal (when a token is kept), then forgets the tokens.
-    pub async fn logout(&self) -> Result<bool, SsoError> {
+    /// Removes the session's tokens here (the keyring and the AWS CLI's file;
+    /// the client registration stays, as `aws sso logout` keeps it), and
+    /// returns the token that was kept, so the portal can be told after.
+    pub async fn forget_tokens(&self) -> Result<Option<Token>, SsoError> {
         let _lock = self.blocking(|t, s| t.lock(&s)).await?;
         let kept = self.blocking(|t, s| t.load(&s, time::now())).await?;
-        let had = kept.is_some();
-        if let Some((token, _)) = kept
-            && token.left(time::now()) > Duration::ZERO
-        {
-            match self.clients.logout(token.access()).await {
-                Ok(()) | Err(SsoError::Refused { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
         self.blocking(|t, s| t.remove(&s)).await?;
-        Ok(had)
+        Ok(kept.map(|(token, _)| token))
+    }
+
+    /// `Logout` at the portal with `token`: `false` when there was nothing to
+    /// end (the token had expired, or the portal no longer knew it).
+    pub async fn end_at_portal(&self, token: &Token) -> Result<bool, SsoError> {
+        if token.left(time::now()) == Duration::ZERO {
+            return Ok(false);
+        }
+        match self.clients.logout(token.access()).await {
+            Ok(()) => Ok(true),
+            Err(SsoError::Refused { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// `GetRoleCredentials` for `account_id` × `role_name`, refreshing the
@@ -347,6 +376,13 @@ impl Access {
     pub fn clients(&self) -> &Clients {
         &self.clients
     }
+}
+
+/// True for an `http(s)://` URL: what the service names as its verification
+/// page is opened only when it is a web page (never an option or a file).
+fn is_web_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
 }
 
 /// True when `e` says the client registration is no longer accepted.

@@ -161,3 +161,18 @@ async fn device_code_sign_in_polls_until_approved_and_keeps_the_registration() {
     assert!(f.tokens.registration(&session(), "device").unwrap().is_some());
     assert_eq!(f.tokens.note(&session()).unwrap().origin, Origin::Keyring);
 }
+
+/// Only a web page named by the service is handed to a browser command.
+#[test]
+fn only_web_urls_are_opened() {
+    for (url, web) in [
+        ("https://device.sso.eu-west-1.amazonaws.com/?user_code=ABCD-EFGH", true),
+        ("HTTP://127.0.0.1:8080/device", true),
+        ("file:///etc/passwd", false),
+        ("--new-window=evil", false),
+        ("javascript:alert(1)", false),
+        ("", false),
+    ] {
+        assert_eq!(is_web_url(url), web, "{url}");
+    }
+}

@@ -37,6 +37,11 @@ pub struct Note {
     pub origin: Origin,
 }
 
+/// The note of session `id` under the cache dir `dir`.
+fn note_file(dir: &Path, id: &str) -> PathBuf {
+    dir.join("sso").join(format!("{}.json", paths::short_hash(id.as_bytes())))
+}
+
 /// The token places of one run.
 pub struct Tokens {
     secrets: Arc<dyn SecretStore>,
@@ -88,7 +93,7 @@ impl Tokens {
     }
 
     fn note_path(&self, session: &SsoSession) -> PathBuf {
-        self.cache_dir.join("sso").join(format!("{}.json", paths::short_hash(session.id().as_bytes())))
+        note_file(&self.cache_dir, session.id())
     }
 
     /// The AWS CLI's token for `session`, if its file is there and made for this start URL.
@@ -175,6 +180,20 @@ impl Tokens {
             .collect();
         out.sort_by(|a, b| a.session.cmp(&b.session));
         out
+    }
+
+    /// After the keyring tokens of `sessions` (ids) were removed behind this
+    /// module's back (`forget --all`): their notes in the cache dir `dir` go
+    /// too, so `status` stops reporting them. Notes of tokens in the AWS
+    /// CLI's file stay: the file is still there.
+    pub fn forget_keyring_notes(dir: &Path, sessions: &[&str]) {
+        for id in sessions {
+            let path = note_file(dir, id);
+            let note: Option<Note> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+            if note.is_some_and(|n| n.origin == Origin::Keyring && n.session == *id) {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
     }
 
     /// Removes the session's tokens from both places and its note (the
@@ -278,6 +297,32 @@ mod tests {
         t.remove(&s).unwrap();
         assert!(t.load(&s, time::now()).unwrap().is_none());
         assert!(t.note(&s).is_none());
+    }
+
+    #[test]
+    fn notes_of_forgotten_keyring_tokens_go_and_the_others_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("c");
+        let t = |own| {
+            Tokens::new(
+                Arc::new(MemoryStore::default()),
+                Some(dir.path().to_path_buf()),
+                &cache,
+                Duration::from_secs(1),
+                own,
+            )
+        };
+        let (kept, cli, other) = (
+            session(),
+            SsoSession { name: Some("cli".into()), ..session() },
+            SsoSession { name: Some("other".into()), ..session() },
+        );
+        t(SsoTokenCache::Keyring).save(&kept, &token("K", 600), Origin::Keyring, true).unwrap();
+        t(SsoTokenCache::AwsCli).save(&cli, &token("C", 600), Origin::AwsCli, true).unwrap();
+        t(SsoTokenCache::Keyring).save(&other, &token("O", 600), Origin::Keyring, true).unwrap();
+        Tokens::forget_keyring_notes(&cache, &["acme", "cli"]);
+        let left: Vec<String> = Tokens::all_notes(&cache).into_iter().map(|n| n.session).collect();
+        assert_eq!(left, ["cli", "other"], "the AWS CLI's file is still there; 'other' was not forgotten");
     }
 
     #[test]

@@ -174,6 +174,12 @@ impl SsoEmu {
         self.admin("/__emu/expire", json!({"refresh": true}));
     }
 
+    /// An administrator ends every sign-in session: access and refresh tokens handed out so far
+    /// are refused (401 at the portal, `invalid_grant` for a refresh) although they look valid.
+    pub fn revoke_all(&self) {
+        self.admin("/__emu/revoke", json!({}));
+    }
+
     /// The next `count` visits of /authorize come back to the callback with `error=access_denied`.
     pub fn deny_authorize(&self, count: u32) {
         self.admin("/__emu/deny-authorize", json!({ "count": count }));
@@ -202,7 +208,8 @@ impl SsoEmu {
 
     /// Counts per operation: `RegisterClient`, `StartDeviceAuthorization`, `CreateToken`,
     /// `CreateToken.device_code|authorization_code|refresh_token` (requests),
-    /// `issued.<grant>` (tokens handed out), `Authorize`, `ListAccounts`, `ListAccountRoles`,
+    /// `issued.<grant>` (tokens handed out), `refreshed-by.<clientName>` (`test-cli` for the
+    /// registration of [`SsoEmu::write_cli_cache`]), `Authorize`, `ListAccounts`, `ListAccountRoles`,
     /// `GetRoleCredentials`, `GetRoleCredentials.targets` (`{"ACCOUNT/PS": n}`), `Logout`,
     /// `throttled`, `throttled.<operation>`, and the current `rate`.
     pub fn stats(&self) -> Value {

@@ -230,3 +230,28 @@ fn a_default_profile_with_credentials_is_refused() {
     assert!(stdout(&out).contains("uri=none key=ASIA"), "{}", stdout(&out));
     assert!(stderr(&out).contains("warning: fixed keys instead of a credentials server"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_token_directory_left_by_a_killed_server_is_swept_on_the_next_start() {
+    let w = World::main();
+    let sb = sandbox(&w, "");
+    let cache = sb.home().join("cache");
+    // A server killed with SIGKILL leaves its directory; its pid is gone.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let stale = cache.join(format!("server-{dead}-00112233aabbccdd"));
+    // One of a live process (this test) stays: its server may be serving.
+    let live = cache.join(format!("server-{}-8899aabbccddeeff", std::process::id()));
+    for dir in [&stale, &live] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("token"), "0123456789abcdef").unwrap();
+    }
+    // Not one of the server's: left alone.
+    let other = cache.join("server-notes");
+    std::fs::create_dir_all(&other).unwrap();
+    ok(sb.rolecall(Some(&w.endpoint())).args(["exec", "ro", "--server", "--", "true"]).output().unwrap(), "exec");
+    assert!(!stale.exists(), "the dead server's token directory is still there");
+    assert!(live.join("token").exists(), "a live server's token was removed");
+    assert!(other.exists());
+}

@@ -243,6 +243,21 @@ fn output_prefixed_grouped_and_to_files() {
         let mode = std::fs::metadata(dir.join(format!("{s}.stdout"))).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+
+    // A file that cannot be written fails its target alone; the others' files are still written.
+    let blocked = stem("acct-0011_ReadOnly");
+    std::fs::remove_file(dir.join(format!("{blocked}.stdout"))).unwrap();
+    std::fs::create_dir(dir.join(format!("{blocked}.stdout"))).unwrap();
+    std::fs::remove_file(dir.join(format!("{s}.stdout"))).unwrap();
+    let mut args = vec!["--output-dir", dir.to_str().unwrap()];
+    args.extend(sel);
+    args.extend(["--", "sh", "-c", ECHO]);
+    let out = org.run(&args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("2 ok, 1 failed"), "{err}");
+    assert!(err.contains("cannot write the output of 'acct-0011/ReadOnly'"), "{err}");
+    assert_eq!(read(&format!("{s}.stdout")), "out payments prod\n");
 }
 
 /// GetSessionToken requests the organisation's moto recorded so far.

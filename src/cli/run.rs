@@ -138,7 +138,7 @@ impl RunCmd {
             (None, Some(_)) => Console::Quiet,
         };
         if let Some(dir) = &self.output_dir {
-            std::fs::create_dir_all(dir)
+            crate::paths::create_dirs_private(dir)
                 .map_err(|e| AppError::usage(format!("--output-dir '{}': {e}", dir.display())))?;
         }
         let labels: Vec<Label> = jobs.iter().map(|j| Label { id: j.id.clone() }).collect();
@@ -203,9 +203,7 @@ impl RunCmd {
             () = watch => {}
             _ = async { tokio::join!(run, render) } => {}
         }
-        for warning in sink.finish() {
-            ctx.warn(&format!("warning: {warning}"));
-        }
+        sink.finish();
         for warning in batch.finish().await {
             ctx.warn(&format!("warning: {warning}"));
         }

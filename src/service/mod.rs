@@ -19,6 +19,7 @@ pub mod provenance;
 pub mod run;
 pub mod server;
 pub mod sessions;
+pub mod signals;
 pub mod snapshot;
 pub mod sso;
 pub mod whoami;

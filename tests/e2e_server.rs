@@ -95,25 +95,29 @@ fn the_child_fetches_credentials_with_the_token_from_the_file() {
 }
 
 #[test]
-fn sigterm_to_rolecall_reaches_the_child() {
+fn sigterm_and_sighup_to_rolecall_reach_the_child() {
     use std::io::BufRead;
     let w = World::main();
     let sb = sandbox(&w, "");
-    // The loop ends by itself after ~20 s, so a lost signal fails the test instead of hanging it.
-    let script = "trap 'echo got-term; exit 3' TERM; echo ready; n=0; while [ $n -lt 200 ]; do sleep 0.1; n=$((n+1)); done; echo no-term";
-    let mut child = sb
-        .rolecall_std(Some(&w.endpoint()))
-        .args(["exec", "ro", "--server", "--", "sh", "-c", script])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    assert_eq!(lines.next().unwrap().unwrap(), "ready");
-    // SAFETY: kill has no memory preconditions; the pid is our own child's.
-    unsafe { libc_kill(child.id() as i32, 15) };
-    assert_eq!(lines.next().unwrap().unwrap(), "got-term");
-    assert_eq!(child.wait().unwrap().code(), Some(3), "rolecall returns the child's code");
+    for (sig, name) in [(15, "TERM"), (1, "HUP")] {
+        // The loop ends by itself after ~20 s, so a lost signal fails the test instead of hanging it.
+        let script = format!(
+            "trap 'echo got-{name}; exit 3' {name}; echo ready; n=0; while [ $n -lt 200 ]; do sleep 0.1; n=$((n+1)); done; echo none"
+        );
+        let mut child = sb
+            .rolecall_std(Some(&w.endpoint()))
+            .args(["exec", "ro", "--server", "--", "sh", "-c", &script])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        assert_eq!(lines.next().unwrap().unwrap(), "ready");
+        // SAFETY: kill has no memory preconditions; the pid is our own child's.
+        unsafe { libc_kill(child.id() as i32, sig) };
+        assert_eq!(lines.next().unwrap().unwrap(), format!("got-{name}"));
+        assert_eq!(child.wait().unwrap().code(), Some(3), "SIG{name}: rolecall returns the child's code");
+    }
 }
 
 unsafe extern "C" {

@@ -34,7 +34,7 @@ const CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
 /// use up rolecall's file descriptors. Past it the oldest is closed: a client
 /// that sends its request at once is answered in milliseconds, so the oldest
 /// is one that has sat there sending nothing.
-pub const MAX_CONNECTIONS: usize = 64;
+const MAX_CONNECTIONS: usize = 64;
 
 /// Variables the child must not inherit: they would win over the server, or
 /// point at another server.

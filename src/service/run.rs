@@ -21,6 +21,13 @@ const MAX_LINE: u64 = 64 * 1024;
 /// How long a child may take to leave after SIGTERM before SIGKILL.
 const KILL_GRACE: Duration = Duration::from_secs(2);
 
+/// How long to wait, after SIGKILL, for a process group to be empty. A killed
+/// process stays in its group until its parent reaps it, and an orphan's new
+/// parent (init, or a container's PID 1) may be slow at that: measured at up
+/// to 2 s in a container whose PID 1 reaps lazily, where the processes were
+/// long dead. Beyond this the group holds only the dying and the dead.
+const REAP_WAIT: Duration = Duration::from_millis(250);
+
 /// A target to run on, as the catalog knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
@@ -375,7 +382,7 @@ fn exit_code(status: std::process::ExitStatus) -> Option<i32> {
 
 /// Stops the child's whole process group `group` (its id is the child's
 /// pid): SIGTERM, then SIGKILL after a grace period; returns once the group
-/// is empty (or after a second grace period), so nothing of it outlives the run.
+/// is empty (or its killed members wait to be reaped), so nothing of it outlives the run.
 async fn kill_group(child: &mut tokio::process::Child, group: Option<i32>) -> Option<i32> {
     #[cfg(unix)]
     if let Some(pgid) = group {
@@ -399,11 +406,11 @@ async fn kill_group(child: &mut tokio::process::Child, group: Option<i32>) -> Op
     }
 }
 
-/// Waits (a grace period at most) until process group `pgid` is empty: a
-/// killed process is gone only once its parent (here, init) has reaped it.
+/// Waits ([`REAP_WAIT`] at most) until process group `pgid` is empty: a
+/// killed process leaves it only once its parent (here, init) has reaped it.
 #[cfg(unix)]
 async fn group_gone(pgid: i32) {
-    let deadline = Instant::now() + KILL_GRACE;
+    let deadline = Instant::now() + REAP_WAIT;
     // SAFETY: signal 0 only asks whether the group has a member; nothing is sent.
     while unsafe { libc::kill(-pgid, 0) } == 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;

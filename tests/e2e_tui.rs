@@ -170,6 +170,11 @@ fn find_an_mfa_role_assume_it_open_a_shell_and_come_back() {
 /// Starts rolecall's TUI in `tmux` for the sandbox (120×36).
 fn start_tui(tmux: &Tmux, sb: &Sandbox, w: &World) {
     let bin = assert_cmd::cargo::cargo_bin("rolecall");
+    start_in_tmux(tmux, sb, w, &format!("{}; echo rolecall-exited-$?; sleep 30", bin.display()));
+}
+
+/// Starts `command` (a shell command line) in `tmux` with the sandbox's environment (120×36).
+fn start_in_tmux(tmux: &Tmux, sb: &Sandbox, w: &World, command: &str) {
     let venv_bin = aws_cli().parent().unwrap().display().to_string();
     let home = sb.home().display().to_string();
     let mut args: Vec<String> = ["new-session", "-d", "-s", "t", "-x", "120", "-y", "36"].map(String::from).to_vec();
@@ -187,7 +192,7 @@ fn start_tui(tmux: &Tmux, sb: &Sandbox, w: &World) {
         args.push("-e".into());
         args.push(e);
     }
-    args.push(format!("{}; echo rolecall-exited-$?; sleep 30", bin.display()));
+    args.push(command.to_owned());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     tmux.run(&args);
 }
@@ -314,6 +319,32 @@ fn term_hup_and_int_stop_a_runs_commands_before_the_picker_exits() {
             .unwrap_or_default();
         assert!(log.contains("2 cancelled"), "{name}: the summary is written:\n{log}");
     }
+}
+
+#[test]
+fn closing_the_terminal_stops_every_command_of_a_run() {
+    let w = World::main();
+    let config = "[profile hub]\nregion = us-east-1\n\n[profile org-reader]\nregion = us-east-1\n";
+    let credentials = format!(
+        "{}\n[org-reader]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+        w.credentials_file()
+    );
+    let sb = Sandbox::new(config, &credentials);
+    sb.settings(
+        "[defaults]\nstore = \"none\"\n\n[[organization]]\nname = \"acme\"\nprofile = \"org-reader\"\n\
+         source_profile = \"hub\"\nroles = [\"ReadOnly\"]\n",
+    );
+    ok(sb.rolecall(Some(&w.endpoint())).args(["accounts"]).output().unwrap(), "accounts");
+    let tmux = Tmux::new();
+    let bin = assert_cmd::cargo::cargo_bin("rolecall");
+    let sleeper = "sleep 44.25";
+    let run =
+        format!("{} run --yes payments-prod/ReadOnly data-lake/ReadOnly -- sh -c '{sleeper} & wait'", bin.display());
+    start_in_tmux(&tmux, &sb, &w, &run);
+    wait_for_sleepers(sleeper, 2);
+    // The window closes: the terminal hangs up (SIGHUP), as when a terminal emulator is closed.
+    drop(tmux);
+    wait_for_sleepers(sleeper, 0);
 }
 
 /// Waits (20 s at most) until exactly `n` processes run `command`.

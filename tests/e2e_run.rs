@@ -451,6 +451,23 @@ fn int_term_and_hup_stop_every_child_and_print_the_summary() {
 }
 
 #[test]
+fn a_run_goes_on_when_stderr_is_gone() {
+    // As after a closed terminal window: writing a warning or the summary fails.
+    let org = Org::new();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = org.sb.home().join("out.txt");
+    let status = org
+        .cmd(&["acct-0010/ReadOnly", "retired-2019/ReadOnly", "--", "sh", "-c", "echo ran"])
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(writer)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "the skipped target's warning could not be written");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "acct-0010/ReadOnly | ran\n");
+}
+
+#[test]
 fn a_refused_target_does_not_stop_the_others() {
     let w = World::load("ROLECALL_TEST_AUTH_WORLD");
     let hub = w.s("hub_account");

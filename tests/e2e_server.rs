@@ -247,15 +247,22 @@ fn a_token_directory_left_by_a_killed_server_is_swept_on_the_next_start() {
     let stale = cache.join(format!("server-{dead}-00112233aabbccdd"));
     // One of a live process (this test) stays: its server may be serving.
     let live = cache.join(format!("server-{}-8899aabbccddeeff", std::process::id()));
-    for dir in [&stale, &live] {
+    // So does one whose token file a server holds locked, though its pid is not ours to
+    // see: a server in another PID namespace (a container sharing the cache dir).
+    let elsewhere = cache.join(format!("server-{dead}-0123456789abcdef"));
+    for dir in [&stale, &live, &elsewhere] {
         std::fs::create_dir_all(dir).unwrap();
         std::fs::write(dir.join("token"), "0123456789abcdef").unwrap();
     }
+    let held = std::fs::File::open(elsewhere.join("token")).unwrap();
+    held.lock().unwrap();
     // Not one of the server's: left alone.
     let other = cache.join("server-notes");
     std::fs::create_dir_all(&other).unwrap();
     ok(sb.rolecall(Some(&w.endpoint())).args(["exec", "ro", "--server", "--", "true"]).output().unwrap(), "exec");
     assert!(!stale.exists(), "the dead server's token directory is still there");
     assert!(live.join("token").exists(), "a live server's token was removed");
+    assert!(elsewhere.join("token").exists(), "a token a server holds locked was removed");
+    drop(held);
     assert!(other.exists());
 }

@@ -109,6 +109,9 @@ pub struct Server {
     pub stats: Arc<Stats>,
     dir: PathBuf,
     task: tokio::task::JoinHandle<()>,
+    /// The token file, open and locked while the server lives: a server that
+    /// holds it is alive, whatever PID namespace it runs in.
+    _held: std::fs::File,
 }
 
 impl Drop for Server {
@@ -144,18 +147,29 @@ fn new_token() -> Result<SecretString, AppError> {
 
 /// Removes the token directories under `parent` whose server is gone (killed
 /// with SIGKILL, or the machine stopped): `server-PID-HEX` whose PID no longer
-/// runs. A directory of a live process is left alone, whoever it is.
+/// runs and whose token file no server holds locked. The lock keeps a live
+/// server in another PID namespace (a container sharing the cache dir); the
+/// PID keeps one that does not lock (an older rolecall).
 fn sweep_stale(parent: &Path) {
     let Ok(entries) = std::fs::read_dir(parent) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(pid) = name.to_str().and_then(server_pid) else { continue };
-        if process_runs(pid) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+        let dir = entry.path();
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) || process_runs(pid) || held(&dir.join("token")) {
             continue;
         }
-        let dir = entry.path();
         let _ = std::fs::remove_file(dir.join("token"));
         let _ = std::fs::remove_dir(&dir);
+    }
+}
+
+/// True when a live server holds the token file `path` locked.
+fn held(path: &Path) -> bool {
+    match std::fs::File::open(path) {
+        // The lock taken here goes with the file, at once.
+        Ok(file) => matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
+        Err(_) => false,
     }
 }
 
@@ -182,8 +196,9 @@ fn process_runs(pid: u32) -> bool {
     }
 }
 
-/// Writes the token into a new private directory under `parent`.
-fn write_token(parent: &Path, token: &SecretString) -> Result<(PathBuf, PathBuf), AppError> {
+/// Writes the token into a new private directory under `parent`; returns the
+/// directory, the file, and the file itself, open and locked (see [`held`]).
+fn write_token(parent: &Path, token: &SecretString) -> Result<(PathBuf, PathBuf, std::fs::File), AppError> {
     use std::io::Write;
     let mut random = [0u8; 8];
     getrandom::fill(&mut random).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
@@ -195,8 +210,10 @@ fn write_token(parent: &Path, token: &SecretString) -> Result<(PathBuf, PathBuf)
     crate::paths::ensure_private_dir(&dir).map_err(fail)?;
     let file = dir.join("token");
     let mut f = crate::paths::new_private_file(&file).map_err(fail)?;
+    // Held until the server ends; a sweeper holds it for an instant at most.
+    f.lock().map_err(fail)?;
     f.write_all(token.expose_secret().as_bytes()).map_err(fail)?;
-    Ok((dir, file))
+    Ok((dir, file, f))
 }
 
 /// Starts serving `session` (made for `target` with `flags`) on 127.0.0.1.
@@ -208,7 +225,7 @@ pub async fn start(ctx: Arc<Context>, target: &str, flags: &Flags, session: Sess
     let token = new_token()?;
     let cache = crate::paths::cache_dir();
     sweep_stale(&cache);
-    let (dir, token_file) = write_token(&cache, &token)?;
+    let (dir, token_file, held) = write_token(&cache, &token)?;
     let stats = Arc::new(Stats::default());
     // A code typed for the first assume is spent; renewals never ask.
     let flags = Flags { mfa_code: None, ..flags.clone() };
@@ -236,7 +253,7 @@ pub async fn start(ctx: Arc<Context>, target: &str, flags: &Flags, session: Sess
         stats: stats.clone(),
     });
     let task = tokio::spawn(accept_loop(listener, shared));
-    Ok(Server { url: format!("http://127.0.0.1:{port}{PATH}"), token_file, stats, dir, task })
+    Ok(Server { url: format!("http://127.0.0.1:{port}{PATH}"), token_file, stats, dir, task, _held: held })
 }
 
 impl Server {
@@ -449,6 +466,7 @@ mod tests {
             stats: Arc::default(),
             dir,
             task: tokio::runtime::Builder::new_current_thread().build().unwrap().spawn(async {}),
+            _held: tempfile::tempfile().unwrap(),
         };
         let env = server.child_env(base);
         let names: Vec<&str> = env.set.iter().map(|(k, _)| *k).collect();
@@ -523,6 +541,15 @@ mod tests {
         for (name, want) in rows {
             assert_eq!(server_pid(name), want, "{name}");
         }
+    }
+
+    #[test]
+    fn a_token_file_is_held_while_its_server_lives() {
+        let parent = tempfile::tempdir().unwrap();
+        let (dir, file, locked) = write_token(parent.path(), &SecretString::from("t".to_owned())).unwrap();
+        assert!(dir.starts_with(parent.path()) && held(&file), "the server's own lock");
+        drop(locked);
+        assert!(!held(&file), "released when the server ends (or dies)");
     }
 
     #[tokio::test]

@@ -14,6 +14,20 @@ pub fn cache_dir() -> PathBuf {
     }
 }
 
+/// Creates `dir` and its missing parents, each 0700; a directory that exists
+/// is left as it is (whoever made it chose its mode). For a directory the
+/// user names, such as `run --output-dir`.
+pub fn create_dirs_private(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
 fn refuse(dir: &Path, why: &str) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::PermissionDenied, format!("'{}' {why}", dir.display()))
 }

@@ -243,6 +243,21 @@ fn output_prefixed_grouped_and_to_files() {
         let mode = std::fs::metadata(dir.join(format!("{s}.stdout"))).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+
+    // A file that cannot be written fails its target alone; the others' files are still written.
+    let blocked = stem("acct-0011_ReadOnly");
+    std::fs::remove_file(dir.join(format!("{blocked}.stdout"))).unwrap();
+    std::fs::create_dir(dir.join(format!("{blocked}.stdout"))).unwrap();
+    std::fs::remove_file(dir.join(format!("{s}.stdout"))).unwrap();
+    let mut args = vec!["--output-dir", dir.to_str().unwrap()];
+    args.extend(sel);
+    args.extend(["--", "sh", "-c", ECHO]);
+    let out = org.run(&args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("2 ok, 1 failed"), "{err}");
+    assert!(err.contains("cannot write the output of 'acct-0011/ReadOnly'"), "{err}");
+    assert_eq!(read(&format!("{s}.stdout")), "out payments prod\n");
 }
 
 /// GetSessionToken requests the organisation's moto recorded so far.
@@ -360,40 +375,96 @@ fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
-#[test]
-fn ctrl_c_stops_every_child_and_prints_the_summary() {
-    let org = Org::new();
-    let dir: PathBuf = org.sb.home().join("pids");
-    std::fs::create_dir(&dir).unwrap();
-    let script = format!(r#"sleep 30 & echo $! > "{}/$ROLECALL_ACCOUNT_ID"; wait"#, dir.display());
-    let mut child = org
-        .cmd(&["acct-002[0-2]/ReadOnly", "--", "sh", "-c", &script])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let count = |d: &Path| std::fs::read_dir(d).map(|r| r.count()).unwrap_or(0);
-    wait_for("three children", Duration::from_secs(30), || count(&dir) == 3);
-    std::thread::sleep(Duration::from_millis(200));
-    let pids: Vec<i32> = std::fs::read_dir(&dir)
+/// The process group of a live process.
+fn group_of(pid: i32) -> i32 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let rest = stat.rsplit_once(')').unwrap().1;
+    rest.split_whitespace().nth(2).unwrap().parse().unwrap()
+}
+
+/// Live (not zombie) processes in any of `groups`.
+fn members_of(groups: &BTreeSet<i32>) -> Vec<i32> {
+    std::fs::read_dir("/proc")
         .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap().trim().parse().unwrap())
-        .collect();
-    assert!(pids.iter().all(|p| alive(*p)), "the grandchildren run");
-    // SAFETY: signals the rolecall process this test started.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let start = Instant::now();
-    let out = loop {
-        if let Some(_status) = child.try_wait().unwrap() {
-            break child.wait_with_output().unwrap();
-        }
-        assert!(start.elapsed() < Duration::from_secs(10), "rolecall did not stop after Ctrl-C");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(err.contains("3 targets in") && err.contains("3 cancelled") && err.contains("(interrupted)"), "{err}");
-    wait_for("the grandchildren to go", Duration::from_secs(5), || pids.iter().all(|p| !alive(*p)));
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| alive(*pid))
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).ok().is_some_and(|stat| {
+                let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+                rest.split_whitespace().nth(2).and_then(|g| g.parse().ok()).is_some_and(|g| groups.contains(&g))
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn int_term_and_hup_stop_every_child_and_print_the_summary() {
+    // Ctrl-C, a CI job's time-out, a closed terminal window: the same end. Each command
+    // leaves a grandchild in its process group; in the last row the shell has already
+    // exited and only its grandchild (which holds its output open) runs.
+    let rows = [
+        (libc::SIGINT, "INT", 130, "; wait"),
+        (libc::SIGTERM, "TERM", 143, "; wait"),
+        (libc::SIGHUP, "HUP", 129, "; wait"),
+        (libc::SIGTERM, "TERM (the shell gone)", 143, ""),
+    ];
+    for (signal, name, code, then) in rows {
+        let org = Org::new();
+        let dir: PathBuf = org.sb.home().join("pids");
+        std::fs::create_dir(&dir).unwrap();
+        let script = format!(r#"sleep 300 & echo $! > "{}/$ROLECALL_ACCOUNT_ID"{then}"#, dir.display());
+        let jsonl = org.sb.home().join("out.jsonl");
+        let mut child = org
+            .cmd(&["--output", "jsonl", "acct-002[0-2]/ReadOnly", "--", "sh", "-c", &script])
+            .stdout(std::fs::File::create(&jsonl).unwrap())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let count = |d: &Path| std::fs::read_dir(d).map(|r| r.count()).unwrap_or(0);
+        let read_pid = |p: &Path| std::fs::read_to_string(p).ok().and_then(|t| t.trim().parse::<i32>().ok());
+        wait_for("three children", Duration::from_secs(30), || {
+            count(&dir) == 3 && std::fs::read_dir(&dir).unwrap().all(|e| read_pid(&e.unwrap().path()).is_some())
+        });
+        let pids: Vec<i32> = std::fs::read_dir(&dir).unwrap().filter_map(|e| read_pid(&e.unwrap().path())).collect();
+        let groups: BTreeSet<i32> = pids.iter().map(|p| group_of(*p)).collect();
+        assert_eq!(groups.len(), 3, "{name}: a process group per target");
+        assert!(pids.iter().all(|p| alive(*p)), "{name}: the grandchildren run");
+        // SAFETY: signals the rolecall process this test started.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        let start = Instant::now();
+        let out = loop {
+            if let Some(_status) = child.try_wait().unwrap() {
+                break child.wait_with_output().unwrap();
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "rolecall did not stop after SIG{name}");
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "SIG{name}: {err}");
+        assert!(err.contains("3 targets in") && err.contains("3 cancelled") && err.contains("(interrupted)"), "{err}");
+        // rolecall waited for its commands: nothing of the run is left, not even for a moment.
+        let left = members_of(&groups);
+        assert!(left.is_empty(), "SIG{name}: processes of the run outlived rolecall: {left:?}");
+        let lines = std::fs::read_to_string(&jsonl).unwrap();
+        assert_eq!(lines.lines().filter(|l| l.contains(r#""status":"cancelled""#)).count(), 3, "{lines}");
+    }
+}
+
+#[test]
+fn a_run_goes_on_when_stderr_is_gone() {
+    // As after a closed terminal window: writing a warning or the summary fails.
+    let org = Org::new();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = org.sb.home().join("out.txt");
+    let status = org
+        .cmd(&["acct-0010/ReadOnly", "retired-2019/ReadOnly", "--", "sh", "-c", "echo ran"])
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(writer)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "the skipped target's warning could not be written");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "acct-0010/ReadOnly | ran\n");
 }
 
 #[test]

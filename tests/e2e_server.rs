@@ -95,25 +95,29 @@ fn the_child_fetches_credentials_with_the_token_from_the_file() {
 }
 
 #[test]
-fn sigterm_to_rolecall_reaches_the_child() {
+fn sigterm_and_sighup_to_rolecall_reach_the_child() {
     use std::io::BufRead;
     let w = World::main();
     let sb = sandbox(&w, "");
-    // The loop ends by itself after ~20 s, so a lost signal fails the test instead of hanging it.
-    let script = "trap 'echo got-term; exit 3' TERM; echo ready; n=0; while [ $n -lt 200 ]; do sleep 0.1; n=$((n+1)); done; echo no-term";
-    let mut child = sb
-        .rolecall_std(Some(&w.endpoint()))
-        .args(["exec", "ro", "--server", "--", "sh", "-c", script])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    assert_eq!(lines.next().unwrap().unwrap(), "ready");
-    // SAFETY: kill has no memory preconditions; the pid is our own child's.
-    unsafe { libc_kill(child.id() as i32, 15) };
-    assert_eq!(lines.next().unwrap().unwrap(), "got-term");
-    assert_eq!(child.wait().unwrap().code(), Some(3), "rolecall returns the child's code");
+    for (sig, name) in [(15, "TERM"), (1, "HUP")] {
+        // The loop ends by itself after ~20 s, so a lost signal fails the test instead of hanging it.
+        let script = format!(
+            "trap 'echo got-{name}; exit 3' {name}; echo ready; n=0; while [ $n -lt 200 ]; do sleep 0.1; n=$((n+1)); done; echo none"
+        );
+        let mut child = sb
+            .rolecall_std(Some(&w.endpoint()))
+            .args(["exec", "ro", "--server", "--", "sh", "-c", &script])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        assert_eq!(lines.next().unwrap().unwrap(), "ready");
+        // SAFETY: kill has no memory preconditions; the pid is our own child's.
+        unsafe { libc_kill(child.id() as i32, sig) };
+        assert_eq!(lines.next().unwrap().unwrap(), format!("got-{name}"));
+        assert_eq!(child.wait().unwrap().code(), Some(3), "SIG{name}: rolecall returns the child's code");
+    }
 }
 
 unsafe extern "C" {
@@ -229,4 +233,36 @@ fn a_default_profile_with_credentials_is_refused() {
     let out = ok(out, "exec ro with exec_server = always and a [default] with keys");
     assert!(stdout(&out).contains("uri=none key=ASIA"), "{}", stdout(&out));
     assert!(stderr(&out).contains("warning: fixed keys instead of a credentials server"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_token_directory_left_by_a_killed_server_is_swept_on_the_next_start() {
+    let w = World::main();
+    let sb = sandbox(&w, "");
+    let cache = sb.home().join("cache");
+    // A server killed with SIGKILL leaves its directory; its pid is gone.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let stale = cache.join(format!("server-{dead}-00112233aabbccdd"));
+    // One of a live process (this test) stays: its server may be serving.
+    let live = cache.join(format!("server-{}-8899aabbccddeeff", std::process::id()));
+    // So does one whose token file a server holds locked, though its pid is not ours to
+    // see: a server in another PID namespace (a container sharing the cache dir).
+    let elsewhere = cache.join(format!("server-{dead}-0123456789abcdef"));
+    for dir in [&stale, &live, &elsewhere] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("token"), "0123456789abcdef").unwrap();
+    }
+    let held = std::fs::File::open(elsewhere.join("token")).unwrap();
+    held.lock().unwrap();
+    // Not one of the server's: left alone.
+    let other = cache.join("server-notes");
+    std::fs::create_dir_all(&other).unwrap();
+    ok(sb.rolecall(Some(&w.endpoint())).args(["exec", "ro", "--server", "--", "true"]).output().unwrap(), "exec");
+    assert!(!stale.exists(), "the dead server's token directory is still there");
+    assert!(live.join("token").exists(), "a live server's token was removed");
+    assert!(elsewhere.join("token").exists(), "a token a server holds locked was removed");
+    drop(held);
+    assert!(other.exists());
 }

@@ -170,6 +170,11 @@ fn find_an_mfa_role_assume_it_open_a_shell_and_come_back() {
 /// Starts rolecall's TUI in `tmux` for the sandbox (120×36).
 fn start_tui(tmux: &Tmux, sb: &Sandbox, w: &World) {
     let bin = assert_cmd::cargo::cargo_bin("rolecall");
+    start_in_tmux(tmux, sb, w, &format!("{}; echo rolecall-exited-$?; sleep 30", bin.display()));
+}
+
+/// Starts `command` (a shell command line) in `tmux` with the sandbox's environment (120×36).
+fn start_in_tmux(tmux: &Tmux, sb: &Sandbox, w: &World, command: &str) {
     let venv_bin = aws_cli().parent().unwrap().display().to_string();
     let home = sb.home().display().to_string();
     let mut args: Vec<String> = ["new-session", "-d", "-s", "t", "-x", "120", "-y", "36"].map(String::from).to_vec();
@@ -187,7 +192,7 @@ fn start_tui(tmux: &Tmux, sb: &Sandbox, w: &World) {
         args.push("-e".into());
         args.push(e);
     }
-    args.push(format!("{}; echo rolecall-exited-$?; sleep 30", bin.display()));
+    args.push(command.to_owned());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     tmux.run(&args);
 }
@@ -263,6 +268,82 @@ fn mark_two_targets_run_a_command_on_them_and_stop_a_slow_one() {
     wait_for_sleepers(sleeper, 2);
     tmux.keys(&["C-c"]);
     tmux.wait_for("rolecall-exited-0");
+    wait_for_sleepers(sleeper, 0);
+}
+
+#[test]
+fn term_hup_and_int_stop_a_runs_commands_before_the_picker_exits() {
+    let w = World::main();
+    let config = "[profile hub]\nregion = us-east-1\n\n[profile org-reader]\nregion = us-east-1\n";
+    let credentials = format!(
+        "{}\n[org-reader]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+        w.credentials_file()
+    );
+    let sb = Sandbox::new(config, &credentials);
+    sb.settings(
+        "[defaults]\nstore = \"none\"\n\n[[organization]]\nname = \"acme\"\nprofile = \"org-reader\"\n\
+         source_profile = \"hub\"\nroles = [\"ReadOnly\"]\n",
+    );
+    ok(sb.rolecall(Some(&w.endpoint())).args(["accounts"]).output().unwrap(), "accounts");
+    for (signal, name, code) in [("TERM", "SIGTERM", 143), ("HUP", "SIGHUP", 129), ("INT", "SIGINT", 130)] {
+        let tmux = Tmux::new();
+        start_tui(&tmux, &sb, &w);
+        tmux.wait_for("payments-prod/ReadOnly");
+        for id in ["payments-prod/ReadOnly", "data-lake/ReadOnly"] {
+            tmux.text(id);
+            tmux.wait_for(&format!("› {id}"));
+            tmux.keys(&["C-Space"]);
+            tmux.keys(&["Escape"]);
+            tmux.wait_for("type to search");
+        }
+        tmux.wait_for("2 marked");
+        tmux.keys(&["C-x"]);
+        tmux.wait_for("run on 2 ›");
+        // Each command leaves a grandchild behind in its own process group.
+        let sleeper = format!("sleep 41.{code}");
+        tmux.text(&format!("sh -c '{sleeper} & wait'"));
+        tmux.keys(&["Enter"]);
+        wait_for_sleepers(&sleeper, 2);
+        let shell = tmux.run(&["display-message", "-p", "-t", "t", "#{pane_pid}"]);
+        let out = Command::new("pgrep").args(["-P", shell.trim(), "-x", "rolecall"]).output().unwrap();
+        let pid = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(!pid.is_empty() && !pid.contains('\n'), "{name}: rolecall's pid under the pane's shell: {pid:?}");
+        ok(Command::new("kill").args(["-s", signal, &pid]).output().unwrap(), "kill");
+        tmux.wait_for(&format!("rolecall-exited-{code}"));
+        wait_for_sleepers(&sleeper, 0);
+        let runs = sb.home().join("cache/runs");
+        let log = std::fs::read_dir(&runs)
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .find(|l| l.contains(&sleeper))
+            .unwrap_or_default();
+        assert!(log.contains("2 cancelled"), "{name}: the summary is written:\n{log}");
+    }
+}
+
+#[test]
+fn closing_the_terminal_stops_every_command_of_a_run() {
+    let w = World::main();
+    let config = "[profile hub]\nregion = us-east-1\n\n[profile org-reader]\nregion = us-east-1\n";
+    let credentials = format!(
+        "{}\n[org-reader]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+        w.credentials_file()
+    );
+    let sb = Sandbox::new(config, &credentials);
+    sb.settings(
+        "[defaults]\nstore = \"none\"\n\n[[organization]]\nname = \"acme\"\nprofile = \"org-reader\"\n\
+         source_profile = \"hub\"\nroles = [\"ReadOnly\"]\n",
+    );
+    ok(sb.rolecall(Some(&w.endpoint())).args(["accounts"]).output().unwrap(), "accounts");
+    let tmux = Tmux::new();
+    let bin = assert_cmd::cargo::cargo_bin("rolecall");
+    let sleeper = "sleep 44.25";
+    let run =
+        format!("{} run --yes payments-prod/ReadOnly data-lake/ReadOnly -- sh -c '{sleeper} & wait'", bin.display());
+    start_in_tmux(&tmux, &sb, &w, &run);
+    wait_for_sleepers(sleeper, 2);
+    // The window closes: the terminal hangs up (SIGHUP), as when a terminal emulator is closed.
+    drop(tmux);
     wait_for_sleepers(sleeper, 0);
 }
 

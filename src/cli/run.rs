@@ -5,6 +5,7 @@
 use std::cell::Cell;
 use std::ffi::OsString;
 use std::io::IsTerminal;
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -17,6 +18,7 @@ use crate::output::run_report::{self, Report};
 use crate::output::run_sink::{Console, Label, Sink, colour_wanted};
 use crate::service::assume::Batch;
 use crate::service::run::{self as runner, Event, Spec, Stop, Stream};
+use crate::service::signals::{Signal, Signals};
 use crate::service::{AppError, Context, Flags, MfaCode, Overrides, Prompt};
 
 /// How the commands' output is shown.
@@ -138,7 +140,7 @@ impl RunCmd {
             (None, Some(_)) => Console::Quiet,
         };
         if let Some(dir) = &self.output_dir {
-            std::fs::create_dir_all(dir)
+            crate::paths::create_dirs_private(dir)
                 .map_err(|e| AppError::usage(format!("--output-dir '{}': {e}", dir.display())))?;
         }
         let labels: Vec<Label> = jobs.iter().map(|j| Label { id: j.id.clone() }).collect();
@@ -165,8 +167,9 @@ impl RunCmd {
 
         let started = Instant::now();
         let stop = Stop::default();
-        let interrupted = Cell::new(false);
-        let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+        // From here on INT, TERM and HUP stop the commands instead of ending rolecall.
+        let mut signals = Signals::catch();
+        let caught: Cell<Option<Signal>> = Cell::new(None);
         let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
         let run = runner::run(ctx, &batch, &jobs, &spec, tx, &stop);
         let mut done: Vec<Option<Report>> = jobs.iter().map(|_| None).collect();
@@ -189,23 +192,15 @@ impl RunCmd {
             }
         };
         let watch = async {
-            loop {
-                if ctrl_c.as_mut().await.is_err() {
-                    return std::future::pending::<()>().await;
-                }
-                interrupted.set(true);
-                stop.stop();
-                ctrl_c = Box::pin(tokio::signal::ctrl_c());
-            }
+            caught.set(Some(stop.on_signal(&mut signals).await));
+            std::future::pending::<()>().await
         };
         tokio::select! {
             biased;
             () = watch => {}
             _ = async { tokio::join!(run, render) } => {}
         }
-        for warning in sink.finish() {
-            ctx.warn(&format!("warning: {warning}"));
-        }
+        sink.finish();
         for warning in batch.finish().await {
             ctx.warn(&format!("warning: {warning}"));
         }
@@ -217,10 +212,11 @@ impl RunCmd {
             ctx.warn(&format!("… and {} more notices like these", notices.len() - 3));
         }
         reports.extend(done.into_iter().flatten());
-        let summary = run_report::summary(&reports, started.elapsed(), interrupted.get());
-        eprint!("{}", summary);
-        if interrupted.get() {
-            return Ok(130);
+        let summary = run_report::summary(&reports, started.elapsed(), caught.get().is_some());
+        // After a hang-up stderr may be gone: the exit code still tells.
+        let _ = std::io::stderr().write_all(summary.as_bytes());
+        if let Some(signal) = caught.get() {
+            return Ok(signal.exit_code());
         }
         Ok(if reports.iter().all(|r| r.ok() || r.status == "skipped") { 0 } else { 1 })
     }

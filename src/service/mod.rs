@@ -19,6 +19,7 @@ pub mod provenance;
 pub mod run;
 pub mod server;
 pub mod sessions;
+pub mod signals;
 pub mod snapshot;
 pub mod sso;
 pub mod whoami;
@@ -75,7 +76,11 @@ impl Context {
     /// A notice or warning for the operator.
     pub fn warn(&self, text: &str) {
         match &self.notify {
-            Notify::Stderr => eprintln!("rolecall: {}", crate::text::clean(text)),
+            Notify::Stderr => {
+                // Not eprintln!, which panics when stderr is gone (a closed terminal window).
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "rolecall: {}", crate::text::clean(text));
+            }
             Notify::Silent => {}
             Notify::To(f) => f(text),
         }

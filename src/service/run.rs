@@ -21,6 +21,13 @@ const MAX_LINE: u64 = 64 * 1024;
 /// How long a child may take to leave after SIGTERM before SIGKILL.
 const KILL_GRACE: Duration = Duration::from_secs(2);
 
+/// How long to wait, after SIGKILL, for a process group to be empty. A killed
+/// process stays in its group until its parent reaps it, and an orphan's new
+/// parent (init, or a container's PID 1) may be slow at that: measured at up
+/// to 2 s in a container whose PID 1 reaps lazily, where the processes were
+/// long dead. Beyond this the group holds only the dying and the dead.
+const REAP_WAIT: Duration = Duration::from_millis(250);
+
 /// A target to run on, as the catalog knows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Job {
@@ -142,6 +149,14 @@ impl Stop {
     /// Stops every target: running commands are killed, the rest never start.
     pub fn stop(&self) {
         self.0.send_replace(true);
+    }
+
+    /// Waits for the first of `signals` (INT, TERM, HUP), stops the run and
+    /// says which it was; the commands are then stopped as by [`Stop::stop`].
+    pub async fn on_signal(&self, signals: &mut super::signals::Signals) -> super::signals::Signal {
+        let signal = signals.recv().await;
+        self.stop();
+        signal
     }
 
     fn watch(&self) -> watch::Receiver<bool> {
@@ -276,6 +291,9 @@ async fn one(
             };
         }
     };
+    // The group's id, kept: once the leader is reaped `child.id()` is gone,
+    // while what it started in the background may still run in the group.
+    let group = child.id().and_then(|p| i32::try_from(p).ok());
     let out = child.stdout.take().map(|s| pump(s, n, Stream::Out, events.clone()));
     let err = child.stderr.take().map(|s| pump(s, n, Stream::Err, events.clone()));
     let readers = async {
@@ -331,7 +349,7 @@ async fn one(
             notices,
         },
         End::TimedOut => {
-            let code = kill_group(&mut child).await;
+            let code = kill_group(&mut child, group).await;
             let t = spec.timeout.unwrap_or_default();
             Outcome {
                 status: Status::TimedOut,
@@ -343,7 +361,7 @@ async fn one(
             }
         }
         End::Stopped => {
-            let code = kill_group(&mut child).await;
+            let code = kill_group(&mut child, group).await;
             Outcome { exit_code: code, notices, ..cancelled(duration, account_id, "stopped: the run was interrupted") }
         }
     }
@@ -362,23 +380,40 @@ fn exit_code(status: std::process::ExitStatus) -> Option<i32> {
     }
 }
 
-/// Stops the child's whole process group: SIGTERM, then SIGKILL after a grace period.
-async fn kill_group(child: &mut tokio::process::Child) -> Option<i32> {
+/// Stops the child's whole process group `group` (its id is the child's
+/// pid): SIGTERM, then SIGKILL after a grace period; returns once the group
+/// is empty (or its killed members wait to be reaped), so nothing of it outlives the run.
+async fn kill_group(child: &mut tokio::process::Child, group: Option<i32>) -> Option<i32> {
     #[cfg(unix)]
-    if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
+    if let Some(pgid) = group {
         // SAFETY: kill(2) with a negative pid signals that process group; no memory is touched.
-        unsafe { libc::kill(-pid, libc::SIGTERM) };
-        if let Ok(Ok(status)) = tokio::time::timeout(KILL_GRACE, child.wait()).await {
-            // The leader left; anything else in its group gets SIGKILL.
-            unsafe { libc::kill(-pid, libc::SIGKILL) };
-            return exit_code(status);
+        unsafe { libc::kill(-pgid, libc::SIGTERM) };
+        let mut status = tokio::time::timeout(KILL_GRACE, child.wait()).await.ok().and_then(Result::ok);
+        // The leader left or would not: anything left in its group gets SIGKILL.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+        if status.is_none() {
+            status = tokio::time::timeout(KILL_GRACE, child.wait()).await.ok().and_then(Result::ok);
         }
-        unsafe { libc::kill(-pid, libc::SIGKILL) };
+        group_gone(pgid).await;
+        return status.and_then(exit_code);
     }
+    #[cfg(not(unix))]
+    let _ = group;
     let _ = child.start_kill();
     match tokio::time::timeout(KILL_GRACE, child.wait()).await {
         Ok(Ok(status)) => exit_code(status),
         _ => None,
+    }
+}
+
+/// Waits ([`REAP_WAIT`] at most) until process group `pgid` is empty: a
+/// killed process leaves it only once its parent (here, init) has reaped it.
+#[cfg(unix)]
+async fn group_gone(pgid: i32) {
+    let deadline = Instant::now() + REAP_WAIT;
+    // SAFETY: signal 0 only asks whether the group has a member; nothing is sent.
+    while unsafe { libc::kill(-pgid, 0) } == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 

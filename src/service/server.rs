@@ -30,6 +30,11 @@ pub const PATH: &str = "/rolecall/credentials";
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest one connection may stay open.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(60);
+/// Most connections served at once, so a local process that opens many cannot
+/// use up rolecall's file descriptors. Past it the oldest is closed: a client
+/// that sends its request at once is answered in milliseconds, so the oldest
+/// is one that has sat there sending nothing.
+const MAX_CONNECTIONS: usize = 64;
 
 /// Variables the child must not inherit: they would win over the server, or
 /// point at another server.
@@ -104,6 +109,9 @@ pub struct Server {
     pub stats: Arc<Stats>,
     dir: PathBuf,
     task: tokio::task::JoinHandle<()>,
+    /// The token file, open and locked while the server lives: a server that
+    /// holds it is alive, whatever PID namespace it runs in.
+    _held: std::fs::File,
 }
 
 impl Drop for Server {
@@ -137,8 +145,60 @@ fn new_token() -> Result<SecretString, AppError> {
     Ok(SecretString::from(hex))
 }
 
-/// Writes the token into a new private directory under `parent`.
-fn write_token(parent: &Path, token: &SecretString) -> Result<(PathBuf, PathBuf), AppError> {
+/// Removes the token directories under `parent` whose server is gone (killed
+/// with SIGKILL, or the machine stopped): `server-PID-HEX` whose PID no longer
+/// runs and whose token file no server holds locked. The lock keeps a live
+/// server in another PID namespace (a container sharing the cache dir); the
+/// PID keeps one that does not lock (an older rolecall).
+fn sweep_stale(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(server_pid) else { continue };
+        let dir = entry.path();
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) || process_runs(pid) || held(&dir.join("token")) {
+            continue;
+        }
+        let _ = std::fs::remove_file(dir.join("token"));
+        let _ = std::fs::remove_dir(&dir);
+    }
+}
+
+/// True when a live server holds the token file `path` locked.
+fn held(path: &Path) -> bool {
+    match std::fs::File::open(path) {
+        // The lock taken here goes with the file, at once.
+        Ok(file) => matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
+        Err(_) => false,
+    }
+}
+
+/// The pid in a token directory's name `server-PID-HEX`.
+fn server_pid(name: &str) -> Option<u32> {
+    let (pid, random) = name.strip_prefix("server-")?.split_once('-')?;
+    let hex = !random.is_empty() && random.bytes().all(|b| b.is_ascii_hexdigit());
+    pid.parse().ok().filter(|p| hex && *p > 0)
+}
+
+/// True unless `pid` is certainly gone.
+fn process_runs(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else { return true };
+        // SAFETY: kill(2) with signal 0 only checks that the process exists; nothing is sent.
+        let found = unsafe { libc::kill(pid, 0) } == 0;
+        found || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+/// Writes the token into a new private directory under `parent`; returns the
+/// directory, the file, and the file itself, open and locked (see [`held`]).
+fn write_token(parent: &Path, token: &SecretString) -> Result<(PathBuf, PathBuf, std::fs::File), AppError> {
     use std::io::Write;
     let mut random = [0u8; 8];
     getrandom::fill(&mut random).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
@@ -150,8 +210,10 @@ fn write_token(parent: &Path, token: &SecretString) -> Result<(PathBuf, PathBuf)
     crate::paths::ensure_private_dir(&dir).map_err(fail)?;
     let file = dir.join("token");
     let mut f = crate::paths::new_private_file(&file).map_err(fail)?;
+    // Held until the server ends; a sweeper holds it for an instant at most.
+    f.lock().map_err(fail)?;
     f.write_all(token.expose_secret().as_bytes()).map_err(fail)?;
-    Ok((dir, file))
+    Ok((dir, file, f))
 }
 
 /// Starts serving `session` (made for `target` with `flags`) on 127.0.0.1.
@@ -161,7 +223,9 @@ pub async fn start(ctx: Arc<Context>, target: &str, flags: &Flags, session: Sess
         .map_err(|e| AppError::Spawn(format!("cannot listen on 127.0.0.1: {e}")))?;
     let port = listener.local_addr().map_err(|e| AppError::Spawn(e.to_string()))?.port();
     let token = new_token()?;
-    let (dir, token_file) = write_token(&crate::paths::cache_dir(), &token)?;
+    let cache = crate::paths::cache_dir();
+    sweep_stale(&cache);
+    let (dir, token_file, held) = write_token(&cache, &token)?;
     let stats = Arc::new(Stats::default());
     // A code typed for the first assume is spent; renewals never ask.
     let flags = Flags { mfa_code: None, ..flags.clone() };
@@ -189,7 +253,7 @@ pub async fn start(ctx: Arc<Context>, target: &str, flags: &Flags, session: Sess
         stats: stats.clone(),
     });
     let task = tokio::spawn(accept_loop(listener, shared));
-    Ok(Server { url: format!("http://127.0.0.1:{port}{PATH}"), token_file, stats, dir, task })
+    Ok(Server { url: format!("http://127.0.0.1:{port}{PATH}"), token_file, stats, dir, task, _held: held })
 }
 
 impl Server {
@@ -210,14 +274,32 @@ impl Server {
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    // The connections being served, oldest first.
+    let mut open: std::collections::VecDeque<tokio::task::AbortHandle> = std::collections::VecDeque::new();
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             // A lasting error (EMFILE…) would come back at once: don't spin on it.
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
+        open.retain(|task| !task.is_finished());
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                if let Some(oldest) = open.pop_front() {
+                    oldest.abort();
+                }
+                // Its slot comes back once its socket is closed.
+                match slots.clone().acquire_owned().await {
+                    Ok(slot) => slot,
+                    Err(_) => return,
+                }
+            }
+        };
         let shared = shared.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
+            let _slot = slot;
             let io = hyper_util::rt::TokioIo::new(stream);
             let service = hyper::service::service_fn(move |req| {
                 let shared = shared.clone();
@@ -230,6 +312,7 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 .serve_connection(io, service);
             let _ = tokio::time::timeout(CONNECTION_TIMEOUT, conn).await;
         });
+        open.push_back(task.abort_handle());
     }
 }
 
@@ -383,6 +466,7 @@ mod tests {
             stats: Arc::default(),
             dir,
             task: tokio::runtime::Builder::new_current_thread().build().unwrap().spawn(async {}),
+            _held: tempfile::tempfile().unwrap(),
         };
         let env = server.child_env(base);
         let names: Vec<&str> = env.set.iter().map(|(k, _)| *k).collect();
@@ -441,6 +525,63 @@ mod tests {
         assert_eq!(count.load(Ordering::SeqCst), 1, "one renewal at a time");
         assert_eq!(current(&shared).await.unwrap().credentials.access_key_id, "ASIANEW1");
         assert_eq!(count.load(Ordering::SeqCst), 1, "a fresh session is not renewed");
+    }
+
+    #[test]
+    fn only_token_directories_name_a_server_pid() {
+        let rows = [
+            ("server-123-00ff", Some(123)),
+            ("server-123-", None),
+            ("server-123-xyz", None),
+            ("server--00ff", None),
+            ("server-0-00ff", None),
+            ("server-notes", None),
+            ("locks", None),
+        ];
+        for (name, want) in rows {
+            assert_eq!(server_pid(name), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_token_file_is_held_while_its_server_lives() {
+        let parent = tempfile::tempdir().unwrap();
+        let (dir, file, locked) = write_token(parent.path(), &SecretString::from("t".to_owned())).unwrap();
+        assert!(dir.starts_with(parent.path()) && held(&file), "the server's own lock");
+        drop(locked);
+        assert!(!held(&file), "released when the server ends (or dies)");
+    }
+
+    #[tokio::test]
+    async fn idle_connections_cannot_crowd_out_a_request() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (shared, _) = shared(session("ASIAOK", Duration::from_secs(3600)), Duration::ZERO);
+        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(accept_loop(listener, shared));
+        // Connections that never send a request, three times the limit.
+        let mut idle = Vec::new();
+        for _ in 0..3 * MAX_CONNECTIONS {
+            idle.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+        }
+        let mut client = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = format!("GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: t\r\n\r\n");
+        client.write_all(request.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        tokio::time::timeout(Duration::from_secs(30), client.read_to_string(&mut answer)).await.unwrap().unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.contains("ASIAOK"), "{answer}");
+        // Every idle connection was accepted; the server still holds no more than its limit.
+        let still_open = idle
+            .into_iter()
+            .map(|c| c.into_std().unwrap())
+            .filter(|mut c| {
+                // Non-blocking: an open connection has nothing to read yet, a closed one reads 0 bytes.
+                matches!(std::io::Read::read(&mut c, &mut [0u8; 1]), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+            })
+            .count();
+        assert_eq!(still_open, MAX_CONNECTIONS - 1, "the request took one slot, the newest idle ones the rest");
+        server.abort();
     }
 
     #[tokio::test]

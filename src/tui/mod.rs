@@ -31,6 +31,7 @@ use crate::config::keys::KeyMap;
 use crate::output::export::{Format, SessionEnv, render};
 use crate::output::{exec, write_stdout};
 use crate::service::prefs::Prefs;
+use crate::service::signals::{Signal, Signals};
 use crate::service::{self, AppError, Notify, SharedContext};
 pub use app::Mode;
 use app::{App, Effect, Exit, Msg};
@@ -124,7 +125,11 @@ pub async fn run(settings_flag: Option<&std::path::Path>, mode: Mode) -> Result<
     if app.marks.running.is_some() {
         effects.finish_run(&mut rx).await;
     }
-    let code = finish(result?, &effects);
+    let code = match result {
+        Ok(Ended::App(exit)) => finish(exit, &effects),
+        Ok(Ended::Signal(signal)) => Ok(signal.exit_code()),
+        Err(e) => Err(e),
+    };
     // Secrets are dropped (and zeroized) now; the thousands of targets and the
     // parsed files are left to the OS, which frees them faster than drop would.
     if let Ok(mut last) = effects.session.lock() {
@@ -159,22 +164,32 @@ fn finish(exit: Exit, effects: &Effects) -> Result<u8, AppError> {
     }
 }
 
+/// How the event loop ended.
+enum Ended {
+    /// The app asked to exit.
+    App(Exit),
+    /// INT, TERM or HUP came: rolecall exits 128 + its number once a run's
+    /// commands are stopped.
+    Signal(Signal),
+}
+
 async fn event_loop(
     term: &mut Term,
     app: &mut App,
     effects: &mut Effects,
     rx: &mut mpsc::Receiver<Msg>,
     theme: &Theme,
-) -> Result<Exit, AppError> {
+) -> Result<Ended, AppError> {
     let mut events = Some(EventStream::new());
-    let mut sigterm = signal_stream();
+    // Caught before any run starts: a signal must not end rolecall with its commands running.
+    let mut signals = Signals::catch();
     let mut tick = tokio::time::interval(Duration::from_millis(120));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     draw(term, app, theme)?;
     // For scripts/bench: time from process start to the first frame.
     if std::env::var_os("ROLECALL_TUI_EXIT_AFTER_FIRST_FRAME").is_some() {
         bench_mark("first_frame");
-        return Ok(Exit::Quit);
+        return Ok(Ended::App(Exit::Quit));
     }
     // The files are parsed behind the first frame, the search text is built
     // (a few milliseconds for thousands of targets), and the first target's details follow.
@@ -194,11 +209,11 @@ async fn event_loop(
                 Some(Ok(Event::Resize(..))) => { draw(term, app, theme)?; continue }
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(io_err("reading input failed", e)),
-                None => return Ok(Exit::Quit),
+                None => return Ok(Ended::App(Exit::Quit)),
             },
             Some(msg) = rx.recv() => msg,
             _ = tick.tick(), if app.wants_tick() || app.refreshing => Msg::Tick(now_unix()),
-            _ = sigterm.recv() => return Ok(Exit::Quit),
+            signal = signals.recv() => return Ok(Ended::Signal(signal)),
         };
         let mut pending = vec![msg];
         while let Ok(more) = rx.try_recv() {
@@ -211,7 +226,7 @@ async fn event_loop(
             }
         }
         if let Some(exit) = app.exit.clone() {
-            return Ok(exit);
+            return Ok(Ended::App(exit));
         }
         draw(term, app, theme)?;
     }
@@ -281,39 +296,5 @@ fn draw(term: &mut Term, app: &mut App, theme: &Theme) -> Result<(), AppError> {
     Ok(())
 }
 
-#[cfg(unix)]
-fn signal_stream() -> SignalStream {
-    SignalStream(tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok())
-}
-
-#[cfg(not(unix))]
-fn signal_stream() -> SignalStream {
-    SignalStream(())
-}
-
-#[cfg(unix)]
-struct SignalStream(Option<tokio::signal::unix::Signal>);
-
-#[cfg(unix)]
-impl SignalStream {
-    async fn recv(&mut self) {
-        match &mut self.0 {
-            Some(s) => {
-                s.recv().await;
-            }
-            None => std::future::pending::<()>().await,
-        }
-    }
-}
-
-#[cfg(not(unix))]
-struct SignalStream(());
-
-#[cfg(not(unix))]
-impl SignalStream {
-    async fn recv(&mut self) {
-        std::future::pending::<()>().await
-    }
-}
 #[cfg(test)]
 mod tests;

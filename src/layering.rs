@@ -16,6 +16,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("output", &[]),
     ("org", &["config", "aws"]),
     ("sso", &["config", "store", "aws"]),
+    ("saml", &["config", "store", "aws"]),
     ("broker", &["config", "store", "aws", "sso"]),
     ("catalog", &["config", "org", "sso", "broker"]),
     ("service", &["config", "store", "aws", "output", "org", "sso", "broker", "catalog"]),

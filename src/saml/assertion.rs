@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 
 use super::provider::ProviderArn;
 use crate::config::arn::RoleArn;
-use crate::time;
+use crate::{limits, time};
 
 /// The longest `SAMLAssertion` AWS accepts (characters of base64).
 pub const MAX_RESPONSE_CHARS: usize = 100_000;
@@ -343,8 +343,7 @@ fn read(doc: &Document, now: SystemTime) -> Result<Claims, AssertionError> {
     let [name] = names.as_slice() else {
         return Err(AssertionError::SessionNameCount { count: names.len() });
     };
-    let name_ok = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
-    if !(2..=64).contains(&name.len()) || !name.chars().all(name_ok) {
+    if limits::check_session_name(name).is_err() {
         return Err(AssertionError::BadSessionName);
     }
     let session_duration = match values(SESSION_DURATION_ATTRIBUTE).as_slice() {

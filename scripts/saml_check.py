@@ -83,6 +83,7 @@ def main():
             return json.loads(r.read())
 
     admin("/__idp/reset-stats", {})
+    urllib.request.urlopen(urllib.request.Request(args.sts + "/__standin/reset-stats", data=b"", method="POST"), timeout=10).read()
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
     def visit(path, fields=None):

@@ -114,11 +114,12 @@ class Idp:
         if mode == "hostile":
             a = w["roles"][0]["accountId"]
             values += [
-                # Legal in IAM: path and the odd characters a role name may hold.
-                f"arn:aws:iam::{a}:role/team/odd/x+=,.@-_y,arn:aws:iam::{a}:saml-provider/{w['provider']}",
-                # Not an ARN a role can have: escapes, shell, newline. A client must refuse or neuter it.
-                f"arn:aws:iam::{a}:role/\x1b[31mevil$(touch /tmp/rolecall-pwned)`id`\x07,arn:aws:iam::{a}:saml-provider/{w['provider']}",
-                "not-an-arn,\x1b]0;title\x07",
+                # Legal in IAM: a path and the odd characters a role name may hold (not the comma: it splits the pair).
+                f"arn:aws:iam::{a}:role/team/odd/x+=.@-_y,arn:aws:iam::{a}:saml-provider/{w['provider']}",
+                # Not an ARN a role can have: a C1 CSI (U+009B, an escape sequence to 8-bit terminals;
+                # XML 1.0 forbids ESC itself), a right-to-left override, shell. A client must refuse it.
+                f"arn:aws:iam::{a}:role/\u009b31mevil$(touch /tmp/rolecall-pwned)`id`\u202e,arn:aws:iam::{a}:saml-provider/{w['provider']}",
+                "not-an-arn,\u009b]0;title",
             ]
         return values
 
@@ -130,7 +131,7 @@ class Idp:
         aid = "_a" + secrets.token_hex(16)
         user = self.world["user"]["name"]
         if mode == "hostile":
-            user = "alice\x1b[2J\"';$(reboot)"
+            user = "alice\u009b2J\"';$(reboot)"
         attrs = [el("saml2:Attribute", {"Name": SESSION_NAME_ATTR}, el("saml2:AttributeValue", body=text(user)))]
         roles = self.role_values(mode, count)
         if roles:

@@ -2,7 +2,8 @@
 //! End to end against the local SAML IdP (`scripts/saml_idp.py`) and the STS stand-in that
 //! checks `AssumeRoleWithSAML` in front of moto (`scripts/saml_standin.py`), both started by
 //! scripts/test: rolecall's assertion reader on every kind of assertion the IdP can send, and
-//! the Rust SDK's `AssumeRoleWithSAML` with the pairs it read, each proved by `GetCallerIdentity`.
+//! the Rust SDK's `AssumeRoleWithSAML` with the pairs it read, each proved by `GetCallerIdentity`;
+//! rolecall's `saml::sts::assume` capping the duration and falling back to an hour.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -147,4 +148,24 @@ async fn the_sdk_assumes_each_role_read_and_the_standin_refuses_a_pair_not_grant
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("AccessDenied"));
+}
+
+#[tokio::test]
+async fn rolecall_caps_the_duration_by_session_duration_and_falls_back_to_an_hour_below_the_roles_maximum() {
+    use rolecall::saml::sts::assume;
+    let endpoint = env("ROLECALL_TEST_SAML_STS_URL");
+    let a = read("normal").unwrap();
+    let client = sts(&endpoint, None);
+    let pair = |role: &str| a.roles().iter().find(|p| p.role.name() == role).unwrap();
+    // SamlAdmin allows 12 h; the assertion's SessionDuration (8 h) caps what is asked.
+    let admin = assume(&client, &a, pair("SamlAdmin"), 43200).await.unwrap();
+    assert_eq!((admin.duration, admin.fell_back), (28800, false));
+    // SamlDeveloper allows 1 h: AWS refuses 2 h, the retry at 1 h succeeds.
+    let dev = assume(&client, &a, pair("SamlDeveloper"), 7200).await.unwrap();
+    assert_eq!((dev.duration, dev.fell_back), (3600, true));
+    for (session, role) in [(admin, "SamlAdmin"), (dev, "SamlDeveloper")] {
+        let me = sts(&endpoint, Some(session.credentials.to_sdk())).get_caller_identity().send().await.unwrap();
+        let want = format!("arn:aws:sts::{}:assumed-role/{role}/{}", pair(role).role.account(), a.role_session_name());
+        assert_eq!(me.arn(), Some(want.as_str()));
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod assertion;
 pub mod provider;
+pub mod source;
 pub mod sts;
 
 pub use assertion::{Assertion, AssertionError, RolePair, SamlResponse, parse};

@@ -20,8 +20,9 @@ the next visit one click, as real IdPs do.
         normal | expired | no-roles | many-roles (N pairs, default 200) | hostile |
         dtd-bomb | xxe | huge (~10 MB) | unsigned-roles (a second, unsigned assertion)
   POST /__idp/config {"sessionDuration": N|null, "ttl": SECONDS}   from now on
-  GET  /__idp/assertion          a fresh base64 SAMLResponse without the browser
-                                 (for `--assertion-from`), counted as an assertion
+  GET  /__idp/assertion[?mode=M&count=N]   a fresh base64 SAMLResponse without the browser
+                                 (for `--assertion-from`), counted as an assertion; with
+                                 ?mode= that one, leaving what /__idp/next set alone
 
 The key pair is generated at start. Nothing here is a secret (a test IdP); requests are
 logged as one line with the path only.
@@ -177,8 +178,11 @@ class Idp:
             prolog += '<!DOCTYPE samlp:Response [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
         return (prolog + doc).encode()
 
-    def saml_response_b64(self):
-        mode, count = self.take_mode()
+    def saml_response_b64(self, fixed=None):
+        if fixed:
+            with self.lock:
+                self.stats["assertions"] += 1
+        mode, count = fixed or self.take_mode()
         return base64.b64encode(self.response(mode, count)).decode()
 
     def post_page(self):
@@ -270,7 +274,12 @@ def main():
                 with idp.lock:
                     return self.json(200, dict(idp.stats))
             if path == "/__idp/assertion":
-                return self.answer(200, idp.saml_response_b64() + "\n", "text/plain")
+                q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+                if "mode" in q and (q["mode"] not in MODES or not q.get("count", "0").isdigit()):
+                    return self.answer(400, f"mode must be one of {sorted(MODES)}", "text/plain")
+                # ?mode= asks for that assertion without touching what /__idp/next set.
+                fixed = (q["mode"], int(q.get("count", "0"))) if "mode" in q else None
+                return self.answer(200, idp.saml_response_b64(fixed) + "\n", "text/plain")
             if path == "/":
                 return self.answer(200, page("Example Corp IdP", '<a href="/app/aws">Amazon Web Services</a>'))
             self.answer(404, page("Not found", ""))

@@ -169,3 +169,21 @@ async fn rolecall_caps_the_duration_by_session_duration_and_falls_back_to_an_hou
         assert_eq!(me.arn(), Some(want.as_str()));
     }
 }
+
+#[tokio::test]
+async fn an_assertion_from_a_command_is_read_and_assumed() {
+    let idp = env("ROLECALL_TEST_SAML_IDP_URL");
+    let python = env("ROLECALL_TEST_PYTHON");
+    // ?mode= leaves the IdP's shared "next assertion" switch alone.
+    let cmd = format!(
+        "'{python}' -c 'import urllib.request; print(urllib.request.urlopen(\"{idp}/__idp/assertion?mode=normal\", timeout=10).read().decode())'"
+    );
+    let response = rolecall::saml::source::from_command(&cmd, Duration::from_secs(30)).await.unwrap();
+    let a = parse(response, std::time::SystemTime::now()).unwrap();
+    let pair = a.roles().iter().find(|p| p.role.name() == "SamlAdmin").unwrap();
+    let endpoint = env("ROLECALL_TEST_SAML_STS_URL");
+    let session = rolecall::saml::sts::assume(&sts(&endpoint, None), &a, pair, 3600).await.unwrap();
+    let me = sts(&endpoint, Some(session.credentials.to_sdk())).get_caller_identity().send().await.unwrap();
+    let want = format!("arn:aws:sts::{}:assumed-role/SamlAdmin/{}", pair.role.account(), a.role_session_name());
+    assert_eq!(me.arn(), Some(want.as_str()));
+}

@@ -150,3 +150,40 @@ while True:
 ' "$1" &
   MOTO_PIDS+=($!)
 }
+
+# seed_saml OUT ORG_WORLD MOTO_URL: writes the SAML world (scripts/seed_saml.py: the
+# organisation's accounts, the person who signs in) and creates its roles and providers in moto.
+seed_saml() {
+  "$VENV/bin/python" "$ROOT/scripts/seed_saml.py" --out "$1" --org-world "$2" --moto "$3" \
+    || die "writing the SAML world $1 failed"
+}
+
+# wait_http URL WHAT: waits until URL answers (up to 10 s).
+wait_http() {
+  for _ in $(seq 1 100); do
+    if "$VENV/bin/python" -c "import urllib.request; urllib.request.urlopen('$1', timeout=1)" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  die "$2 did not start ($1)"
+}
+
+# start_saml LOGDIR MOTO_URL WORLD [AWS_SAML_URL]: starts the test SAML IdP
+# (scripts/saml_idp.py) and the STS stand-in that checks AssumeRoleWithSAML in front of
+# moto (scripts/saml_standin.py); sets SAML_IDP_STARTED and SAML_STS_STARTED to their URLs.
+# Their PIDs join moto's, so stop_moto stops them too.
+start_saml() {
+  local dir="$1" moto="$2" world="$3" aws="${4:-https://signin.aws.amazon.com/saml}" port
+  port=$(free_port)
+  "$VENV/bin/python" "$ROOT/scripts/saml_idp.py" --port "$port" --world "$world" --aws-saml-url "$aws" >"$dir/saml-idp.log" 2>&1 &
+  MOTO_PIDS+=($!)
+  SAML_IDP_STARTED="http://127.0.0.1:$port"
+  wait_http "$SAML_IDP_STARTED/__idp/stats" "the test SAML IdP"
+  port=$(free_port)
+  "$VENV/bin/python" "$ROOT/scripts/saml_standin.py" --port "$port" --moto "$moto" --idp "$SAML_IDP_STARTED" \
+    --aws-saml-url "$aws" >"$dir/saml-standin.log" 2>&1 &
+  MOTO_PIDS+=($!)
+  SAML_STS_STARTED="http://127.0.0.1:$port"
+  wait_http "$SAML_STS_STARTED/__standin/stats" "the SAML STS stand-in"
+}

@@ -24,6 +24,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("output", &[]),
     ("org", &["config", "aws"]),
     ("sso", &["config", "store", "aws"]),
+    ("saml", &["config", "store", "aws"]),
     ("broker", &["config", "store", "aws", "sso"]),
     ("catalog", &["config", "org::model", "broker::plan", "sso::discover"]),
     ("service", &["config", "store", "aws", "output", "org", "sso", "broker", "catalog"]),

@@ -19,6 +19,7 @@
 //! broker/    plans (pure), MFA code sources, base credentials, STS calls
 //! org/       AWS Organizations discovery and its snapshot cache
 //! sso/       IAM Identity Center: sign-in, tokens, role credentials, discovery
+//! saml/      SAML federation: the IdP's assertion read for its roles (no I/O yet)
 //! aws/       SDK config for (profile, region), endpoints, timeouts, and one
 //!            failure classifier, shared by broker and org
 //! store/     keyrings, the session index, locks, the MFA session cache
@@ -39,6 +40,7 @@ pub mod opener;
 pub mod org;
 pub mod output;
 pub mod paths;
+pub mod saml;
 pub mod service;
 pub mod sso;
 pub mod store;

@@ -9,6 +9,7 @@ pub mod keys;
 pub mod managed;
 pub mod org;
 pub mod profile;
+pub mod saml;
 pub mod settings;
 pub mod sso;
 

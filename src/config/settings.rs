@@ -25,6 +25,9 @@ pub struct Settings {
     /// `[keys]`: TUI key bindings on top of the defaults.
     #[serde(default)]
     pub keys: super::keys::KeySettings,
+    /// `[saml.NAME]`: corporate identity providers to sign in through (SAML 2.0).
+    #[serde(default)]
+    pub saml: std::collections::BTreeMap<String, super::saml::SamlSettings>,
 }
 
 /// `[defaults]`: what applies when a profile or flag says nothing.
@@ -244,7 +247,8 @@ impl Settings {
                 return bad(format!("[defaults] {key} '{}s' is outside {min}..={max} seconds", value.as_secs()));
             }
         }
-        validate_all(&self.organizations).or_else(bad)
+        validate_all(&self.organizations).or_else(bad)?;
+        super::saml::validate_all(&self.saml).or_else(bad)
     }
 }
 

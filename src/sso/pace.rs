@@ -103,7 +103,7 @@ impl Pacer {
         at
     }
 
-    /// The request booked for `sent` went through.
+    /// A request went through.
     pub fn passed(&self) {
         self.with(Aimd::passed);
     }
@@ -111,12 +111,9 @@ impl Pacer {
     /// The request booked for `sent` was throttled.
     pub fn throttled(&self, sent: Instant, jitter: f64) {
         let now = tokio::time::Instant::now().into_std();
-        self.with(|a| a.throttled(sent, now, jitter));
-    }
-
-    /// The current rate, in requests a second.
-    pub fn rate(&self) -> f64 {
-        self.with(|a| a.rate())
+        if let Some(rate) = self.with(|a| a.throttled(sent, now, jitter).then(|| a.rate())) {
+            tracing::debug!(rate = format!("{rate:.1}"), "identity center discovery throttled: pace cut (requests/s)");
+        }
     }
 }
 

@@ -24,7 +24,9 @@ models `sso-oidc/2019-06-10` and `sso/2019-06-10`):
           POST /__emu/deny-authorize {"count": N}  (the next N /authorize redirect with error=access_denied)
           POST /__emu/slow-down {"count": N}       (the next N device-code polls get slow_down)
           POST /__emu/token-ttl {"seconds": N}     (lifetime of the access tokens issued from now on)
-          GET  /__emu/stats   POST /__emu/reset-stats
+          GET  /__emu/stats   POST /__emu/reset-stats  (counts per operation, throttled ones,
+                                         and per account: GetRoleCredentials.targets,
+                                         ListAccountRoles.accounts)
           GET  /__emu/pending  the user codes of device authorizations waiting for approval
           GET  /__emu/secrets  every token and client secret handed out (tests look for leaks)
 
@@ -114,6 +116,7 @@ class Emulator:
         self.bucket = Bucket(rate)
         self.stats = Counter()
         self.targets = Counter()
+        self.listed = Counter()  # account id -> ListAccountRoles answered (not throttled)
         self.clients = {}  # clientId -> {secret, scopes, grantTypes, redirectUris, expiresAt}
         self.devices = {}  # deviceCode -> {userCode, clientId, state, expiresAt, interval, lastPoll}
         self.codes = {}  # auth code -> {clientId, redirectUri, challenge, scopes, expiresAt}
@@ -344,6 +347,7 @@ class Emulator:
         account = query.get("account_id")
         if not account:
             raise portal_error(400, "InvalidRequestException", "account_id is required")
+        self.listed[account] += 1
         roles = self.accounts.get(account, {}).get("roles", [])
         return self.page([{"roleName": r, "accountId": account} for r in roles], query, "roleList")
 
@@ -375,10 +379,12 @@ class Emulator:
         if path == "/__emu/secrets":
             return {"secrets": list(self.issued)}
         if path == "/__emu/stats":
-            return {**self.stats, "GetRoleCredentials.targets": dict(self.targets), "rate": self.bucket.rate}
+            return {**self.stats, "GetRoleCredentials.targets": dict(self.targets),
+                    "ListAccountRoles.accounts": dict(self.listed), "rate": self.bucket.rate}
         if path == "/__emu/reset-stats":
             self.stats.clear()
             self.targets.clear()
+            self.listed.clear()
             return {}
         if path in ("/__emu/approve", "/__emu/deny"):
             state = "approved" if path.endswith("approve") else "denied"

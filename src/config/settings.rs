@@ -81,7 +81,8 @@ pub struct Defaults {
     /// Longest wait for a person to finish an Identity Center sign-in in the browser.
     #[serde(deserialize_with = "de_duration")]
     pub sso_login_timeout: Duration,
-    /// Most Identity Center portal requests per second while discovering accounts and roles.
+    /// Identity Center portal requests per second while discovering accounts and roles:
+    /// the pace starts here and never goes above it (cut on throttling, then regained).
     pub sso_rate_limit: u32,
     /// How many accounts' roles are listed at once during discovery.
     pub sso_concurrency: u32,
@@ -151,7 +152,7 @@ impl Default for Defaults {
             exec_server: ExecServer::Never,
             sso_token_cache: SsoTokenCache::Keyring,
             sso_login_timeout: Duration::from_secs(300),
-            sso_rate_limit: 10,
+            sso_rate_limit: 20,
             sso_concurrency: 8,
             run_confirm_above: 20,
         }

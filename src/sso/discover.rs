@@ -1,19 +1,21 @@
 //! Discovery: every account the person can reach in an Identity Center
 //! session (`ListAccounts`) and its permission sets (`ListAccountRoles`),
-//! with bounded concurrency, a client-side rate limit, and retries with
-//! backoff and jitter on throttling, so no account is given up on. The
+//! with bounded concurrency, an adaptive pace (`pace`: starts at the
+//! rate limit, cut on throttling, regained while requests pass), and retries
+//! with backoff and jitter on throttling, so no account is given up on. The
 //! result (account metadata only, never a token) is cached like an
 //! organisation snapshot: one JSON file per session, 0600, with a TTL.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use super::SsoError;
 use super::client::Clients;
+use super::pace::Pacer;
 use crate::config::SsoSession;
 use crate::{paths, time};
 
@@ -55,42 +57,11 @@ impl Snapshot {
     }
 }
 
-/// Spaces request starts `1/rate` apart across every task that shares it.
-pub struct RateLimit {
-    next: tokio::sync::Mutex<Instant>,
-    gap: Duration,
-}
-
-impl RateLimit {
-    /// At most `per_second` starts a second.
-    pub fn new(per_second: u32) -> Self {
-        let gap = Duration::from_secs(1) / per_second.max(1);
-        Self { next: tokio::sync::Mutex::new(Instant::now()), gap }
-    }
-
-    /// Waits for this caller's turn.
-    pub async fn wait(&self) {
-        let at = {
-            let mut next = self.next.lock().await;
-            let now = Instant::now();
-            let at = (*next).max(now);
-            *next = at + self.gap;
-            at
-        };
-        tokio::time::sleep_until(at.into()).await;
-    }
-
-    /// Pushes every later start back by `pause` (the service said slow down).
-    pub async fn back_off(&self, pause: Duration) {
-        let mut next = self.next.lock().await;
-        *next = (*next).max(Instant::now() + pause);
-    }
-}
-
 /// How discovery paces itself.
 #[derive(Clone, Copy, Debug)]
 pub struct Pace {
-    /// Requests per second.
+    /// Requests per second at most, and at first ([`Pacer`]: cut on
+    /// throttling, regained while requests go through).
     pub rate: u32,
     /// Accounts listed at once.
     pub concurrency: usize,
@@ -115,29 +86,31 @@ fn jitter() -> f64 {
     f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX)
 }
 
-/// Runs `call` under the rate limit, retrying throttling (and network
-/// failures a few times) with backoff.
-async fn paced<T, F, Fut>(limit: &RateLimit, pace: Pace, mut call: F) -> Result<T, SsoError>
+/// Runs `call` at the pacer's pace, telling it how each attempt went, and
+/// retries throttling (and network failures a few times) with backoff.
+async fn paced<T, F, Fut>(limit: &Pacer, pace: Pace, mut call: F) -> Result<T, SsoError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, (bool, SsoError)>>,
 {
     let mut attempt = 0;
     loop {
-        limit.wait().await;
+        let sent = limit.wait().await;
         attempt += 1;
         match call().await {
-            Ok(v) => return Ok(v),
+            Ok(v) => {
+                limit.passed();
+                return Ok(v);
+            }
             Err((throttled, e)) => {
+                if throttled {
+                    limit.throttled(sent, jitter());
+                }
                 let retry = if throttled { attempt < pace.attempts } else { e.exit_code() == 5 && attempt < 3 };
                 if !retry {
                     return Err(e);
                 }
-                let pause = backoff(pace.backoff, attempt, jitter());
-                if throttled {
-                    limit.back_off(pause / 2).await;
-                }
-                tokio::time::sleep(pause).await;
+                tokio::time::sleep(backoff(pace.backoff, attempt, jitter())).await;
             }
         }
     }
@@ -145,7 +118,7 @@ where
 
 /// Lists every account and its permission sets with `access`.
 pub async fn discover(clients: &Clients, session: &SsoSession, access: &str, pace: Pace) -> Result<Snapshot, SsoError> {
-    let limit = Arc::new(RateLimit::new(pace.rate));
+    let limit = Arc::new(Pacer::new(pace.rate));
     let mut accounts = Vec::new();
     let mut next = None;
     loop {

@@ -2,6 +2,7 @@
 //! account listed despite throttling, the pace, and the cache file.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use aws_sdk_sso::operation::list_account_roles::{ListAccountRolesError, ListAccountRolesOutput};
 use aws_sdk_sso::operation::list_accounts::ListAccountsOutput;
@@ -20,7 +21,41 @@ fn session() -> SsoSession {
     }
 }
 
-fn clients(accounts: usize, throttle_every: usize) -> (Clients, Arc<AtomicUsize>) {
+/// How the mocked portal throttles `ListAccountRoles`.
+#[derive(Clone, Copy)]
+enum Throttle {
+    /// Never.
+    Never,
+    /// Every call.
+    Always,
+    /// The first this many calls.
+    First(usize),
+    /// Above this many calls a second (a token bucket with bursts of a tenth of it), as Identity Center does.
+    Rate(f64),
+}
+
+/// A token bucket on the real clock: whether a call at `now` goes through.
+struct Bucket {
+    rate: f64,
+    tokens: f64,
+    at: std::time::Instant,
+}
+
+impl Bucket {
+    fn take(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let burst = (self.rate / 10.0).max(1.0);
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            return true;
+        }
+        false
+    }
+}
+
+fn clients(accounts: usize, throttle: Throttle) -> (Clients, Arc<AtomicUsize>) {
     let calls = Arc::new(AtomicUsize::new(0));
     let list = mock!(aws_sdk_sso::Client::list_accounts).then_compute_output(move |r| {
         assert_eq!(r.access_token(), Some("AT"));
@@ -39,9 +74,22 @@ fn clients(accounts: usize, throttle_every: usize) -> (Clients, Arc<AtomicUsize>
         if end < accounts { b.next_token(end.to_string()).build() } else { b.build() }
     });
     let counter = calls.clone();
+    let bucket = std::sync::Mutex::new(Bucket { rate: 0.0, tokens: 0.0, at: std::time::Instant::now() });
     let roles = mock!(aws_sdk_sso::Client::list_account_roles).then_compute_response(move |r| {
         let n = counter.fetch_add(1, Ordering::SeqCst);
-        if throttle_every > 0 && n.is_multiple_of(throttle_every) {
+        let throttled = match throttle {
+            Throttle::Never => false,
+            Throttle::Always => true,
+            Throttle::First(first) => n < first,
+            Throttle::Rate(rate) => {
+                let mut b = bucket.lock().unwrap();
+                if b.rate != rate {
+                    *b = Bucket { rate, tokens: (rate / 10.0).max(1.0), at: std::time::Instant::now() };
+                }
+                !b.take()
+            }
+        };
+        if throttled {
             return MockResponse::Error(ListAccountRolesError::generic(
                 ErrorMetadata::builder().code("TooManyRequestsException").message("slow down").build(),
             ));
@@ -62,18 +110,32 @@ fn clients(accounts: usize, throttle_every: usize) -> (Clients, Arc<AtomicUsize>
 
 #[tokio::test]
 async fn every_account_is_listed_through_throttling() {
-    let (c, calls) = clients(230, 3);
+    // The first 12 requests are throttled (whatever the pace: this does not depend on the machine's speed).
+    let (c, calls) = clients(230, Throttle::First(12));
     let pace = Pace { rate: 1000, concurrency: 8, attempts: 12, backoff: Duration::from_millis(2) };
     let snap = discover(&c, &session(), "AT", pace).await.unwrap();
     assert_eq!(snap.accounts.len(), 230, "three pages of accounts, none dropped");
     assert!(snap.accounts.iter().all(|a| a.roles == vec!["Admin", "ReadOnly"]));
     assert_eq!(snap.accounts[0].name, "acct-0000");
-    assert!(calls.load(Ordering::SeqCst) > 230, "throttled calls were retried");
+    assert_eq!(calls.load(Ordering::SeqCst), 242, "the 12 throttled calls were retried");
+}
+
+#[tokio::test]
+async fn the_pace_settles_below_the_portals_limit_instead_of_hammering_it() {
+    // Starting at 1000 requests a second against a portal that allows 300: the
+    // pace is cut to what the portal allows, so few requests are throttled.
+    let (c, calls) = clients(300, Throttle::Rate(300.0));
+    let pace = Pace { rate: 1000, concurrency: 8, attempts: 12, backoff: Duration::from_millis(2) };
+    let snap = discover(&c, &session(), "AT", pace).await.unwrap();
+    assert_eq!(snap.accounts.len(), 300);
+    let throttled = calls.load(Ordering::SeqCst) - 300;
+    eprintln!("throttled {throttled} of 300");
+    assert!(throttled < 30, "{throttled} of 300 requests were throttled");
 }
 
 #[tokio::test]
 async fn the_pace_holds_the_rate() {
-    let (c, _) = clients(20, 0);
+    let (c, _) = clients(20, Throttle::Never);
     let start = Instant::now();
     let pace = Pace { rate: 50, concurrency: 8, attempts: 3, backoff: Duration::from_millis(2) };
     discover(&c, &session(), "AT", pace).await.unwrap();
@@ -83,7 +145,7 @@ async fn the_pace_holds_the_rate() {
 
 #[tokio::test]
 async fn giving_up_is_an_error_not_a_short_list() {
-    let (c, _) = clients(3, 1);
+    let (c, _) = clients(3, Throttle::Always);
     let pace = Pace { rate: 1000, concurrency: 2, attempts: 2, backoff: Duration::from_millis(2) };
     let err = discover(&c, &session(), "AT", pace).await.unwrap_err();
     assert!(err.to_string().contains("TooManyRequestsException"), "{err}");

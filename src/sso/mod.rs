@@ -8,6 +8,7 @@ pub mod browser;
 pub mod client;
 pub mod discover;
 pub mod loopback;
+pub mod pace;
 pub mod pkce;
 pub mod signin;
 pub mod token;

@@ -1,10 +1,11 @@
 //! Target completion for the scripts clap_complete writes: each shell's
 //! script learns which word is a command's TARGET (the first positional
 //! argument after the subcommand, skipping flags and their values) and then
-//! asks `rolecall __complete-targets -- PREFIX` for the ids, one a line. The
-//! shell's own completion machinery quotes what it inserts (bash: `-o
-//! filenames`; zsh: `compadd`; fish and nushell always), so an id with a
-//! space arrives as one word. No I/O: text in, text out.
+//! asks `rolecall __complete-targets -- PREFIX` for the ids, one a line.
+//! zsh (`compadd`), fish and nushell quote what they insert; bash does not
+//! (and with `-o filenames` its listing expands `$…` in a candidate), so
+//! bash asks `__complete-targets --bash LINE TEXT`, which quotes each id
+//! for readline (see [`super::bash_word`]). No I/O: text in, text out.
 
 /// A subcommand that takes a TARGET as its first positional argument.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,10 +99,9 @@ pub fn bash(generated: &str, slots: &[TargetSlot]) -> String {
         "            [[ $REPLY == \"~/\"* ]] && REPLY=$HOME/${REPLY#\"~/\"}\n",
         "            config=(--config \"$REPLY\")\n",
         "        fi\n",
-        "        _rolecall_dequote \"${COMP_WORDS[COMP_CWORD]}\"\n",
-        "        # readline quotes each id as it inserts it (a space becomes '\\ ').\n",
-        "        compopt -o filenames 2>/dev/null\n",
-        "        mapfile -t COMPREPLY < <(command rolecall \"${config[@]}\" __complete-targets -- \"$REPLY\" 2>/dev/null)\n",
+        "        # rolecall quotes each id as readline must insert it: no -o filenames,\n",
+        "        # whose listing expands a candidate's $….\n",
+        "        mapfile -t COMPREPLY < <(command rolecall \"${config[@]}\" __complete-targets --bash \"${COMP_LINE:0:COMP_POINT}\" \"$2\" 2>/dev/null)\n",
         "        return 0\n",
         "    fi\n",
         "    _rolecall \"$@\"\n",
@@ -130,7 +130,15 @@ pub fn zsh(generated: &str, _slots: &[TargetSlot]) -> String {
         "    done\n",
         "    cfg=${(Q)cfg}\n",
         "    [[ -n $cfg ]] && config=(--config \"${cfg/#\\~/$HOME}\")\n",
-        "    ids=(${(f)\"$(command rolecall $config __complete-targets -- \"${(Q)PREFIX}\" 2>/dev/null)\"})\n",
+        "    # The typed text without its quoting: inside quotes, PREFIX starts after\n",
+        "    # the opening one (and may close and reopen it), so close it to unquote.\n",
+        "    local typed=$PREFIX\n",
+        "    case $compstate[quote] in\n",
+        "        \\') typed=\"'$PREFIX'\" ;;\n",
+        "        \\\") typed=\"\\\"$PREFIX\\\"\" ;;\n",
+        "    esac\n",
+        "    typed=${(Q)typed}\n",
+        "    ids=(${(f)\"$(command rolecall $config __complete-targets -- \"$typed\" 2>/dev/null)\"})\n",
         "    compadd -a ids\n",
         "}\n\n",
     );

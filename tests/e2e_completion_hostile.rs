@@ -23,6 +23,7 @@ enum Shell {
     Bash,
     Zsh,
     Fish,
+    Nu,
 }
 
 /// How the typed prefix of the id is quoted.
@@ -36,13 +37,17 @@ enum Style {
 /// A sandbox whose one organisation account has `name` (roles ReadOnly and
 /// Admin), from the organisation snapshot rolecall reads.
 fn sandbox(name: &str) -> Sandbox {
+    sandbox_with_roles(name, "\"ReadOnly\", \"Admin\"")
+}
+
+fn sandbox_with_roles(name: &str, roles: &str) -> Sandbox {
     let sb = Sandbox::new(
         "[profile hub]\nregion = us-east-1\n",
         "[hub]\naws_access_key_id = AKIAEXAMPLEEXAMPLE00\naws_secret_access_key = example\n",
     );
-    sb.settings(
-        "[defaults]\nstore = \"none\"\n\n[[organization]]\nname = \"big\"\nprofile = \"hub\"\nroles = [\"ReadOnly\", \"Admin\"]\n",
-    );
+    sb.settings(&format!(
+        "[defaults]\nstore = \"none\"\n\n[[organization]]\nname = \"big\"\nprofile = \"hub\"\nroles = [{roles}]\n"
+    ));
     let now = rolecall::time::now_unix();
     let snapshot = serde_json::json!({
         "version": 1, "org": "big", "profile": "hub",
@@ -72,6 +77,7 @@ impl Pane {
             Shell::Bash => "bash",
             Shell::Zsh => "zsh",
             Shell::Fish => "fish",
+            Shell::Nu => "nushell",
         };
         let out = ok(sb.rolecall(None).args(["completions", name]).output().unwrap(), "completions");
         let script = home.join(format!("rolecall.{name}"));
@@ -100,6 +106,17 @@ impl Pane {
                 );
                 std::fs::write(home.join("rc.fish"), rc).unwrap();
                 format!("fish --no-config -i -C 'source {}'", home.join("rc.fish").display())
+            }
+            Shell::Nu => {
+                let nu = std::env::var("ROLECALL_TEST_NU").unwrap_or_else(|_| {
+                    panic!("ROLECALL_TEST_NU is not set: run the tests through scripts/test, which installs nushell")
+                });
+                let rc = format!(
+                    "$env.config.show_banner = false\n$env.PROMPT_COMMAND = {{|| \"\" }}\n$env.PROMPT_COMMAND_RIGHT = {{|| \"\" }}\n\
+                     $env.PROMPT_INDICATOR = \"$ \"\nsource '{s}'\nuse completions *\n"
+                );
+                std::fs::write(home.join("rc.nu"), rc).unwrap();
+                format!("{nu} -n -e 'source {}'", home.join("rc.nu").display())
             }
         };
         let dir = bin.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -335,3 +352,44 @@ macro_rules! shell_property {
 shell_property!(bash_completes_hostile_names_exactly, Shell::Bash);
 shell_property!(zsh_completes_hostile_names_exactly, Shell::Zsh);
 shell_property!(fish_completes_hostile_names_exactly, Shell::Fish);
+
+/// nushell inserts a completion value as it is given: an id that is not a
+/// plain word must arrive quoted (a raw string), or Enter runs its `(…)`.
+#[test]
+fn nushell_inserts_hostile_names_as_one_word() {
+    let names =
+        ["prod (touch ran)", "q'$(touch ran)'#'##x", "w`touch ran` ${HOME}", "e\"; touch ran; \"", "r#'(touch ran)'#"];
+    let mut failures = Vec::new();
+    for name in names {
+        let sb = sandbox_with_roles(name, "\"ReadOnly\"");
+        let pane = Pane::start(Shell::Nu, &sb);
+        let id = format!("{name}/ReadOnly");
+        pane.text(&format!("rolecall exec {}", &name[..1]));
+        pane.key("Tab");
+        // The line as a list of words, saved: what the command would be given.
+        pane.key("C-a");
+        pane.text("[");
+        pane.key("C-e");
+        pane.text(&format!("] | to json -r | save -f '{}'", pane.args.display()));
+        pane.key("Enter");
+        let start = Instant::now();
+        let words: Vec<String> = loop {
+            if let Some(words) = std::fs::read(&pane.args).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
+                break words;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{name:?}: nothing saved; the screen:\n{}",
+                pane.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        if sb.home().join("ran").exists() {
+            failures.push(format!("nushell ran a command from {name:?}"));
+        }
+        if words != ["rolecall", "exec", id.as_str()] {
+            failures.push(format!("{name:?}: the line held {words:?}; the screen:\n{}", pane.screen()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

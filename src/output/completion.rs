@@ -2,10 +2,12 @@
 //! script learns which word is a command's TARGET (the first positional
 //! argument after the subcommand, skipping flags and their values) and then
 //! asks `rolecall __complete-targets -- PREFIX` for the ids, one a line.
-//! zsh (`compadd`), fish and nushell quote what they insert; bash does not
-//! (and with `-o filenames` its listing expands `$…` in a candidate), so
-//! bash asks `__complete-targets --bash LINE TEXT`, which quotes each id
-//! for readline (see [`super::bash_word`]). No I/O: text in, text out.
+//! zsh (`compadd`) and fish quote what they insert; bash does not (and with
+//! `-o filenames` its listing expands `$…` in a candidate), so bash asks
+//! `__complete-targets --bash LINE TEXT`, which quotes each id for readline
+//! (see [`super::bash_word`]); nushell inserts a value as given, so its
+//! completer writes an id that is not a plain word as a raw string. No I/O:
+//! text in, text out.
 
 /// A subcommand that takes a TARGET as its first positional argument.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -260,9 +262,20 @@ pub fn nushell(generated: &str, slots: &[TargetSlot]) -> String {
         out.push_str(line);
         if line.starts_with("module completions {") {
             out.push_str(concat!(
-                "\n  # Target ids (rolecall __complete-targets); nushell filters and quotes them.\n",
+                "\n  # Target ids (rolecall __complete-targets). nushell inserts a value as it is, so an id\n",
+                "  # that is not a plain word goes in a raw string (more '#' than the id holds); fuzzy\n",
+                "  # matching lets what was typed match inside the quote.\n",
                 "  def \"nu-complete rolecall targets\" [] {\n",
-                "    ^rolecall __complete-targets -- \"\" | lines\n",
+                "    let ids = (^rolecall __complete-targets -- \"\" | lines)\n",
+                "    {\n",
+                "      options: { completion_algorithm: \"fuzzy\", sort: false }\n",
+                "      completions: ($ids | each {|id|\n",
+                "        if ($id =~ '^[A-Za-z0-9_./@+,=:-]+$') { $id } else {\n",
+                "          let h = ('' | fill -c '#' -w (($id | split chars | where $it == '#' | length) + 1))\n",
+                "          $\"r($h)'($id)'($h)\"\n",
+                "        }\n",
+                "      })\n",
+                "    }\n",
                 "  }\n",
             ));
         }

@@ -237,7 +237,7 @@ fn setup_writes_a_working_profile_and_keeps_every_byte() {
     let sb = Sandbox::new(&original, &w.credentials_file());
     let printed = ok(sb.rolecall(None).args(["setup", "credential-process", "ro"]).output().unwrap(), "print");
     let stanza = format!(
-        "[profile rolecall-ro]\ncredential_process = {} credential-process ro\nregion = us-east-1\n",
+        "[profile rolecall-ro]\ncredential_process = {} credential-process -- ro\nregion = us-east-1\n",
         rolecall_bin().display()
     );
     assert_eq!(stdout(&printed), stanza);

@@ -1,13 +1,15 @@
 #![cfg(feature = "e2e")]
 //! `setup credential-process --write` judged by outside tools: botocore (the
 //! AWS CLI's parser) reads the file rolecall wrote through a symbolic link,
-//! and strace shows the directory flushed to disk after the rename.
+//! and strace shows the directory flushed to disk after the rename; and
+//! `setup profiles` for hostile account names, used by the AWS CLI v1 and by
+//! rolecall itself against moto.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Sandbox, aws_cli, ok, stderr, stdout};
+use common::{Sandbox, World, aws_cli, ok, stderr, stdout};
 
 const CONFIG: &str = "# hand written\n[default]\nregion=eu-west-1\n\n[profile hub]\nregion = us-east-1 ; comment\n\n\
                       [profile prod]\nrole_arn = arn:aws:iam::222222222222:role/ReadOnly\nsource_profile = hub\n";
@@ -41,7 +43,7 @@ fn botocore_reads_what_setup_wrote() {
     let lines: Vec<String> = stdout(&out).lines().map(str::to_owned).collect();
     assert_eq!(lines[0], "['default', 'hub', 'prod', 'rolecall-prod']", "{}", stderr(&out));
     let bin = assert_cmd::cargo::cargo_bin("rolecall");
-    assert_eq!(lines[1], format!("{} credential-process prod", bin.display()));
+    assert_eq!(lines[1], format!("{} credential-process -- prod", bin.display()));
     assert_eq!(lines[2], "us-east-1");
     // And the AWS CLI's own view of the profile agrees.
     let region = ok(
@@ -81,4 +83,97 @@ fn the_directory_is_flushed_after_the_rename() {
         lines[renamed..].iter().any(|l| l.contains(&format!("fsync({fd})")) && l.ends_with("= 0")),
         "no fsync of the directory (fd {fd}) after the rename:\n{text}"
     );
+}
+
+/// Account names AWS accepts that used to make `setup profiles` write
+/// profiles that fail (issue 16): `--help` (read as a flag by
+/// `credential-process`), ` #` and ` ;` (aws-config cuts the value there),
+/// two names that map to one profile name (the whole run stopped), and an
+/// id too long for a profile name (blamed on `--prefix`). Each profile works
+/// in the AWS CLI v1 and in rolecall's own parser.
+#[test]
+fn profiles_for_hostile_account_names_work_in_the_aws_cli_and_in_rolecall() {
+    let w = World::main();
+    let (prod, dev, lake, hub) =
+        (w.account("payments-prod"), w.account("payments-dev"), w.account("data-lake"), w.account("identity"));
+    let long = format!("{}-x", "long".repeat(36));
+    let config = format!(
+        "[profile hub]\nregion = us-east-1\n\n[profile {long}]\nrole_arn = arn:aws:iam::{prod}:role/Developer\nsource_profile = hub\n"
+    );
+    let sb = Sandbox::new(&config, &w.credentials_file());
+    sb.settings(
+        "[defaults]\nstore = \"none\"\n\n[[organization]]\nname = \"o\"\nprofile = \"hub\"\nroles = [\"ReadOnly\"]\n",
+    );
+    let now = rolecall::time::now_unix();
+    let account = |id: &str, name: &str| serde_json::json!({"id": id, "name": name, "email": "a@example.com", "state": "ACTIVE", "ou": "/W", "tags": {}});
+    let snapshot = serde_json::json!({
+        "version": 1, "org": "o", "profile": "hub",
+        "fetched_at": rolecall::time::rfc3339_unix(now), "fetched_at_unix": now, "fetched_by": null,
+        "accounts": [
+            account(&prod, "--help"), account(&dev, "prod #1"), account(&lake, "x ;y"),
+            account(&hub, "a b"), account("300000000009", "a-b"),
+        ],
+    });
+    std::fs::create_dir_all(sb.home().join("cache")).unwrap();
+    std::fs::write(sb.home().join("cache/org-o.json"), snapshot.to_string()).unwrap();
+
+    let out = ok(
+        sb.rolecall(None).args(["setup", "profiles", "*/ReadOnly", &long, "--write"]).output().unwrap(),
+        "setup profiles",
+    );
+    let notes = stderr(&out);
+    assert!(notes.contains("'a b/ReadOnly' is written as 'rolecall-a-b-ReadOnly-"), "{notes}");
+    assert!(notes.contains("'a-b/ReadOnly' is written as 'rolecall-a-b-ReadOnly-"), "{notes}");
+    let file = std::fs::read_to_string(sb.config_path()).unwrap();
+    let named = |start: &str| -> String {
+        let names: Vec<&str> = file
+            .lines()
+            .filter_map(|l| l.strip_prefix("[profile ")?.strip_suffix(']'))
+            .filter(|n| n.starts_with(start))
+            .collect();
+        assert_eq!(names.len(), 1, "one profile starting {start:?} in:\n{file}");
+        names[0].to_owned()
+    };
+    let bin = assert_cmd::cargo::cargo_bin("rolecall");
+    assert!(
+        file.contains(&format!("credential_process = {} credential-process -- --help/ReadOnly\n", bin.display())),
+        "{file}"
+    );
+    let a_b = |id: &str| {
+        file.lines()
+            .position(|l| l.ends_with(&format!("credential-process -- {id}")))
+            .and_then(|i| file.lines().nth(i - 1))
+            .and_then(|h| h.strip_prefix("[profile ")?.strip_suffix(']'))
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no profile for {id} in:\n{file}"))
+    };
+    let long_name = named("rolecall-longlong");
+    assert_eq!(long_name.len(), 128, "{long_name}");
+    let cases = [
+        ("rolecall---help-ReadOnly".to_owned(), prod.clone(), "ReadOnly"),
+        (format!("rolecall-{dev}-ReadOnly"), dev.clone(), "ReadOnly"),
+        (format!("rolecall-{lake}-ReadOnly"), lake.clone(), "ReadOnly"),
+        (a_b("'a b/ReadOnly'"), hub.clone(), "ReadOnly"),
+        (a_b("a-b/ReadOnly"), "300000000009".to_owned(), "ReadOnly"),
+        (long_name, prod.clone(), "Developer"),
+    ];
+    for (profile, account, role) in &cases {
+        let want = format!("arn:aws:sts::{account}:assumed-role/{role}/");
+        // The AWS CLI v1 runs the profile's credential_process.
+        let out = sb
+            .cmd(&aws_cli(), Some(&w.endpoint()))
+            .args(["sts", "get-caller-identity", "--query", "Arn", "--output", "text", "--profile", profile])
+            .output()
+            .unwrap();
+        assert!(stdout(&out).starts_with(&want), "aws --profile {profile}: {}{}", stdout(&out), stderr(&out));
+        // rolecall reads the same profile with its own parser.
+        let out = sb
+            .rolecall(Some(&w.endpoint()))
+            .args(["exec", profile, "--"])
+            .arg(aws_cli())
+            .args(["sts", "get-caller-identity", "--query", "Arn", "--output", "text"])
+            .output()
+            .unwrap();
+        assert!(stdout(&out).starts_with(&want), "rolecall exec {profile}: {}{}", stdout(&out), stderr(&out));
+    }
 }

@@ -81,15 +81,19 @@ fn bash_completes_target_ids_in_the_target_slot() {
     let driver = r#"
         source "$1"; shift
         COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
-        _rolecall_with_targets rolecall "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+        # $2 as readline gives it: the word after an opening quote.
+        cur=${COMP_WORDS[COMP_CWORD]}; case $cur in \'*|\"*) cur=${cur:1} ;; esac
+        _rolecall_with_targets rolecall "$cur" "${COMP_WORDS[COMP_CWORD-1]}"
         printf '%s\n' "${COMPREPLY[@]}""#;
     // COMP_WORDS as bash splits them: `--format=env` is three words; quoting is kept as typed.
+    // Candidates are what readline inserts: quoted for the quote the word is in.
+    let bare = ["Acme\\ Prod/Admin", "Acme\\ Prod/ReadOnly"];
     let cases: &[(&[&str], &[&str])] = &[
         (&["rolecall", "export", "de"], &["dev", "dev-ro"]),
-        (&["rolecall", "export", "Acme\\ P"], &ACME_PROD),
+        (&["rolecall", "export", "Acme\\ P"], &bare),
         (&["rolecall", "export", "'Acme P"], &ACME_PROD),
         (&["rolecall", "export", "\"Acme P"], &ACME_PROD),
-        (&["rolecall", "exec", "Acme"], &ACME_PROD),
+        (&["rolecall", "exec", "Acme"], &bare),
         (&["rolecall", "export", "-f", "env", "pr"], &["prod"]),
         (&["rolecall", "export", "--format", "=", "env", "pr"], &["prod"]),
         (&["rolecall", "--config", "other.toml", "export", "Acme"], &[]),

@@ -28,7 +28,10 @@ fn the_managed_block_is_shown_written_replaced_and_pruned() {
     let sb = Sandbox::new(CONFIG, CREDENTIALS);
     let bin = assert_cmd::cargo::cargo_bin("rolecall");
     let stanza = |name: &str, id: &str, region: &str| {
-        format!("[profile {name}]\ncredential_process = {} credential-process {id}\nregion = {region}\n", bin.display())
+        format!(
+            "[profile {name}]\ncredential_process = {} credential-process -- {id}\nregion = {region}\n",
+            bin.display()
+        )
     };
 
     // Dry run: the diff, nothing written.

@@ -73,7 +73,7 @@ pub fn profile_entry(name: &str, aws: &AwsConfig, settings: &Settings) -> Entry 
             route: None,
             account: None,
             alias: None,
-            problem: Some(Problem::NoCredentials),
+            problem: Some(Problem::NoCredentials { region: aws.profile(name).ok().and_then(|d| d.region.clone()) }),
         },
         Err(e) => Entry { kind: Kind::Profile(kind), ..invalid(e.to_string()) },
     }

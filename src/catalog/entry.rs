@@ -144,8 +144,11 @@ impl AccountRef {
 pub enum Problem {
     /// The profile kind is listed but not assumed yet (web identity, …).
     NotYet,
-    /// A profile with settings only, no credentials.
-    NoCredentials,
+    /// A profile with settings only, no credentials; its `region`, if it sets one.
+    NoCredentials {
+        /// The profile's `region`.
+        region: Option<String>,
+    },
     /// The account is not ACTIVE.
     Inactive(String),
     /// The configuration is broken; the message says where.
@@ -194,7 +197,23 @@ impl Entry {
 
     /// The STS region, when known.
     pub fn region(&self) -> Option<&str> {
-        self.route.as_ref().map(|r| r.region.as_str())
+        match (&self.route, &self.problem) {
+            (Some(r), _) => Some(r.region.as_str()),
+            (None, Some(Problem::NoCredentials { region })) => region.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The id to print where a person may copy it: the id, or for an
+    /// organisation or SSO target whose id holds a control character (an
+    /// account name can), `ACCOUNT_ID/ROLE`, which every command takes too.
+    pub fn typeable_id(&self) -> std::borrow::Cow<'_, str> {
+        match (&self.account, self.id.rsplit_once('/')) {
+            (Some(account), Some((_, role))) if self.id.chars().any(char::is_control) => {
+                std::borrow::Cow::Owned(format!("{}/{role}", account.id))
+            }
+            _ => std::borrow::Cow::Borrowed(&self.id),
+        }
     }
 
     /// The 12-digit account of the final role.
@@ -232,7 +251,7 @@ impl Entry {
         }
         match self.problem.as_ref()? {
             Problem::NotYet => Some(format!("'{}': this kind of profile cannot be assumed yet", self.id)),
-            Problem::NoCredentials => Some(format!("'{}' has settings only, no credentials", self.id)),
+            Problem::NoCredentials { .. } => Some(format!("'{}' has settings only, no credentials", self.id)),
             Problem::Inactive(state) => Some(format!("the account is {state}")),
             Problem::Invalid(message) => Some(message.clone()),
         }

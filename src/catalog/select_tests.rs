@@ -53,8 +53,11 @@ fn catalog() -> Vec<Entry> {
     let mut merged = profile("pay-ro", Some(("111111111111", "ReadOnly")), None);
     merged.account = Some(pay.clone());
     merged.alias = Some(Alias::OrgTarget("payments-prod/ReadOnly".into()));
-    let mut out =
-        vec![merged, profile("hub", None, None), profile("settings-only", None, Some(Problem::NoCredentials))];
+    let mut out = vec![
+        merged,
+        profile("hub", None, None),
+        profile("settings-only", None, Some(Problem::NoCredentials { region: None })),
+    ];
     for a in [&pay, &pay_dev, &data, &sec, &old] {
         for role in ["ReadOnly", "Admin"] {
             let mut e = org(a, role);

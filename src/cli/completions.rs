@@ -109,6 +109,15 @@ mod tests {
     }
 
     #[test]
+    fn powershell_doubles_every_character_it_reads_as_a_single_quote() {
+        let text = script(Shell::Powershell);
+        assert!(text.contains(r"-replace '([''\u2018-\u201B])', '$1$1'"), "{text}");
+        // That class, as .NET reads it: `'` and U+2018 to U+201B, the quotes quote::pwsh doubles.
+        let class: Vec<char> = std::iter::once('\'').chain('\u{2018}'..='\u{201b}').collect();
+        assert_eq!(class, crate::output::quote::PWSH_SINGLE_QUOTES);
+    }
+
+    #[test]
     fn every_shell_gets_a_script_that_asks_for_targets() {
         for shell in Shell::value_variants() {
             let text = script(*shell);

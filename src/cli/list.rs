@@ -12,7 +12,7 @@ use super::print;
 use crate::catalog::{Entry, Kind, Problem};
 use crate::output::table;
 use crate::service::snapshot::OrgMeta;
-use crate::service::{AppError, catalog};
+use crate::service::{AppError, catalog, first_run};
 use crate::{text, time};
 
 /// List every target.
@@ -26,7 +26,8 @@ pub struct ListCmd {
 /// One target in `--json` output.
 #[derive(Debug, Serialize)]
 struct JsonRow<'a> {
-    target: &'a str,
+    /// The id, in a form that can be typed (see `Entry::typeable_id`).
+    target: Cow<'a, str>,
     /// Profile kind, `org`, or `invalid`.
     kind: &'a str,
     role_arn: Option<&'a str>,
@@ -60,11 +61,13 @@ fn kind_label(e: &Entry) -> &'static str {
 fn json_row(e: &Entry) -> JsonRow<'_> {
     let account = e.account.as_deref();
     let listed_assumable = match e.kind {
-        Kind::Profile(_) => !matches!(e.problem, Some(Problem::NotYet | Problem::NoCredentials | Problem::Invalid(_))),
+        Kind::Profile(_) => {
+            !matches!(e.problem, Some(Problem::NotYet | Problem::NoCredentials { .. } | Problem::Invalid(_)))
+        }
         Kind::OrgRole | Kind::SsoRole => e.assumable(),
     };
     JsonRow {
-        target: &e.id,
+        target: e.typeable_id(),
         kind: kind_label(e),
         role_arn: e.role_arn.as_ref().map(|a| a.as_str()),
         account: e.account_id(),
@@ -92,6 +95,16 @@ impl ListCmd {
             warn(w);
         }
         let entries = &listing.entries;
+        if entries.is_empty() {
+            // A first run: say where rolecall looked and the ways in, not a bare header.
+            let looked = first_run::Looked::now(settings_flag);
+            let width = crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w).clamp(40, 100));
+            eprint!("{}", first_run::no_targets_text(&looked, width));
+            if self.json {
+                print("[]\n")?;
+            }
+            return Ok(0);
+        }
         // One warning per broken profile and per organisation role that cannot be planned.
         let mut seen = HashSet::new();
         for e in entries {
@@ -163,7 +176,7 @@ fn org_tables<'a>(entries: &[&'a Entry], profiles: &[&'a Entry], orgs: &[OrgMeta
     let by_name: HashMap<&str, &Entry> = profiles.iter().map(|e| (e.id.as_str(), *e)).collect();
     let cells = |e: &'a Entry| -> [Cow<'a, str>; 6] {
         let state = e.account.as_deref().map_or("", |a| a.state.as_str());
-        let id = Cow::Borrowed(e.id.as_str());
+        let id = e.typeable_id();
         let account = Cow::Borrowed(e.account_id().unwrap_or_default());
         match e.merged_into() {
             Some(p) => [

@@ -54,7 +54,8 @@ impl SetupCmd {
         let exe =
             std::env::current_exe().map_err(|e| AppError::usage(format!("cannot find rolecall's own path: {e}")))?;
         check_value(&exe.to_string_lossy()).map_err(|e| AppError::usage(format!("rolecall's own path {e}")))?;
-        let command = shell_words::join([exe.to_string_lossy().as_ref(), "credential-process", setup.target.as_str()]);
+        let command =
+            shell_words::join([exe.to_string_lossy().as_ref(), "credential-process", "--", setup.target.as_str()]);
         let stanza = format!("[profile {name}]\ncredential_process = {command}\nregion = {}\n", plan.region);
         if !setup.write {
             print(&stanza)?;

@@ -528,6 +528,16 @@ impl AwsConfig {
     /// The error for a profile in a chain that gives no credentials.
     fn no_credentials(&self, profile: &ProfileDef, seen: &[String]) -> ConfigError {
         match seen.last() {
+            // Identity Center settings that name no account and role: say which keys are missing.
+            None if profile.sso.is_some() && profile.sso_role.is_none() => self.invalid(
+                &profile.name,
+                "sso_session",
+                format!(
+                    "'{}' names where to sign in but not what to sign in to: add 'sso_account_id' and \
+                     'sso_role_name', or use the ACCOUNT/ROLE targets 'rolecall login --sso' lists",
+                    profile.sso.as_deref().unwrap_or_default()
+                ),
+            ),
             None => ConfigError::NoCredentials {
                 profile: profile.name.clone(),
                 file: self.file_of(&profile.name, "role_arn").to_path_buf(),

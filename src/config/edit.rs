@@ -18,7 +18,19 @@ pub fn check_value(value: &str) -> Result<(), String> {
     if value.trim() != value || value.is_empty() {
         return Err(format!("'{value}' is empty or starts or ends with spaces"));
     }
+    if let Some(at) = inline_comment(value) {
+        return Err(format!(
+            "'{value}' holds '{}', where aws-config's parser starts a comment and cuts the value",
+            &value[at..at + 2]
+        ));
+    }
     Ok(())
+}
+
+/// Where a value holds a blank followed by `#` or `;`: aws-config (the AWS
+/// SDKs' parser, and rolecall's) ends the value there, though botocore does not.
+fn inline_comment(value: &str) -> Option<usize> {
+    value.as_bytes().windows(2).position(|w| matches!(w[0], b' ' | b'\t') && matches!(w[1], b'#' | b';'))
 }
 
 /// Checks a target id for the `credential_process` line: a value as
@@ -246,6 +258,17 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_aws_config_would_cut_are_refused() {
+        for bad in ["prod #1/ReadOnly", "x ;y", "a\t#b", "two\nlines", " lead", ""] {
+            assert!(check_value(bad).is_err(), "{bad:?}");
+        }
+        for good in ["prod#1/ReadOnly", "x;y", "--help/ReadOnly", "a b/ReadOnly"] {
+            assert_eq!(check_value(good), Ok(()), "{good:?}");
+        }
+        assert!(check_target("prod #1/ReadOnly").is_err());
+    }
 
     #[test]
     fn keeps_every_byte_and_backs_up() {

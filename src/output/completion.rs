@@ -1,10 +1,13 @@
 //! Target completion for the scripts clap_complete writes: each shell's
 //! script learns which word is a command's TARGET (the first positional
 //! argument after the subcommand, skipping flags and their values) and then
-//! asks `rolecall __complete-targets -- PREFIX` for the ids, one a line. The
-//! shell's own completion machinery quotes what it inserts (bash: `-o
-//! filenames`; zsh: `compadd`; fish and nushell always), so an id with a
-//! space arrives as one word. No I/O: text in, text out.
+//! asks `rolecall __complete-targets -- PREFIX` for the ids, one a line.
+//! zsh (`compadd`) and fish quote what they insert; bash does not (and with
+//! `-o filenames` its listing expands `$…` in a candidate), so bash asks
+//! `__complete-targets --bash LINE TEXT`, which quotes each id for readline
+//! (see [`super::bash_word`]); nushell inserts a value as given, so its
+//! completer writes an id that is not a plain word as a raw string. No I/O:
+//! text in, text out.
 
 /// A subcommand that takes a TARGET as its first positional argument.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,10 +101,9 @@ pub fn bash(generated: &str, slots: &[TargetSlot]) -> String {
         "            [[ $REPLY == \"~/\"* ]] && REPLY=$HOME/${REPLY#\"~/\"}\n",
         "            config=(--config \"$REPLY\")\n",
         "        fi\n",
-        "        _rolecall_dequote \"${COMP_WORDS[COMP_CWORD]}\"\n",
-        "        # readline quotes each id as it inserts it (a space becomes '\\ ').\n",
-        "        compopt -o filenames 2>/dev/null\n",
-        "        mapfile -t COMPREPLY < <(command rolecall \"${config[@]}\" __complete-targets -- \"$REPLY\" 2>/dev/null)\n",
+        "        # rolecall quotes each id as readline must insert it: no -o filenames,\n",
+        "        # whose listing expands a candidate's $….\n",
+        "        mapfile -t COMPREPLY < <(command rolecall \"${config[@]}\" __complete-targets --bash \"${COMP_LINE:0:COMP_POINT}\" \"$2\" 2>/dev/null)\n",
         "        return 0\n",
         "    fi\n",
         "    _rolecall \"$@\"\n",
@@ -130,7 +132,15 @@ pub fn zsh(generated: &str, _slots: &[TargetSlot]) -> String {
         "    done\n",
         "    cfg=${(Q)cfg}\n",
         "    [[ -n $cfg ]] && config=(--config \"${cfg/#\\~/$HOME}\")\n",
-        "    ids=(${(f)\"$(command rolecall $config __complete-targets -- \"${(Q)PREFIX}\" 2>/dev/null)\"})\n",
+        "    # The typed text without its quoting: inside quotes, PREFIX starts after\n",
+        "    # the opening one (and may close and reopen it), so close it to unquote.\n",
+        "    local typed=$PREFIX\n",
+        "    case $compstate[quote] in\n",
+        "        \\') typed=\"'$PREFIX'\" ;;\n",
+        "        \\\") typed=\"\\\"$PREFIX\\\"\" ;;\n",
+        "    esac\n",
+        "    typed=${(Q)typed}\n",
+        "    ids=(${(f)\"$(command rolecall $config __complete-targets -- \"$typed\" 2>/dev/null)\"})\n",
         "    compadd -a ids\n",
         "}\n\n",
     );
@@ -220,7 +230,8 @@ pub fn powershell(generated: &str, slots: &[TargetSlot]) -> String {
             "    if ($command -in @({}) -and -not $wordToComplete.StartsWith('-')) {{\n",
             "        $typed = $wordToComplete.Trim(\"'\", '\"')\n",
             "        & rolecall __complete-targets -- $typed 2>$null | ForEach-Object {{\n",
-            "            $text = if ($_ -match '[\\s''\"`$(){{}}@;,&|<>#]') {{ \"'\" + ($_ -replace \"'\", \"''\") + \"'\" }} else {{ $_ }}\n",
+            "            # Every character PowerShell reads as a single quote is doubled, typographic ones too.\n",
+            "            $text = if ($_ -match '[\\s''\"`$(){{}}@;,&|<>#\\u2018-\\u201E]') {{ \"'\" + ($_ -replace '([''\\u2018-\\u201B])', '$1$1') + \"'\" }} else {{ $_ }}\n",
             "            [CompletionResult]::new($text, $_, [CompletionResultType]::ParameterValue, $_)\n",
             "        }}\n",
             "        return\n",
@@ -251,9 +262,20 @@ pub fn nushell(generated: &str, slots: &[TargetSlot]) -> String {
         out.push_str(line);
         if line.starts_with("module completions {") {
             out.push_str(concat!(
-                "\n  # Target ids (rolecall __complete-targets); nushell filters and quotes them.\n",
+                "\n  # Target ids (rolecall __complete-targets). nushell inserts a value as it is, so an id\n",
+                "  # that is not a plain word goes in a raw string (more '#' than the id holds); fuzzy\n",
+                "  # matching lets what was typed match inside the quote.\n",
                 "  def \"nu-complete rolecall targets\" [] {\n",
-                "    ^rolecall __complete-targets -- \"\" | lines\n",
+                "    let ids = (^rolecall __complete-targets -- \"\" | lines)\n",
+                "    {\n",
+                "      options: { completion_algorithm: \"fuzzy\", sort: false }\n",
+                "      completions: ($ids | each {|id|\n",
+                "        if ($id =~ '^[A-Za-z0-9_./@+,=:-]+$') { $id } else {\n",
+                "          let h = ('' | fill -c '#' -w (($id | split chars | where $it == '#' | length) + 1))\n",
+                "          $\"r($h)'($id)'($h)\"\n",
+                "        }\n",
+                "      })\n",
+                "    }\n",
                 "  }\n",
             ));
         }

@@ -1,5 +1,6 @@
 //! Where credentials go: exports, credential_process JSON, child processes.
 
+pub mod bash_word;
 pub mod browser;
 pub mod completion;
 pub mod exec;

@@ -21,7 +21,7 @@ use crate::config::{AwsFiles, Settings};
 use crate::{paths, time};
 
 /// Bumped whenever the stored shape changes.
-const VERSION: u32 = 5;
+const VERSION: u32 = 6;
 
 /// What a listing says about one organisation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

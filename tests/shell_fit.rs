@@ -1,6 +1,7 @@
 //! The shell commands as a process, with no outside program: `rolecall
-//! prompt` through its fast path (no argument parsing, no runtime) and
-//! through clap, and `__complete-targets` from a sandbox's files.
+//! prompt` and `rolecall --version` through their fast path (no argument
+//! parsing, no runtime) and through clap, and `__complete-targets` from a
+//! sandbox's files.
 
 mod common;
 
@@ -32,6 +33,23 @@ fn prompt_prints_the_session_and_nothing_outside_one() {
             let out = ok(cmd.output().unwrap(), "prompt");
             assert_eq!(stdout(&out), *want, "{args:?} {env:?}");
         }
+    }
+}
+
+#[test]
+fn version_prints_the_same_line_through_the_fast_path_and_through_clap() {
+    let sb = sandbox();
+    let want = format!("rolecall {}\n", env!("CARGO_PKG_VERSION"));
+    // `--version` or `-V` alone takes the fast path; `--config` makes clap parse it.
+    for args in
+        [&["--version"][..], &["-V"], &["--config", "/nonexistent", "--version"], &["--config", "/nonexistent", "-V"]]
+    {
+        let out = sb.rolecall(None).args(args).output().unwrap();
+        assert_eq!(
+            (out.status.code(), stdout(&out), common::stderr(&out)),
+            (Some(0), want.clone(), String::new()),
+            "{args:?}"
+        );
     }
 }
 

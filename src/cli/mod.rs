@@ -96,13 +96,24 @@ pub enum Command {
     CompleteTargets(complete_targets::CompleteTargetsCmd),
 }
 
+/// What `rolecall --version` prints: clap's rendering of the `version` attribute
+/// on [`Cli`] (a unit test holds the two together).
+pub const VERSION_LINE: &str = concat!("rolecall ", env!("CARGO_PKG_VERSION"), "\n");
+
 /// Runs a command that must not pay for parsing the command line or
 /// starting the runtime, when the arguments are exactly that command:
-/// `rolecall prompt` (anything more, such as `--help`, goes through clap).
+/// `rolecall prompt`, and `rolecall --version` or `-V` (building clap's
+/// command tree is most of a bare start). Anything more, such as `--help`,
+/// goes through clap.
 pub fn fast_path() -> Option<u8> {
     let mut args = std::env::args_os().skip(1);
     match (args.next(), args.next()) {
         (Some(first), None) if first == "prompt" => Some(prompt::PromptCmd {}.run().unwrap_or(1)),
+        (Some(first), None) if first == "--version" || first == "-V" => {
+            // As clap's `--version`: a closed stdout still exits 0.
+            let _ = write_stdout(VERSION_LINE);
+            Some(0)
+        }
         _ => None,
     }
 }
@@ -164,4 +175,16 @@ pub fn print(text: &str) -> Result<(), AppError> {
 /// caller): any failure, a closed pipe included, is an error.
 pub fn print_strict(text: &str) -> Result<(), AppError> {
     write_stdout(text).map_err(|e| AppError::Output(format!("stdout: {e}; the credentials were not delivered")))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::{Cli, VERSION_LINE};
+
+    #[test]
+    fn the_version_fast_path_prints_what_clap_prints() {
+        assert_eq!(Cli::command().render_version(), VERSION_LINE);
+    }
 }

@@ -275,7 +275,7 @@ async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<
 
 fn draw(term: &mut Term, app: &mut App, theme: &Theme) -> Result<(), AppError> {
     let size = term.size().map_err(|e| io_err("size", e))?;
-    let (list_rows, list_top) = view::list_geometry(ratatui::layout::Rect::new(0, 0, size.width, size.height));
+    let (list_rows, list_top) = view::list_geometry(ratatui::layout::Rect::new(0, 0, size.width, size.height), app);
     app.resized(list_rows, list_top);
     term.draw(|f| view::draw(f, app, theme)).map_err(|e| io_err("draw", e))?;
     Ok(())

@@ -293,7 +293,7 @@ fn favourites_grouping_help_mouse_and_quit() {
 
 fn render(app: &mut App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let (list_rows, list_top) = view::list_geometry(ratatui::layout::Rect::new(0, 0, width, height));
+    let (list_rows, list_top) = view::list_geometry(ratatui::layout::Rect::new(0, 0, width, height), app);
     app.update(Msg::Resized { list_rows, list_top });
     terminal.draw(|f| view::draw(f, app, &Theme::mono())).unwrap();
     let buffer = terminal.backend().buffer();
@@ -455,3 +455,40 @@ fn the_search_line_has_the_readline_keys() {
 }
 
 mod marks;
+
+fn many_items(n: usize) -> Vec<Item> {
+    (0..n)
+        .map(|i| {
+            let e = entry(
+                &format!("acct-{i:02}/ReadOnly"),
+                &format!("{:012}", 100_000_000_000u64 + i as u64),
+                "ReadOnly",
+                "/Workloads",
+                false,
+            );
+            Item::from_entry(&e)
+        })
+        .collect()
+}
+
+/// PageDown moves by the rows the list shows, and the selection stays on
+/// screen, whatever the height of the status at the bottom.
+#[test]
+fn paging_moves_by_the_visible_rows_under_a_three_line_status() {
+    let long = "refresh failed, showing the cached accounts: organisation 'acme': cannot get credentials from \
+                profile 'org-reader': the base credentials from profile 'hub' (keys) were rejected by AWS \
+                (InvalidClientTokenId): The security token included in the request is invalid.";
+    for status in [None, Some(long)] {
+        let mut app = App::new(many_items(40), KeyMap::default(), Mode::Assume, 1_800_000_000);
+        app.status = status.map(str::to_owned);
+        let screen = render(&mut app, 100, 20);
+        let shown = screen.lines().filter(|l| l.contains("/ReadOnly")).count();
+        app.update(key(KeyCode::PageDown));
+        assert_eq!(app.selected, shown, "status {status:?}: one page is the {shown} rows shown:\n{screen}");
+        let screen = render(&mut app, 100, 20);
+        assert!(screen.contains(&selected(&app)), "the selection is on screen:\n{screen}");
+        app.update(key(KeyCode::PageDown));
+        app.update(key(KeyCode::PageUp));
+        assert_eq!(app.selected, shown, "PageUp moves back by the same page");
+    }
+}

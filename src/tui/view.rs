@@ -12,14 +12,13 @@ use super::theme::Theme;
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 
-/// Where the list is on screen: (rows of targets, first screen row), for the app's paging and clicks.
-pub fn list_geometry(area: Rect) -> (u16, u16) {
-    let [_, list, _] = main_areas(area);
+/// Where the list is on screen as [`draw`] lays it out for `app` (the status
+/// at the bottom takes one to three lines): (rows of targets, first screen
+/// row), for the app's paging and clicks.
+pub fn list_geometry(area: Rect, app: &App) -> (u16, u16) {
+    let status = status_lines(app, usize::from(area.width)).len().max(1) as u16;
+    let [_, list, _] = areas_with_status(area, status);
     (list.height.saturating_sub(1), list.y + 1)
-}
-
-fn main_areas(area: Rect) -> [Rect; 3] {
-    areas_with_status(area, 1)
 }
 
 fn areas_with_status(area: Rect, status_lines: u16) -> [Rect; 3] {

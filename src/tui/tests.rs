@@ -492,3 +492,22 @@ fn paging_moves_by_the_visible_rows_under_a_three_line_status() {
         assert_eq!(app.selected, shown, "PageUp moves back by the same page");
     }
 }
+
+/// The result panel names the keys of the user's bindings, not the defaults.
+#[test]
+fn the_result_panel_shows_remapped_keys() {
+    let settings: crate::config::keys::KeySettings =
+        toml::from_str("[result]\nx = \"shell\"\ns = \"export\"\n\"ctrl-o\" = \"console\"\n").unwrap();
+    let keymap = KeyMap::new(&settings).unwrap();
+    let mut app = App::new(items(), keymap, Mode::Assume, 1_800_000_000);
+    typed(&mut app, "payprodro");
+    app.update(key(KeyCode::Enter));
+    app.update(Msg::AssumeFinished(1, Ok(assumed("payments-prod/ReadOnly"))));
+    let screen = render(&mut app, 100, 30);
+    let hint = screen.lines().find(|l| l.contains("shell")).unwrap_or_default();
+    for want in ["x shell", "e/s export & quit", "c/ctrl-o console", "k keep in keyring"] {
+        assert!(hint.contains(want), "{want:?} in {hint:?}");
+    }
+    assert!(!hint.contains("s shell"), "{hint:?}");
+    insta::assert_snapshot!("result_remapped_100x30", screen);
+}

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
 use super::app::{App, Grouping, Modal, Mode, Pane};
 use super::theme::Theme;
+use crate::config::keys::{Action, Context};
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 
@@ -351,15 +352,46 @@ fn draw_status(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, text: Ve
     if app.refreshing {
         spans.push(Span::styled(format!("{} refreshing accounts  ", SPINNER[app.spinner % SPINNER.len()]), theme.dim));
     }
-    let hint = if app.mode == Mode::Pick {
-        "enter pick · ↑↓ move · esc quit · ? help"
+    // The keys of the user's bindings (the first of each: the line is short).
+    let actions: &[(Action, &str)] = if app.mode == Mode::Pick {
+        &[(Action::AssumeSelected, "pick"), (Action::Back, "quit"), (Action::Help, "help")]
     } else if !app.marks.marked.is_empty() {
-        "ctrl-x run on the marked · ctrl-space mark · alt-u unmark all · ? help"
+        &[
+            (Action::RunMarked, "run on the marked"),
+            (Action::ToggleMark, "mark"),
+            (Action::ClearMarks, "unmark all"),
+            (Action::Help, "help"),
+        ]
     } else {
-        "enter assume · ↑↓ move · tab details · ctrl-g group · ctrl-f ★ · ? help"
+        &[
+            (Action::AssumeSelected, "assume"),
+            (Action::SwitchPane, "details"),
+            (Action::ToggleGrouping, "group"),
+            (Action::ToggleFavourite, "★"),
+            (Action::Help, "help"),
+        ]
     };
+    let hint: Vec<String> =
+        key_hints(app, Context::List, actions, 1).into_iter().map(|(keys, label)| format!("{keys} {label}")).collect();
+    let mut hint = hint.join(" · ");
+    if let Some(first) = hint.find(" · ").filter(|_| app.marks.marked.is_empty()) {
+        hint.insert_str(first, " · ↑↓ move");
+    }
     spans.push(Span::styled(hint, theme.dim));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// For each action with a key in `context`: its first `most` keys joined by
+/// '/', and its label. An action the user left without a key is left out.
+fn key_hints<'a>(app: &App, context: Context, actions: &[(Action, &'a str)], most: usize) -> Vec<(String, &'a str)> {
+    actions
+        .iter()
+        .filter_map(|&(action, label)| {
+            let keys = app.keymap.keys_for(context, action);
+            let shown: Vec<String> = keys.iter().take(most).map(ToString::to_string).collect();
+            (!shown.is_empty()).then(|| (shown.join("/"), label))
+        })
+        .collect()
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -433,18 +465,22 @@ fn draw_modal(frame: &mut Frame, app: &App, theme: &Theme, modal: &Modal, area: 
                 lines.push(Line::from(Span::styled(n.clone(), theme.dim)));
             }
             lines.push(Line::from(""));
-            lines.push(Line::from(vec![
-                Span::styled("s", theme.accent),
-                Span::raw(" shell   "),
-                Span::styled("k", theme.accent),
-                Span::raw(" keep in keyring   "),
-                Span::styled("c", theme.accent),
-                Span::raw(" console   "),
-                Span::styled("e", theme.accent),
-                Span::raw(" export & quit   "),
-                Span::styled("esc", theme.accent),
-                Span::raw(" back"),
-            ]));
+            let actions = [
+                (Action::Shell, "shell"),
+                (Action::Store, "keep in keyring"),
+                (Action::Console, "console"),
+                (Action::Export, "export & quit"),
+                (Action::Back, "back"),
+            ];
+            let mut hint = Vec::new();
+            for (keys, label) in key_hints(app, Context::Result, &actions, 2) {
+                if !hint.is_empty() {
+                    hint.push(Span::raw("   "));
+                }
+                hint.push(Span::styled(keys, theme.accent));
+                hint.push(Span::raw(format!(" {label}")));
+            }
+            lines.push(Line::from(hint));
             let height = lines.len() as u16 + 2 + 2;
             let rect = centered(area, 90, height);
             frame.render_widget(Clear, rect);

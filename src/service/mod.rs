@@ -12,6 +12,7 @@ pub mod console;
 pub mod describe;
 pub mod doctor;
 pub mod error;
+pub mod first_run;
 pub mod login;
 pub mod orgs;
 pub mod prefs;

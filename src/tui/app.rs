@@ -226,6 +226,9 @@ pub struct App {
     pub keymap: KeyMap,
     /// Marked rows, the run prompt and the run in flight.
     pub marks: Marks,
+    /// What to say when there is no target at all: where rolecall looked and
+    /// the ways in (`service::first_run::guidance`, set by the runtime).
+    pub first_run: Option<String>,
     pub(super) list_rows: u16,
     pub(super) list_top: u16,
     next_request: u64,
@@ -261,6 +264,7 @@ impl App {
             exit: None,
             keymap,
             marks: Marks::default(),
+            first_run: None,
             list_rows: 20,
             list_top: 2,
             next_request: 1,

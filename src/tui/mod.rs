@@ -104,6 +104,10 @@ pub async fn run(settings_flag: Option<&std::path::Path>, mode: Mode) -> Result<
     if !prefs.favourites.is_empty() || !prefs.recent.is_empty() {
         app.set_prefs(prefs.favourites, prefs.recent);
     }
+    if app.items().is_empty() {
+        let looked = service::first_run::Looked::here(&aws_types::os_shim_internal::Env::real(), settings_flag);
+        app.first_run = Some(service::first_run::guidance(&looked));
+    }
     app.cached = effects::cached_sessions();
     if let Some(line) = crate::service::sso::status_line() {
         app.status = Some(line);

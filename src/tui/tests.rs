@@ -511,3 +511,34 @@ fn the_result_panel_shows_remapped_keys() {
     assert!(!hint.contains("s shell"), "{hint:?}");
     insta::assert_snapshot!("result_remapped_100x30", screen);
 }
+
+/// With no target at all the screen says, in full and wrapped, where
+/// rolecall looked and the three ways in.
+#[test]
+fn the_first_run_says_where_rolecall_looked_and_the_ways_in() {
+    use crate::service::first_run::{Looked, guidance};
+    let looked = Looked {
+        aws_config: ("/home/alice/.aws/config".into(), false),
+        aws_credentials: ("/home/alice/.aws/credentials".into(), false),
+        settings: Some(("/home/alice/.config/rolecall/config.toml".into(), false)),
+    };
+    for (w, h) in [(100u16, 30u16), (60, 30)] {
+        let mut app = App::new(Vec::new(), KeyMap::default(), Mode::Assume, 1_800_000_000);
+        app.first_run = Some(guidance(&looked));
+        let screen = render(&mut app, w, h);
+        // Wrapped anywhere, cut nowhere: every piece is there once spaces and line ends are gone.
+        let flat: String = screen.chars().filter(|c| !c.is_whitespace()).collect();
+        for want in [
+            "/home/alice/.aws/config (not found)",
+            "/home/alice/.aws/credentials (not found)",
+            "rolecall/config.toml (not found)",
+            "[profile prod]",
+            "[[organization]]",
+            "rolecall login --sso NAME",
+        ] {
+            let want: String = want.chars().filter(|c| !c.is_whitespace()).collect();
+            assert!(flat.contains(&want), "{w}x{h}: {want:?} on screen:\n{screen}");
+        }
+        insta::assert_snapshot!(format!("first_run_{w}x{h}"), screen);
+    }
+}

@@ -37,7 +37,9 @@ pub fn draw(frame: &mut Frame, app: &mut App, theme: &Theme) {
     draw_search(frame, app, theme, search);
     // The details pane needs width; on narrow terminals it takes the list's place when focused.
     let wide = body.width >= 100;
-    if wide {
+    if app.items().is_empty() {
+        draw_first_run(frame, app, theme, body);
+    } else if wide {
         let [list, details] = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
         draw_list(frame, app, theme, list);
         draw_details(frame, app, theme, details);
@@ -182,12 +184,32 @@ fn draw_list(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
         lines.push(Line::from(spans));
     }
     if app.visible.is_empty() {
-        let text = if app.items().is_empty() {
-            "no targets: add profiles to ~/.aws/config or an [[organization]] to rolecall's settings"
-        } else {
-            "nothing matches; Esc clears the search"
-        };
-        lines.push(Line::from(Span::styled(text, theme.dim)));
+        lines.push(Line::from(Span::styled("nothing matches; Esc clears the search", theme.dim)));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// No target at all: the whole body says where rolecall looked and the ways
+/// in, wrapped (a long path or line goes on below, it is not cut).
+fn draw_first_run(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let block = Block::default().borders(Borders::TOP).title(Span::styled(" no targets ", theme.accent));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let text = app.first_run.as_deref().unwrap_or("No targets: add a profile to the AWS config file.");
+    let width = usize::from(inner.width);
+    let mut lines = Vec::new();
+    for line in text.lines() {
+        // A long line goes on below its own start, indented two more.
+        let indent = line.len() - line.trim_start().len();
+        // Under a numbered item's text ("  2. An …"), else two more.
+        let rest = line.trim_start();
+        let number = rest.find(". ").filter(|&n| n > 0 && rest[..n].bytes().all(|b| b.is_ascii_digit()));
+        let hang = (indent + number.map_or(2, |n| n + 2)).min(width / 2);
+        let pieces = wrap(line.trim_start(), width.saturating_sub(hang).max(1));
+        for (i, piece) in pieces.into_iter().enumerate() {
+            let pad = if i == 0 { indent } else { hang };
+            lines.push(Line::from(Span::styled(format!("{}{piece}", " ".repeat(pad)), theme.text)));
+        }
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }

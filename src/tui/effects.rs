@@ -50,6 +50,12 @@ impl Effects {
         Self { ctx, tx, tasks: HashMap::new(), session: Arc::default(), run: None }
     }
 
+    /// Hands `msg` back to the event loop (keys read just before a shell are
+    /// handled once the TUI is back).
+    pub fn requeue(&self, msg: Msg) {
+        let _ = self.tx.try_send(msg);
+    }
+
     /// Loads the context in the background (after the first frame).
     pub fn warm(&self) {
         let ctx = self.ctx.clone();

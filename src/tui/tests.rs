@@ -424,7 +424,7 @@ fn typing_part_of_an_account_name_shows_that_name_on_the_top_row() {
     assert_eq!(app.selected_item().map(|i| i.id.as_str()), Some("mfa-chain"));
     let screen = render(&mut app, 100, 30);
     let top = screen.lines().nth(2).unwrap_or_default();
-    assert!(top.contains("mfa-chain") && top.contains("Zürich Anal…"), "{top}");
+    assert!(top.contains("mfa-chain") && top.contains("Zürich Analy"), "{top}");
 }
 
 #[test]
@@ -541,4 +541,26 @@ fn the_first_run_says_where_rolecall_looked_and_the_ways_in() {
         }
         insta::assert_snapshot!(format!("first_run_{w}x{h}"), screen);
     }
+}
+
+/// A row says what its id does not: the 12-digit account id, and the group
+/// (or, for a profile, the account's name), never the account name again
+/// cut short; the account id is what the search finds.
+#[test]
+fn list_rows_show_the_account_id_not_the_name_again() {
+    let mut profile = entry("ops-admin", "888888888888", "Admin", "/Workloads/Prod", false);
+    profile.kind = Kind::Profile(crate::config::ProfileKind::Role);
+    profile.account = None;
+    let mut all = items();
+    all.push(Item::from_entry(&profile));
+    let mut app = App::new(all, KeyMap::default(), Mode::Assume, 1_800_000_000);
+    let screen = render(&mut app, 120, 30);
+    let row = |id: &str| screen.lines().find(|l| l.contains(id)).unwrap_or_default().to_owned();
+    let prod = row("payments-prod/ReadOnly");
+    assert!(prod.contains("222222222222") && !prod.contains("payments-pr…"), "{prod}");
+    let profile_row = row("ops-admin");
+    assert!(profile_row.contains("888888888888") && profile_row.contains("profile"), "{profile_row}");
+    insta::assert_snapshot!("rows_120x30", screen);
+    typed(&mut app, "8888");
+    assert_eq!(selected(&app), "ops-admin", "a profile's account id is searched");
 }

@@ -109,6 +109,20 @@ fn fit(text: &str, width: usize) -> String {
     }
 }
 
+/// A group label (`acme /Workloads/Prod`) in `width` characters: when it is
+/// too long, its most specific end after a '/' (`…/Prod`), else cut.
+fn fit_path(text: &str, width: usize) -> String {
+    let n = text.chars().count();
+    if n <= width {
+        return fit(text, width);
+    }
+    let tail = text.char_indices().filter(|&(_, c)| c == '/').map(|(i, _)| &text[i..]).find(|t| t.chars().count() < width);
+    match tail {
+        Some(t) => fit(&format!("…{t}"), width),
+        None => fit(text, width),
+    }
+}
+
 fn draw_list(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
     let title = match app.grouping {
         Grouping::Ou => " targets · by OU ",
@@ -120,16 +134,8 @@ fn draw_list(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
     frame.render_widget(block, area);
 
     let width = usize::from(inner.width);
-    // [group (<=22)] marker id [account (14)] mfa (4) time left (6)
-    let show_group = width >= 84;
-    let group_width = if show_group {
-        app.visible.iter().map(|&i| app.group_of(&app.items()[i]).chars().count()).max().unwrap_or(0).min(22) + 2
-    } else {
-        0
-    };
-    let show_account = width >= 52;
-    let fixed = group_width + 1 + 4 + 6 + if show_account { 14 } else { 0 };
-    let id_width = width.saturating_sub(fixed).min(56);
+    let cols = Columns::at(app, width);
+    let id_width = cols.id;
     let rows = usize::from(inner.height);
     let start = app.offset.min(app.visible.len());
     let end = (start + rows).min(app.visible.len());
@@ -147,27 +153,37 @@ fn draw_list(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
         last_group = Some(group.clone());
         let selected = pos == app.selected;
         let mut spans = Vec::new();
-        if show_group {
-            let label = if first_of_group || !app.query.is_empty() { group.as_str() } else { "" };
-            let cut: String = label.chars().take(group_width - 2).collect();
-            spans.push(Span::styled(format!("{cut:<w$}  ", w = group_width - 2), theme.dim));
-        }
         let marker = if app.marks.is_marked(&item.id) {
             "●"
         } else if app.favourites.contains(&item.id) {
             "★"
-        } else if new_group && !show_group {
+        } else if new_group {
             "▸"
         } else {
             " "
         };
         spans.push(Span::styled(marker, if marker == "●" { theme.accent } else { theme.dim }));
         spans.extend(highlight(&item.id, &matches, id_width, theme, item.assumable));
-        if show_account {
-            // The account's name when an organisation knows it (what people type), else its id.
-            let label = item.account_name.as_deref().or(item.account.as_deref()).unwrap_or("");
-            spans.push(Span::styled(format!(" {} ", fit(label, 12)), theme.dim));
+        // What the id does not say already: the account id (what people copy
+        // and search for), the kind, and the account's name when the id does
+        // not start with it (a profile of an organisation account), else the
+        // group (OU path or source): on a group's first row, or every row's
+        // while searching.
+        if cols.account {
+            spans.push(Span::styled(format!(" {:<12}", item.account.as_deref().unwrap_or("")), theme.dim));
         }
+        if cols.kind {
+            spans.push(Span::styled(format!(" {:<7}", item.kind), theme.dim));
+        }
+        if cols.note > 0 {
+            let note = match item.account_name.as_deref() {
+                Some(name) if !item.id.starts_with(name) => fit(name, cols.note - 1),
+                _ if first_of_group || !app.query.is_empty() => fit_path(&group, cols.note - 1),
+                _ => fit("", cols.note - 1),
+            };
+            spans.push(Span::styled(format!(" {note}"), theme.dim));
+        }
+        spans.push(Span::raw(" "));
         let mfa = if item.mfa { "mfa " } else { "    " };
         spans.push(Span::styled(mfa, theme.mfa));
         let left = app.cached.get(&item.id).map(|&e| e.saturating_sub(app.now)).filter(|&s| s > 0);
@@ -212,6 +228,42 @@ fn draw_first_run(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         }
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The list's columns at a width: the id as wide as the longest id (up to
+/// 56), then, while they fit, the account id, a note (the account's name or
+/// the group) and the kind. Each row also has a marker, a gap, MFA and
+/// time left (1 + 1 + 4 + 6).
+struct Columns {
+    /// Width of the id.
+    id: usize,
+    /// The 12-digit account id (13 with its gap).
+    account: bool,
+    /// The kind: profile, org, sso (8 with its gap).
+    kind: bool,
+    /// Width of the note with its gap, 0 when not shown.
+    note: usize,
+}
+
+impl Columns {
+    fn at(app: &App, width: usize) -> Self {
+        const TAIL: usize = 1 + 1 + 4 + 6;
+        let longest = app.items().iter().map(|i| i.id_chars).max().unwrap_or(0).clamp(12, 56);
+        let mut left = width.saturating_sub(TAIL);
+        let id = longest.min(left);
+        left -= id;
+        let account = left >= 13;
+        if account {
+            left -= 13;
+        }
+        // The note before the kind: it may be the account's name, which the row says nowhere else.
+        let (note, kind) = match left {
+            n if n >= 9 + 8 => ((n - 8).min(33), true),
+            n if n >= 9 => (n.min(33), false),
+            n => (0, n >= 8),
+        };
+        Self { id, account, kind, note }
+    }
 }
 
 /// The id, cut to `width`, with matched characters highlighted.
@@ -530,6 +582,14 @@ fn dialog_owned(title: String, style: Style) -> Block<'static> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn group_labels_keep_their_specific_end() {
+        assert_eq!(super::fit_path("acme /Workloads/Prod", 13), "…/Prod       ");
+        assert_eq!(super::fit_path("acme /Workloads/Prod", 20), "acme /Workloads/Prod");
+        assert_eq!(super::fit_path("acme /Workloads/Prod", 17), "…/Workloads/Prod ");
+        assert_eq!(super::fit_path("profiles-and-more", 9), "profiles…");
+    }
+
     #[test]
     fn arns_break_between_their_parts() {
         assert_eq!(

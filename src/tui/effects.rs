@@ -98,7 +98,7 @@ impl Effects {
             };
             let status = tx.clone();
             let say: Arc<dyn Fn(&str) + Send + Sync> = Arc::new(move |text: &str| {
-                drop(status.try_send(Msg::Status(crate::text::clean(&text.replace('\n', " ")).into_owned())))
+                drop(status.try_send(Msg::SignIn(request, crate::text::clean_multiline(text).into_owned())))
             });
             let result = assume(&ctx, &target, code, say).await;
             let msg = match result {

@@ -543,6 +543,29 @@ fn the_first_run_says_where_rolecall_looked_and_the_ways_in() {
     }
 }
 
+/// An Identity Center sign-in started by an assume is shown in its dialog in
+/// full (a long address wrapped, not cut); a step of another request goes to
+/// the status line.
+#[test]
+fn a_sign_in_address_is_shown_in_full_in_the_working_dialog() {
+    let url = "https://oidc.eu-west-1.amazonaws.com/authorize?response_type=code&client_id=Wx3bExampleClientIdExampleClientIdExample&redirect_uri=http%3A%2F%2F127.0.0.1%3A43123%2Foauth%2Fcallback&state=0f5c2c1b6c9f4b0e&code_challenge_method=S256&scopes=sso%3Aaccount%3Aaccess&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    let text =
+        format!("sign in to IAM Identity Center 'acme' in the browser; if it does not open, open this URL:\n{url}");
+    for (w, h) in [(100u16, 30u16), (60, 30)] {
+        let mut app = make_app();
+        typed(&mut app, "payprodro");
+        app.update(key(KeyCode::Enter));
+        app.update(Msg::SignIn(7, "a step of another request".into()));
+        assert_eq!(app.status.as_deref(), Some("a step of another request"));
+        app.update(Msg::SignIn(1, text.clone()));
+        assert!(matches!(&app.modal, Some(Modal::Working { sign_in: Some(t), .. }) if *t == text));
+        let screen = render(&mut app, w, h);
+        let inside: String = screen.lines().filter_map(|l| l.split('│').nth(1)).map(str::trim_end).collect();
+        assert!(inside.contains(url), "{w}x{h}: the whole address on screen:\n{screen}");
+        insta::assert_snapshot!(format!("sign_in_{w}x{h}"), screen);
+    }
+}
+
 /// A row says what its id does not: the 12-digit account id, and the group
 /// (or, for a profile, the account's name), never the account name again
 /// cut short; the account id is what the search finds.

@@ -116,7 +116,8 @@ fn fit_path(text: &str, width: usize) -> String {
     if n <= width {
         return fit(text, width);
     }
-    let tail = text.char_indices().filter(|&(_, c)| c == '/').map(|(i, _)| &text[i..]).find(|t| t.chars().count() < width);
+    let tail =
+        text.char_indices().filter(|&(_, c)| c == '/').map(|(i, _)| &text[i..]).find(|t| t.chars().count() < width);
     match tail {
         Some(t) => fit(&format!("…{t}"), width),
         None => fit(text, width),
@@ -511,15 +512,30 @@ fn draw_modal(frame: &mut Frame, app: &App, theme: &Theme, modal: &Modal, area: 
             let text = Paragraph::new(lines).wrap(Wrap { trim: false }).block(dialog(" MFA code ", theme.mfa));
             frame.render_widget(text, rect);
         }
-        Modal::Working { target, .. } => {
-            let lines = vec![
-                Line::from(vec![
-                    Span::styled(format!("{} ", SPINNER[app.spinner % SPINNER.len()]), theme.accent),
-                    Span::styled(format!("assuming {target}"), theme.text),
-                ]),
-                Line::from(Span::styled("esc cancels", theme.dim)),
-            ];
-            let rect = centered(area, 56, 4);
+        Modal::Working { target, sign_in, .. } => {
+            let mut lines = vec![Line::from(vec![
+                Span::styled(format!("{} ", SPINNER[app.spinner % SPINNER.len()]), theme.accent),
+                Span::styled(format!("assuming {target}"), theme.text),
+            ])];
+            // A sign-in's address is long: the dialog takes the width it needs and
+            // wraps it, so all of it can be read (and copied), nothing cut.
+            let width = match sign_in {
+                Some(_) => area.width.saturating_sub(2).max(20),
+                None => 56,
+            };
+            if let Some(text) = sign_in {
+                lines.push(Line::from(""));
+                for line in text.lines() {
+                    for piece in wrap(line, usize::from(width.saturating_sub(2)).max(1)) {
+                        lines.push(Line::from(Span::styled(piece, theme.text)));
+                    }
+                }
+                lines.push(Line::from(""));
+            }
+            let cancel = key_hints(app, Context::List, &[(Action::Back, "cancels")], 1);
+            let cancel: Vec<String> = cancel.into_iter().map(|(k, l)| format!("{k} {l}")).collect();
+            lines.push(Line::from(Span::styled(cancel.join(""), theme.dim)));
+            let rect = centered(area, width, lines.len() as u16 + 2);
             frame.render_widget(Clear, rect);
             frame.render_widget(Paragraph::new(lines).block(dialog(" working ", theme.accent)), rect);
         }

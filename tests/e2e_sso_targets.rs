@@ -299,7 +299,8 @@ fn tui_signs_in_in_the_browser_and_shows_the_address() {
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\necho OPENER-NOISE-OUT\necho OPENER-NOISE-ERR >&2\n(echo OPENER-NOISE-TTY > /dev/tty) 2>/dev/null\n\
+            "#!/bin/sh\necho OPENER-NOISE-OUT\necho OPENER-NOISE-ERR >&2\n\
+             if (echo OPENER-NOISE-TTY > /dev/tty) 2>/dev/null; then : > {dir}/reached-tty; fi\n\
              for a in \"$@\"; do url=\"$a\"; done\nprintf '%s' \"$url\" > {dir}/url.tmp && mv {dir}/url.tmp {dir}/url\n\
              i=0; while [ ! -e {dir}/go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done\n\
              exec {follow} \"$url\"\n",
@@ -321,11 +322,13 @@ fn tui_signs_in_in_the_browser_and_shows_the_address() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let url = std::fs::read_to_string(dir.join("url")).unwrap();
+    assert!(!dir.join("reached-tty").exists(), "the opener could write to the terminal (/dev/tty)");
     assert!(url.contains("/authorize?") && url.contains("code_challenge="), "{url}");
     let screen = tmux.wait_for("open this URL");
     // The dialog's lines, borders taken off, hold the whole address.
     let inside: String = screen.lines().filter_map(|l| l.split('│').nth(1)).map(str::trim_end).collect();
     assert!(inside.contains(&url), "the whole address is on the screen:\n{screen}");
+    assert!(!screen.contains("OPENER-NOISE"), "nothing the opener printed is on the screen:\n{screen}");
     std::fs::write(dir.join("go"), "").unwrap();
     let screen = tmux.wait_for(&format!("arn:aws:sts::{account}:assumed-role/{role}/"));
     assert!(!screen.contains("OPENER-NOISE"), "nothing the opener printed is on the screen:\n{screen}");

@@ -10,6 +10,7 @@ pub mod line;
 pub mod marks;
 pub mod model;
 mod nav;
+mod rows;
 pub mod run_task;
 pub mod search;
 pub mod theme;

@@ -33,3 +33,41 @@ pub fn platform(address: &str) -> Vec<String> {
     argv.push(address.to_owned());
     argv
 }
+
+/// The command for an opener's `argv` (not empty): no stdin, stdout or
+/// stderr, and on Unix a session of its own, without a controlling terminal.
+/// Nothing it (or a browser it starts) prints can then reach the terminal,
+/// where the TUI may be drawing, not even through `/dev/tty`, and it cannot
+/// read the keys typed there.
+pub fn detached(argv: &[String]) -> std::process::Command {
+    use std::process::Stdio;
+    let (program, args) = argv.split_first().map_or(("", &[][..]), |(p, a)| (p.as_str(), a));
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setsid() is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setsid();
+                Ok(())
+            });
+        }
+    }
+    cmd
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    /// The opener cannot reach the terminal: it has no controlling terminal.
+    #[test]
+    fn an_opener_has_no_terminal() {
+        let argv: Vec<String> =
+            ["sh", "-c", "if (: > /dev/tty) 2>/dev/null; then echo tty; else echo none; fi"].map(String::from).to_vec();
+        let mut cmd = super::detached(&argv);
+        cmd.stdout(std::process::Stdio::piped());
+        let out = cmd.output().unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "none");
+    }
+}

@@ -137,6 +137,11 @@ impl Tmux {
     /// rolecall's TUI in a 140×36 pane with the sandbox's files, the emulator's endpoints and the
     /// AWS CLI v1 on PATH; the pane prints `rolecall-exited-CODE` when it ends.
     fn start(sb: &Sandbox, emu: &SsoEmu) -> Self {
+        Self::start_with(sb, emu, &[])
+    }
+
+    /// As [`Tmux::start`], with more `NAME=value` variables.
+    fn start_with(sb: &Sandbox, emu: &SsoEmu, extra: &[String]) -> Self {
         let tmux = Self::new();
         let home = sb.home().display().to_string();
         let venv_bin = aws_cli().parent().unwrap().display().to_string();
@@ -152,6 +157,7 @@ impl Tmux {
             "AWS_EC2_METADATA_DISABLED=true".to_owned(),
         ];
         env.extend(emu.env().into_iter().map(|(k, v)| format!("{k}={v}")));
+        env.extend(extra.iter().cloned());
         let bin = assert_cmd::cargo::cargo_bin("rolecall").display().to_string();
         let mut args: Vec<String> =
             ["new-session", "-d", "-s", "t", "-x", "140", "-y", "36"].map(String::from).to_vec();
@@ -179,6 +185,10 @@ impl Tmux {
 
     fn key(&self, key: &str) {
         self.run(&["send-keys", "-t", "t", key]);
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-t", "t", "-p", "-J"])
     }
 
     fn wait_for(&self, want: &str) -> String {
@@ -267,6 +277,63 @@ fn tui_signs_in_with_a_device_code_when_there_is_no_token() {
     tmux.wait_for(&format!("arn:aws:sts::{account}:assumed-role/{role}/"));
     assert_eq!(emu.stat("issued.device_code"), 1, "{}", emu.stats());
     assert!(emu.cli_cache_path(sb.home()).exists(), "the token is kept (aws-cli mode)");
+    tmux.key("C-c");
+    tmux.wait_for("rolecall-exited-0");
+}
+
+/// The TUI with no token and a browser at hand (BROWSER): Enter on an Identity Center profile
+/// signs in in the browser (authorization code with PKCE on the loopback callback), as
+/// `login --sso` does. The dialog shows the whole address (for a browser that did not open);
+/// what the opener prints, to its output or to /dev/tty, never reaches the screen.
+#[test]
+fn tui_signs_in_in_the_browser_and_shows_the_address() {
+    let emu = SsoEmu::private(0);
+    let sb = sandbox(&emu, "[defaults]\nstore = \"none\"\nsso_token_cache = \"aws-cli\"\n");
+    let account = first_account(&emu);
+    let role = emu.role_name(&account, "ReadOnly");
+    // A "browser" that is noisy everywhere it can be, keeps the address, and follows it
+    // (approving the sign-in) once the test has read the screen.
+    let dir = sb.home().join("browser");
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("noisy-browser");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho OPENER-NOISE-OUT\necho OPENER-NOISE-ERR >&2\n\
+             if (echo OPENER-NOISE-TTY > /dev/tty) 2>/dev/null; then : > {dir}/reached-tty; fi\n\
+             for a in \"$@\"; do url=\"$a\"; done\nprintf '%s' \"$url\" > {dir}/url.tmp && mv {dir}/url.tmp {dir}/url\n\
+             i=0; while [ ! -e {dir}/go ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done\n\
+             exec {follow} \"$url\"\n",
+            dir = dir.display(),
+            follow = common::sso::browser_follow().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let tmux = Tmux::start_with(&sb, &emu, &[format!("BROWSER={}", script.display())]);
+
+    tmux.wait_for("sso-ro");
+    tmux.text("sso-ro");
+    tmux.wait_for("› sso-ro");
+    tmux.key("Enter");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !dir.join("url").exists() {
+        assert!(Instant::now() < deadline, "the browser was not started; the screen is:\n{}", tmux.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let url = std::fs::read_to_string(dir.join("url")).unwrap();
+    assert!(!dir.join("reached-tty").exists(), "the opener could write to the terminal (/dev/tty)");
+    assert!(url.contains("/authorize?") && url.contains("code_challenge="), "{url}");
+    let screen = tmux.wait_for("open this URL");
+    // The dialog's lines, borders taken off, hold the whole address.
+    let inside: String = screen.lines().filter_map(|l| l.split('│').nth(1)).map(str::trim_end).collect();
+    assert!(inside.contains(&url), "the whole address is on the screen:\n{screen}");
+    assert!(!screen.contains("OPENER-NOISE"), "nothing the opener printed is on the screen:\n{screen}");
+    std::fs::write(dir.join("go"), "").unwrap();
+    let screen = tmux.wait_for(&format!("arn:aws:sts::{account}:assumed-role/{role}/"));
+    assert!(!screen.contains("OPENER-NOISE"), "nothing the opener printed is on the screen:\n{screen}");
+    assert_eq!(emu.stat("issued.authorization_code"), 1, "{}", emu.stats());
+    assert_eq!(emu.stat("issued.device_code"), 0, "{}", emu.stats());
     tmux.key("C-c");
     tmux.wait_for("rolecall-exited-0");
 }

@@ -97,9 +97,11 @@ impl ListCmd {
         let entries = &listing.entries;
         if entries.is_empty() {
             // A first run: say where rolecall looked and the ways in, not a bare header.
-            let looked = first_run::Looked::now(settings_flag);
+            let looked = first_run::Looked::here(&aws_types::os_shim_internal::Env::real(), settings_flag);
             let width = crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w).clamp(40, 100));
-            eprint!("{}", first_run::no_targets_text(&looked, width));
+            for line in first_run::wrapped(&first_run::guidance(&looked), width) {
+                eprintln!("{line}");
+            }
             if self.json {
                 print("[]\n")?;
             }

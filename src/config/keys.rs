@@ -259,6 +259,21 @@ impl KeyMap {
         }
     }
 
+    /// The keys that do `action` in `context`, in order: in the result panel
+    /// its own bindings first, then the list's that it does not override.
+    /// Empty when the user bound every key of it to something else.
+    pub fn keys_for(&self, context: Context, action: Action) -> Vec<Key> {
+        fn own(map: &BTreeMap<Key, Action>, action: Action) -> impl Iterator<Item = Key> + '_ {
+            map.iter().filter(move |(_, a)| **a == action).map(|(k, _)| *k)
+        }
+        match context {
+            Context::List => own(&self.list, action).collect(),
+            Context::Result => own(&self.result, action)
+                .chain(own(&self.list, action).filter(|k| !self.result.contains_key(k)))
+                .collect(),
+        }
+    }
+
     /// Every binding, for the help overlay: (context, key, action).
     pub fn bindings(&self) -> Vec<(&'static str, String, Action)> {
         let list = self.list.iter().map(|(k, a)| ("list", k.to_string(), *a));
@@ -325,6 +340,12 @@ mod tests {
         assert_eq!(map.action(Context::List, &"ctrl-d".parse().unwrap()), Some(Action::PageDown));
         assert_eq!(map.action(Context::Result, &"x".parse().unwrap()), Some(Action::Export));
         assert_eq!(map.action(Context::Result, &"down".parse().unwrap()), Some(Action::SelectNext));
+        assert_eq!(map.keys_for(Context::Result, Action::Export), vec!["e".parse().unwrap(), "x".parse().unwrap()]);
+        assert_eq!(map.keys_for(Context::Result, Action::Back), vec!["q".parse().unwrap(), "esc".parse().unwrap()]);
+        assert_eq!(
+            map.keys_for(Context::List, Action::PageDown),
+            vec!["ctrl-d".parse().unwrap(), "pagedown".parse().unwrap()]
+        );
         let err = toml::from_str::<KeySettings>("\"ctrl-d\" = \"fly\"\n").unwrap_err().to_string();
         assert!(err.contains("unknown variant `fly`"), "{err}");
     }

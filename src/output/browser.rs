@@ -7,7 +7,7 @@
 //! commands, `%s` standing for the address), else the platform's opener.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant, SystemTime};
 
 /// How long a redirect file may stay: the sign-in token is dead after 15 minutes.
@@ -119,7 +119,8 @@ pub fn open(url: &str, dir: &Path, browser: Option<&str>, grace: Duration) -> Re
 }
 
 fn spawn(argv: &[String]) -> std::io::Result<Child> {
-    Command::new(&argv[0]).args(&argv[1..]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn()
+    // Detached from the terminal: the TUI may be drawing there.
+    crate::opener::detached(argv).spawn()
 }
 
 /// Waits for the page to be read; an opener that fails first is an error.

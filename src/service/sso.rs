@@ -125,7 +125,8 @@ async fn access_in(
 }
 
 /// Access for a plan whose base is Identity Center, if it is. With `say`, a
-/// device code sign-in may start and its instructions go there.
+/// sign-in may start (in the browser when one can be opened, else with a
+/// device code) and its instructions go there.
 pub async fn access_for_base(
     ctx: &Context,
     base: &Base,
@@ -151,8 +152,10 @@ pub async fn access_for_base(
         }
     };
     let opened = Some(opened);
+    // As `login --sso`: the browser (PKCE on a loopback callback) when one can be
+    // opened, else a device code; the address (and code) go to `say` either way.
     let interaction = match say {
-        Some(Say(say)) => Interaction::Allowed { flow: SignInFlow::DeviceCode, say: say.clone() },
+        Some(Say(say)) => Interaction::Allowed { flow: SignInFlow::Auto, say: say.clone() },
         None => interaction(prompt, SignInFlow::Auto),
     };
     Ok(Some(access_in(ctx, &role.session, profile.as_deref(), interaction, opened).await?))

@@ -3,7 +3,6 @@
 //! (`xdg-open`, `open`, `start`). Whether a browser can be opened at all
 //! decides the default sign-in flow.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use aws_types::os_shim_internal::Env;
@@ -39,13 +38,9 @@ pub fn commands(env: &Env, url: &str) -> Vec<Vec<String>> {
 pub fn open(env: &Env, url: &str, limit: Duration) -> Result<(), String> {
     let mut last = String::from("no browser command");
     for cmd in commands(env, url) {
-        let Some((program, args)) = cmd.split_first() else { continue };
-        let spawned = tokio::process::Command::new(program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn();
+        let Some(program) = cmd.first() else { continue };
+        // Detached from the terminal: the TUI may be drawing there.
+        let spawned = tokio::process::Command::from(crate::opener::detached(&cmd)).spawn();
         match spawned {
             Ok(mut child) => {
                 tokio::spawn(async move {

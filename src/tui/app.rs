@@ -91,6 +91,9 @@ pub enum Modal {
         target: String,
         /// The request id its answer will carry.
         request: u64,
+        /// What to do for an IAM Identity Center sign-in it started: the
+        /// address to open (and the code to confirm), shown in full.
+        sign_in: Option<String>,
     },
     /// A successful assume and what to do with it.
     Result(Assumed),
@@ -133,6 +136,9 @@ pub enum Msg {
     TargetsRefreshed(Result<Vec<Item>, String>),
     /// A line for the status bar (IAM Identity Center sign-in steps, token time left).
     Status(String),
+    /// An IAM Identity Center sign-in step of the assume `request` (the
+    /// address to open, the code to confirm, the outcome).
+    SignIn(u64, String),
     /// How a run on marked targets goes.
     Run(RunMsg),
 }
@@ -226,6 +232,9 @@ pub struct App {
     pub keymap: KeyMap,
     /// Marked rows, the run prompt and the run in flight.
     pub marks: Marks,
+    /// What to say when there is no target at all: where rolecall looked and
+    /// the ways in (`service::first_run::guidance`, set by the runtime).
+    pub first_run: Option<String>,
     pub(super) list_rows: u16,
     pub(super) list_top: u16,
     next_request: u64,
@@ -261,6 +270,7 @@ impl App {
             exit: None,
             keymap,
             marks: Marks::default(),
+            first_run: None,
             list_rows: 20,
             list_top: 2,
             next_request: 1,
@@ -365,6 +375,16 @@ impl App {
             Msg::Run(m) => self.on_run_msg(m),
             Msg::Status(text) => {
                 self.status = Some(text);
+                Vec::new()
+            }
+            Msg::SignIn(request, text) => {
+                match &mut self.modal {
+                    // The dialog of the assume that started it shows it in full.
+                    Some(Modal::Working { request: pending, sign_in, .. }) if *pending == request => {
+                        *sign_in = Some(text);
+                    }
+                    _ => self.status = Some(text.replace('\n', " ")),
+                }
                 Vec::new()
             }
             Msg::Stored(result) => {
@@ -592,7 +612,7 @@ impl App {
     fn start_assume(&mut self, target: String, code: Option<String>) -> Vec<Effect> {
         let request = self.next_request;
         self.next_request += 1;
-        self.modal = Some(Modal::Working { target: target.clone(), request });
+        self.modal = Some(Modal::Working { target: target.clone(), request, sign_in: None });
         vec![Effect::Assume { request, target, code }]
     }
 
@@ -616,7 +636,7 @@ impl App {
     }
 
     fn on_assumed(&mut self, request: u64, result: Result<Assumed, Failure>) -> Vec<Effect> {
-        let Some(Modal::Working { target, request: pending }) = self.modal.clone() else { return Vec::new() };
+        let Some(Modal::Working { target, request: pending, .. }) = self.modal.clone() else { return Vec::new() };
         if pending != request {
             return Vec::new(); // a stale answer (cancelled or superseded)
         }

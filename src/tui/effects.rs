@@ -50,6 +50,12 @@ impl Effects {
         Self { ctx, tx, tasks: HashMap::new(), session: Arc::default(), run: None }
     }
 
+    /// Hands `msg` back to the event loop (keys read just before a shell are
+    /// handled once the TUI is back).
+    pub fn requeue(&self, msg: Msg) {
+        let _ = self.tx.try_send(msg);
+    }
+
     /// Loads the context in the background (after the first frame).
     pub fn warm(&self) {
         let ctx = self.ctx.clone();
@@ -92,7 +98,7 @@ impl Effects {
             };
             let status = tx.clone();
             let say: Arc<dyn Fn(&str) + Send + Sync> = Arc::new(move |text: &str| {
-                drop(status.try_send(Msg::Status(crate::text::clean(&text.replace('\n', " ")).into_owned())))
+                drop(status.try_send(Msg::SignIn(request, crate::text::clean_multiline(text).into_owned())))
             });
             let result = assume(&ctx, &target, code, say).await;
             let msg = match result {

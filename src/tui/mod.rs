@@ -10,6 +10,7 @@ pub mod line;
 pub mod marks;
 pub mod model;
 mod nav;
+mod rows;
 pub mod run_task;
 pub mod search;
 pub mod theme;
@@ -104,6 +105,10 @@ pub async fn run(settings_flag: Option<&std::path::Path>, mode: Mode) -> Result<
     let mut app = App::new(items, keymap, mode, now_unix());
     if !prefs.favourites.is_empty() || !prefs.recent.is_empty() {
         app.set_prefs(prefs.favourites, prefs.recent);
+    }
+    if app.items().is_empty() {
+        let looked = service::first_run::Looked::here(&aws_types::os_shim_internal::Env::real(), settings_flag);
+        app.first_run = Some(service::first_run::guidance(&looked));
     }
     app.cached = effects::cached_sessions();
     if let Some(line) = crate::service::sso::status_line() {
@@ -258,7 +263,7 @@ async fn perform(
             if let Some(effects::LastSession { target, region, endpoint, session, .. }) = last {
                 // Leave the TUI with no input reader alive (it would steal the
                 // shell's keystrokes), run the shell, come back.
-                *events = None;
+                let read_ahead = pause_input(events);
                 leave();
                 let env = SessionEnv::new(&session.credentials, &region, &target).with_endpoint(endpoint);
                 let argv = exec::command_line(Vec::new());
@@ -273,12 +278,45 @@ async fn perform(
                 execute!(std::io::stderr(), crossterm::terminal::Clear(crossterm::terminal::ClearType::All))
                     .map_err(|e| io_err("redraw", e))?;
                 *events = Some(EventStream::new());
+                for ev in read_ahead {
+                    match ev {
+                        Event::Key(k) => effects.requeue(Msg::Key(k)),
+                        Event::Mouse(m) => effects.requeue(Msg::Mouse(m)),
+                        _ => {}
+                    }
+                }
                 app.shell_exited(code);
                 draw(term, app, theme)?;
             }
         }
     }
     Ok(())
+}
+
+/// Stops reading the terminal (before a shell) and returns the events
+/// crossterm had read already, for the app once the TUI is back.
+///
+/// Dropping an `EventStream` wakes crossterm's poll waker, which every stream
+/// shares. When the stream's reader thread is idle, as it is right after it
+/// delivered the key that opened the shell, nothing takes that wake: it stays
+/// pending through the shell. The next stream's first poll then meets it in
+/// the same epoll batch as the terminal's readiness for the first key after
+/// the shell, returns at the wake, and (crossterm registers the terminal
+/// edge-triggered) loses that readiness: the key sits unread until another
+/// comes. So the wake is taken here, where no key is awaited: the events
+/// already read are drained first (a poll answers from them without looking
+/// at the terminal), then the poll that finds none takes it. (Should the
+/// reader thread still be polling, it takes the wake itself and ends.)
+fn pause_input(events: &mut Option<EventStream>) -> Vec<Event> {
+    *events = None;
+    let mut read = Vec::new();
+    while let Ok(true) = crossterm::event::poll(Duration::ZERO) {
+        match crossterm::event::read() {
+            Ok(ev) => read.push(ev),
+            Err(_) => break,
+        }
+    }
+    read
 }
 
 async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<Event>> {
@@ -290,7 +328,7 @@ async fn next_event(events: &mut Option<EventStream>) -> Option<std::io::Result<
 
 fn draw(term: &mut Term, app: &mut App, theme: &Theme) -> Result<(), AppError> {
     let size = term.size().map_err(|e| io_err("size", e))?;
-    let (list_rows, list_top) = view::list_geometry(ratatui::layout::Rect::new(0, 0, size.width, size.height));
+    let (list_rows, list_top) = view::list_geometry(ratatui::layout::Rect::new(0, 0, size.width, size.height), app);
     app.resized(list_rows, list_top);
     term.draw(|f| view::draw(f, app, theme)).map_err(|e| io_err("draw", e))?;
     Ok(())

@@ -6,7 +6,7 @@ use nucleo_matcher::Utf32String;
 
 use std::sync::Arc;
 
-use crate::catalog::{Entry, Route};
+use crate::catalog::{Entry, Kind, Route};
 use crate::text::clean_owned;
 
 /// One target row.
@@ -40,6 +40,9 @@ pub struct Item {
     pub tags: String,
     /// The account's state when not ACTIVE.
     pub state: Option<String>,
+    /// What kind of target: `profile`, `org` (an organisation account × role)
+    /// or `sso` (an IAM Identity Center account × permission set).
+    pub kind: &'static str,
     /// What the fuzzy matcher searches: id, account id and name, role, OU
     /// path, tags. Empty until [`Item::index`] builds it (after the first frame).
     pub haystack: Utf32String,
@@ -82,6 +85,11 @@ impl Item {
             error: e.problem.as_ref().and(e.problem_text()).map(|t| crate::text::clean_multiline(&t).into_owned()),
             tags: clean_owned(tags),
             state: account.filter(|a| !a.is_active()).map(|a| a.state.clone()),
+            kind: match e.kind {
+                Kind::Profile(_) => "profile",
+                Kind::OrgRole => "org",
+                Kind::SsoRole => "sso",
+            },
             id_chars: e.id.chars().count(),
             haystack: Utf32String::default(),
         }

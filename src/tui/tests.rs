@@ -292,7 +292,7 @@ fn favourites_grouping_help_mouse_and_quit() {
 
 fn render(app: &mut App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let (list_rows, list_top) = view::list_geometry(ratatui::layout::Rect::new(0, 0, width, height));
+    let (list_rows, list_top) = view::list_geometry(ratatui::layout::Rect::new(0, 0, width, height), app);
     app.update(Msg::Resized { list_rows, list_top });
     terminal.draw(|f| view::draw(f, app, &Theme::mono())).unwrap();
     let buffer = terminal.backend().buffer();
@@ -423,7 +423,7 @@ fn typing_part_of_an_account_name_shows_that_name_on_the_top_row() {
     assert_eq!(app.selected_item().map(|i| i.id.as_str()), Some("mfa-chain"));
     let screen = render(&mut app, 100, 30);
     let top = screen.lines().nth(2).unwrap_or_default();
-    assert!(top.contains("mfa-chain") && top.contains("Zürich Anal…"), "{top}");
+    assert!(top.contains("mfa-chain") && top.contains("Zürich Analy"), "{top}");
 }
 
 #[test]
@@ -454,3 +454,135 @@ fn the_search_line_has_the_readline_keys() {
 }
 
 mod marks;
+
+fn many_items(n: usize) -> Vec<Item> {
+    (0..n)
+        .map(|i| {
+            let e = entry(
+                &format!("acct-{i:02}/ReadOnly"),
+                &format!("{:012}", 100_000_000_000u64 + i as u64),
+                "ReadOnly",
+                "/Workloads",
+                false,
+            );
+            Item::from_entry(&e)
+        })
+        .collect()
+}
+
+/// PageDown moves by the rows the list shows, and the selection stays on
+/// screen, whatever the height of the status at the bottom.
+#[test]
+fn paging_moves_by_the_visible_rows_under_a_three_line_status() {
+    let long = "refresh failed, showing the cached accounts: organisation 'acme': cannot get credentials from \
+                profile 'org-reader': the base credentials from profile 'hub' (keys) were rejected by AWS \
+                (InvalidClientTokenId): The security token included in the request is invalid.";
+    for status in [None, Some(long)] {
+        let mut app = App::new(many_items(40), KeyMap::default(), Mode::Assume, 1_800_000_000);
+        app.status = status.map(str::to_owned);
+        let screen = render(&mut app, 100, 20);
+        let shown = screen.lines().filter(|l| l.contains("/ReadOnly")).count();
+        app.update(key(KeyCode::PageDown));
+        assert_eq!(app.selected, shown, "status {status:?}: one page is the {shown} rows shown:\n{screen}");
+        let screen = render(&mut app, 100, 20);
+        assert!(screen.contains(&selected(&app)), "the selection is on screen:\n{screen}");
+        app.update(key(KeyCode::PageDown));
+        app.update(key(KeyCode::PageUp));
+        assert_eq!(app.selected, shown, "PageUp moves back by the same page");
+    }
+}
+
+/// The result panel names the keys of the user's bindings, not the defaults.
+#[test]
+fn the_result_panel_shows_remapped_keys() {
+    let settings: crate::config::keys::KeySettings =
+        toml::from_str("[result]\nx = \"shell\"\ns = \"export\"\n\"ctrl-o\" = \"console\"\n").unwrap();
+    let keymap = KeyMap::new(&settings).unwrap();
+    let mut app = App::new(items(), keymap, Mode::Assume, 1_800_000_000);
+    typed(&mut app, "payprodro");
+    app.update(key(KeyCode::Enter));
+    app.update(Msg::AssumeFinished(1, Ok(assumed("payments-prod/ReadOnly"))));
+    let screen = render(&mut app, 100, 30);
+    let hint = screen.lines().find(|l| l.contains("shell")).unwrap_or_default();
+    for want in ["x shell", "e/s export & quit", "c/ctrl-o console", "k keep in keyring"] {
+        assert!(hint.contains(want), "{want:?} in {hint:?}");
+    }
+    assert!(!hint.contains("s shell"), "{hint:?}");
+    insta::assert_snapshot!("result_remapped_100x30", screen);
+}
+
+/// With no target at all the screen says, in full and wrapped, where
+/// rolecall looked and the three ways in.
+#[test]
+fn the_first_run_says_where_rolecall_looked_and_the_ways_in() {
+    use crate::service::first_run::{Looked, guidance};
+    let looked = Looked {
+        aws_config: ("/home/alice/.aws/config".into(), false),
+        aws_credentials: ("/home/alice/.aws/credentials".into(), false),
+        settings: Some(("/home/alice/.config/rolecall/config.toml".into(), false)),
+    };
+    for (w, h) in [(100u16, 30u16), (60, 30)] {
+        let mut app = App::new(Vec::new(), KeyMap::default(), Mode::Assume, 1_800_000_000);
+        app.first_run = Some(guidance(&looked));
+        let screen = render(&mut app, w, h);
+        // Wrapped anywhere, cut nowhere: every piece is there once spaces and line ends are gone.
+        let flat: String = screen.chars().filter(|c| !c.is_whitespace()).collect();
+        for want in [
+            "'/home/alice/.aws/config' (not found)",
+            "'/home/alice/.aws/credentials' (not found)",
+            "rolecall/config.toml' (not found)",
+            "[profile prod]",
+            "[[organization]]",
+            "rolecall login --sso NAME",
+        ] {
+            let want: String = want.chars().filter(|c| !c.is_whitespace()).collect();
+            assert!(flat.contains(&want), "{w}x{h}: {want:?} on screen:\n{screen}");
+        }
+        insta::assert_snapshot!(format!("first_run_{w}x{h}"), screen);
+    }
+}
+
+/// An Identity Center sign-in started by an assume is shown in its dialog in
+/// full (a long address wrapped, not cut); a step of another request goes to
+/// the status line.
+#[test]
+fn a_sign_in_address_is_shown_in_full_in_the_working_dialog() {
+    let url = "https://oidc.eu-west-1.amazonaws.com/authorize?response_type=code&client_id=Wx3bExampleClientIdExampleClientIdExample&redirect_uri=http%3A%2F%2F127.0.0.1%3A43123%2Foauth%2Fcallback&state=0f5c2c1b6c9f4b0e&code_challenge_method=S256&scopes=sso%3Aaccount%3Aaccess&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    let text =
+        format!("sign in to IAM Identity Center 'acme' in the browser; if it does not open, open this URL:\n{url}");
+    for (w, h) in [(100u16, 30u16), (60, 30)] {
+        let mut app = make_app();
+        typed(&mut app, "payprodro");
+        app.update(key(KeyCode::Enter));
+        app.update(Msg::SignIn(7, "a step of another request".into()));
+        assert_eq!(app.status.as_deref(), Some("a step of another request"));
+        app.update(Msg::SignIn(1, text.clone()));
+        assert!(matches!(&app.modal, Some(Modal::Working { sign_in: Some(t), .. }) if *t == text));
+        let screen = render(&mut app, w, h);
+        let inside: String = screen.lines().filter_map(|l| l.split('│').nth(1)).map(str::trim_end).collect();
+        assert!(inside.contains(url), "{w}x{h}: the whole address on screen:\n{screen}");
+        insta::assert_snapshot!(format!("sign_in_{w}x{h}"), screen);
+    }
+}
+
+/// A row says what its id does not: the 12-digit account id, and the group
+/// (or, for a profile, the account's name), never the account name again
+/// cut short; the account id is what the search finds.
+#[test]
+fn list_rows_show_the_account_id_not_the_name_again() {
+    let mut profile = entry("ops-admin", "888888888888", "Admin", "/Workloads/Prod", false);
+    profile.kind = Kind::Profile(crate::config::ProfileKind::Role);
+    profile.account = None;
+    let mut all = items();
+    all.push(Item::from_entry(&profile));
+    let mut app = App::new(all, KeyMap::default(), Mode::Assume, 1_800_000_000);
+    let screen = render(&mut app, 120, 30);
+    let row = |id: &str| screen.lines().find(|l| l.contains(id)).unwrap_or_default().to_owned();
+    let prod = row("payments-prod/ReadOnly");
+    assert!(prod.contains("222222222222") && !prod.contains("payments-pr…"), "{prod}");
+    let profile_row = row("ops-admin");
+    assert!(profile_row.contains("888888888888") && profile_row.contains("profile"), "{profile_row}");
+    insta::assert_snapshot!("rows_120x30", screen);
+    typed(&mut app, "8888");
+    assert_eq!(selected(&app), "ops-admin", "a profile's account id is searched");
+}

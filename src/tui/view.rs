@@ -7,19 +7,20 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
-use super::app::{App, Grouping, Modal, Mode, Pane};
+use super::app::{App, Modal, Mode, Pane};
+use super::rows;
 use super::theme::Theme;
+use crate::config::keys::{Action, Context};
 
 const SPINNER: [&str; 8] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧"];
 
-/// Where the list is on screen: (rows of targets, first screen row), for the app's paging and clicks.
-pub fn list_geometry(area: Rect) -> (u16, u16) {
-    let [_, list, _] = main_areas(area);
+/// Where the list is on screen as [`draw`] lays it out for `app` (the status
+/// at the bottom takes one to three lines): (rows of targets, first screen
+/// row), for the app's paging and clicks.
+pub fn list_geometry(area: Rect, app: &App) -> (u16, u16) {
+    let status = status_lines(app, usize::from(area.width)).len().max(1) as u16;
+    let [_, list, _] = areas_with_status(area, status);
     (list.height.saturating_sub(1), list.y + 1)
-}
-
-fn main_areas(area: Rect) -> [Rect; 3] {
-    areas_with_status(area, 1)
 }
 
 fn areas_with_status(area: Rect, status_lines: u16) -> [Rect; 3] {
@@ -37,14 +38,16 @@ pub fn draw(frame: &mut Frame, app: &mut App, theme: &Theme) {
     draw_search(frame, app, theme, search);
     // The details pane needs width; on narrow terminals it takes the list's place when focused.
     let wide = body.width >= 100;
-    if wide {
+    if app.items().is_empty() {
+        draw_first_run(frame, app, theme, body);
+    } else if wide {
         let [list, details] = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
-        draw_list(frame, app, theme, list);
+        rows::draw_list(frame, app, theme, list);
         draw_details(frame, app, theme, details);
     } else if app.pane == Pane::Details {
         draw_details(frame, app, theme, body);
     } else {
-        draw_list(frame, app, theme, body);
+        rows::draw_list(frame, app, theme, body);
     }
     draw_status(frame, app, theme, status, status_text);
     if let Some(modal) = app.modal.clone() {
@@ -95,124 +98,18 @@ fn draw_command_line(frame: &mut Frame, line: &super::marks::CommandLine, theme:
 
 use crate::time::left_label as time_left;
 
-/// `text` cut or padded to exactly `width` characters (an ellipsis marks a cut).
-fn fit(text: &str, width: usize) -> String {
-    let n = text.chars().count();
-    if n <= width {
-        format!("{text}{}", " ".repeat(width - n))
-    } else {
-        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    }
-}
-
-fn draw_list(frame: &mut Frame, app: &mut App, theme: &Theme, area: Rect) {
-    let title = match app.grouping {
-        Grouping::Ou => " targets · by OU ",
-        Grouping::Source => " targets · by source ",
-    };
-    let border = if app.pane == Pane::List { theme.accent } else { theme.dim };
-    let block = Block::default().borders(Borders::TOP).title(Span::styled(title, border));
+/// No target at all: the whole body says where rolecall looked and the ways
+/// in, wrapped (a long path or line goes on below, it is not cut).
+fn draw_first_run(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
+    let block = Block::default().borders(Borders::TOP).title(Span::styled(" no targets ", theme.accent));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-
-    let width = usize::from(inner.width);
-    // [group (<=22)] marker id [account (14)] mfa (4) time left (6)
-    let show_group = width >= 84;
-    let group_width = if show_group {
-        app.visible.iter().map(|&i| app.group_of(&app.items()[i]).chars().count()).max().unwrap_or(0).min(22) + 2
-    } else {
-        0
-    };
-    let show_account = width >= 52;
-    let fixed = group_width + 1 + 4 + 6 + if show_account { 14 } else { 0 };
-    let id_width = width.saturating_sub(fixed).min(56);
-    let rows = usize::from(inner.height);
-    let start = app.offset.min(app.visible.len());
-    let end = (start + rows).min(app.visible.len());
-    let mut lines: Vec<Line> = Vec::with_capacity(rows);
-    let mut last_group: Option<String> =
-        start.checked_sub(1).and_then(|p| app.visible.get(p)).map(|&i| app.group_of(&app.items()[i]).to_owned());
-    for pos in start..end {
-        let index = app.visible[pos];
-        let matches = app.matches(index);
-        let item = &app.items()[index];
-        let group = app.group_of(item).to_owned();
-        // Grouped: a group's name on its first row. Searching: every row's, for context.
-        let first_of_group = last_group.as_deref() != Some(group.as_str()) || pos == start;
-        let new_group = app.query.is_empty() && last_group.as_deref() != Some(group.as_str());
-        last_group = Some(group.clone());
-        let selected = pos == app.selected;
-        let mut spans = Vec::new();
-        if show_group {
-            let label = if first_of_group || !app.query.is_empty() { group.as_str() } else { "" };
-            let cut: String = label.chars().take(group_width - 2).collect();
-            spans.push(Span::styled(format!("{cut:<w$}  ", w = group_width - 2), theme.dim));
-        }
-        let marker = if app.marks.is_marked(&item.id) {
-            "●"
-        } else if app.favourites.contains(&item.id) {
-            "★"
-        } else if new_group && !show_group {
-            "▸"
-        } else {
-            " "
-        };
-        spans.push(Span::styled(marker, if marker == "●" { theme.accent } else { theme.dim }));
-        spans.extend(highlight(&item.id, &matches, id_width, theme, item.assumable));
-        if show_account {
-            // The account's name when an organisation knows it (what people type), else its id.
-            let label = item.account_name.as_deref().or(item.account.as_deref()).unwrap_or("");
-            spans.push(Span::styled(format!(" {} ", fit(label, 12)), theme.dim));
-        }
-        let mfa = if item.mfa { "mfa " } else { "    " };
-        spans.push(Span::styled(mfa, theme.mfa));
-        let left = app.cached.get(&item.id).map(|&e| e.saturating_sub(app.now)).filter(|&s| s > 0);
-        spans.push(Span::styled(format!("{:>6}", left.map(time_left).unwrap_or_default()), theme.ok));
-        if selected {
-            // One uniform bar for the selection; matched characters stay emphasised.
-            for span in &mut spans {
-                let matched = span.style == theme.matched;
-                span.style = if matched { theme.selected.patch(theme.matched) } else { theme.selected };
-            }
-            let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-            spans.push(Span::styled(" ".repeat(width.saturating_sub(used)), theme.selected));
-        }
-        lines.push(Line::from(spans));
-    }
-    if app.visible.is_empty() {
-        let text = if app.items().is_empty() {
-            "no targets: add profiles to ~/.aws/config or an [[organization]] to rolecall's settings"
-        } else {
-            "nothing matches; Esc clears the search"
-        };
-        lines.push(Line::from(Span::styled(text, theme.dim)));
-    }
+    let text = app.first_run.as_deref().unwrap_or("No targets: add a profile to the AWS config file.");
+    let lines: Vec<Line<'_>> = crate::service::first_run::wrapped(text, usize::from(inner.width))
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, theme.text)))
+        .collect();
     frame.render_widget(Paragraph::new(lines), inner);
-}
-
-/// The id, cut to `width`, with matched characters highlighted.
-fn highlight<'a>(id: &str, matches: &[usize], width: usize, theme: &Theme, assumable: bool) -> Vec<Span<'a>> {
-    let base = if assumable { theme.text } else { theme.dim };
-    let mut spans = Vec::new();
-    let chars: Vec<char> = id.chars().collect();
-    let shown = chars.len().min(width);
-    let mut run = String::new();
-    let mut run_matched = false;
-    for (i, c) in chars.iter().take(shown).enumerate() {
-        let m = matches.binary_search(&i).is_ok();
-        if m != run_matched && !run.is_empty() {
-            spans.push(Span::styled(std::mem::take(&mut run), if run_matched { theme.matched } else { base }));
-        }
-        run_matched = m;
-        run.push(if i + 1 == shown && chars.len() > width { '…' } else { *c });
-    }
-    if !run.is_empty() {
-        spans.push(Span::styled(run, if run_matched { theme.matched } else { base }));
-    }
-    spans.push(Span::raw(" ".repeat(width.saturating_sub(shown))));
-    spans
 }
 
 fn field<'a>(label: &'a str, value: String, theme: &Theme) -> Line<'a> {
@@ -352,15 +249,46 @@ fn draw_status(frame: &mut Frame, app: &App, theme: &Theme, area: Rect, text: Ve
     if app.refreshing {
         spans.push(Span::styled(format!("{} refreshing accounts  ", SPINNER[app.spinner % SPINNER.len()]), theme.dim));
     }
-    let hint = if app.mode == Mode::Pick {
-        "enter pick · ↑↓ move · esc quit · ? help"
+    // The keys of the user's bindings (the first of each: the line is short).
+    let actions: &[(Action, &str)] = if app.mode == Mode::Pick {
+        &[(Action::AssumeSelected, "pick"), (Action::Back, "quit"), (Action::Help, "help")]
     } else if !app.marks.marked.is_empty() {
-        "ctrl-x run on the marked · ctrl-space mark · alt-u unmark all · ? help"
+        &[
+            (Action::RunMarked, "run on the marked"),
+            (Action::ToggleMark, "mark"),
+            (Action::ClearMarks, "unmark all"),
+            (Action::Help, "help"),
+        ]
     } else {
-        "enter assume · ↑↓ move · tab details · ctrl-g group · ctrl-f ★ · ? help"
+        &[
+            (Action::AssumeSelected, "assume"),
+            (Action::SwitchPane, "details"),
+            (Action::ToggleGrouping, "group"),
+            (Action::ToggleFavourite, "★"),
+            (Action::Help, "help"),
+        ]
     };
+    let hint: Vec<String> =
+        key_hints(app, Context::List, actions, 1).into_iter().map(|(keys, label)| format!("{keys} {label}")).collect();
+    let mut hint = hint.join(" · ");
+    if let Some(first) = hint.find(" · ").filter(|_| app.marks.marked.is_empty()) {
+        hint.insert_str(first, " · ↑↓ move");
+    }
     spans.push(Span::styled(hint, theme.dim));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// For each action with a key in `context`: its first `most` keys joined by
+/// '/', and its label. An action the user left without a key is left out.
+fn key_hints<'a>(app: &App, context: Context, actions: &[(Action, &'a str)], most: usize) -> Vec<(String, &'a str)> {
+    actions
+        .iter()
+        .filter_map(|&(action, label)| {
+            let keys = app.keymap.keys_for(context, action);
+            let shown: Vec<String> = keys.iter().take(most).map(ToString::to_string).collect();
+            (!shown.is_empty()).then(|| (shown.join("/"), label))
+        })
+        .collect()
 }
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
@@ -406,15 +334,30 @@ fn draw_modal(frame: &mut Frame, app: &App, theme: &Theme, modal: &Modal, area: 
             let text = Paragraph::new(lines).wrap(Wrap { trim: false }).block(dialog(" MFA code ", theme.mfa));
             frame.render_widget(text, rect);
         }
-        Modal::Working { target, .. } => {
-            let lines = vec![
-                Line::from(vec![
-                    Span::styled(format!("{} ", SPINNER[app.spinner % SPINNER.len()]), theme.accent),
-                    Span::styled(format!("assuming {target}"), theme.text),
-                ]),
-                Line::from(Span::styled("esc cancels", theme.dim)),
-            ];
-            let rect = centered(area, 56, 4);
+        Modal::Working { target, sign_in, .. } => {
+            let mut lines = vec![Line::from(vec![
+                Span::styled(format!("{} ", SPINNER[app.spinner % SPINNER.len()]), theme.accent),
+                Span::styled(format!("assuming {target}"), theme.text),
+            ])];
+            // A sign-in's address is long: the dialog takes the width it needs and
+            // wraps it, so all of it can be read (and copied), nothing cut.
+            let width = match sign_in {
+                Some(_) => area.width.saturating_sub(2).max(20),
+                None => 56,
+            };
+            if let Some(text) = sign_in {
+                lines.push(Line::from(""));
+                for line in text.lines() {
+                    for piece in wrap(line, usize::from(width.saturating_sub(2)).max(1)) {
+                        lines.push(Line::from(Span::styled(piece, theme.text)));
+                    }
+                }
+                lines.push(Line::from(""));
+            }
+            let cancel = key_hints(app, Context::List, &[(Action::Back, "cancels")], 1);
+            let cancel: Vec<String> = cancel.into_iter().map(|(k, l)| format!("{k} {l}")).collect();
+            lines.push(Line::from(Span::styled(cancel.join(""), theme.dim)));
+            let rect = centered(area, width, lines.len() as u16 + 2);
             frame.render_widget(Clear, rect);
             frame.render_widget(Paragraph::new(lines).block(dialog(" working ", theme.accent)), rect);
         }
@@ -434,18 +377,22 @@ fn draw_modal(frame: &mut Frame, app: &App, theme: &Theme, modal: &Modal, area: 
                 lines.push(Line::from(Span::styled(n.clone(), theme.dim)));
             }
             lines.push(Line::from(""));
-            lines.push(Line::from(vec![
-                Span::styled("s", theme.accent),
-                Span::raw(" shell   "),
-                Span::styled("k", theme.accent),
-                Span::raw(" keep in keyring   "),
-                Span::styled("c", theme.accent),
-                Span::raw(" console   "),
-                Span::styled("e", theme.accent),
-                Span::raw(" export & quit   "),
-                Span::styled("esc", theme.accent),
-                Span::raw(" back"),
-            ]));
+            let actions = [
+                (Action::Shell, "shell"),
+                (Action::Store, "keep in keyring"),
+                (Action::Console, "console"),
+                (Action::Export, "export & quit"),
+                (Action::Back, "back"),
+            ];
+            let mut hint = Vec::new();
+            for (keys, label) in key_hints(app, Context::Result, &actions, 2) {
+                if !hint.is_empty() {
+                    hint.push(Span::raw("   "));
+                }
+                hint.push(Span::styled(keys, theme.accent));
+                hint.push(Span::raw(format!(" {label}")));
+            }
+            lines.push(Line::from(hint));
             let height = lines.len() as u16 + 2 + 2;
             let rect = centered(area, 90, height);
             frame.render_widget(Clear, rect);

@@ -311,14 +311,17 @@ pub fn forget_every(vault: &Vault, stores: Vec<Opened>) -> Result<Forgotten, Sto
             }
         };
         keys.extend(named);
-        keys.push(vault.entry().to_owned());
         keys.sort();
         keys.dedup();
+        // The vault key, where this keyring has it.
+        match store.get(vault.entry()) {
+            Ok(Some(_)) => keys.push(vault.entry().to_owned()),
+            Ok(None) => {}
+            Err(e) => out.notes.push(format!("cannot look for the vault key in the {name} keyring ({e})")),
+        }
         for key in keys {
-            let present = key != vault.entry() || matches!(store.get(&key), Ok(Some(_)));
             match store.delete(&key) {
-                Ok(()) if present => out.removed.push((name.to_owned(), key)),
-                Ok(()) => {}
+                Ok(()) => out.removed.push((name.to_owned(), key)),
                 Err(e) => out.left.push(format!("'{key}' in the {name} keyring: {e}")),
             }
         }

@@ -135,6 +135,44 @@ fn the_old_layout_is_moved_into_the_vault_and_removed_from_the_keyring() {
     assert_eq!(moto_requests("AssumeRole", &role), 1);
 }
 
+/// Keyring operations (reads and writes of an OS keyring item) one rolecall process made,
+/// and whether it opened the keyring at all, from its `rolecall::keyring` log lines.
+fn keyring_ops(sb: &Sandbox, w: &World, cp: &str) -> (usize, bool) {
+    let out = ok(
+        sb.rolecall(Some(&w.endpoint()))
+            .env("ROLECALL_LOG", "rolecall::keyring=debug")
+            .args(["credential-process", cp])
+            .output()
+            .unwrap(),
+        "credential-process",
+    );
+    let err = stderr(&out);
+    (err.matches("keyring operation").count(), err.contains("keyring opened"))
+}
+
+#[test]
+fn a_warm_call_reads_no_keyring_item_once_the_kernel_keeps_the_key() {
+    secret_service_available();
+    let w = World::main();
+    let (sb, _role, cp) = setup(&w, "secret-service");
+    let (cold, _) = keyring_ops(&sb, &w, &cp);
+    assert!(cold <= 2, "cold: read the key, maybe make it: {cold}");
+    assert_eq!(keyring_ops(&sb, &w, &cp), (0, false), "warm: the key comes from the kernel keyring, no D-Bus call");
+    // Without the kernel's copy, a warm call reads the Secret Service once.
+    sb.settings("[defaults]\nstore = \"secret-service\"\nkey_cache_timeout = \"0s\"\n");
+    let keys = stdout(&Command::new("keyctl").args(["show", "@u"]).output().unwrap());
+    assert!(keys.contains(&format!("rolecall:vault/{}", vault_hash(&sb))), "the kernel keeps the key: {keys}");
+    ok(
+        Command::new("keyctl")
+            .args(["purge", "-s", "user", &format!("rolecall:vault/{}", vault_hash(&sb))])
+            .output()
+            .unwrap(),
+        "purge",
+    );
+    assert_eq!(keyring_ops(&sb, &w, &cp), (1, true));
+    assert_eq!(keyring_ops(&sb, &w, &cp), (1, true), "with key_cache_timeout = 0 the kernel does not keep it");
+}
+
 #[test]
 fn twenty_parallel_cold_calls_make_one_assume_role() {
     secret_service_available();

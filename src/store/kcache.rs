@@ -18,15 +18,24 @@ pub fn read(entry: &str) -> Option<zeroize::Zeroizing<Vec<u8>>> {
 }
 
 /// Keeps `text` for `entry` for `ttl_secs` seconds (replacing what was there).
+/// The key is made in the session keyring (which this process possesses, so it
+/// may set the key's permissions and time-out), then moved to the user keyring,
+/// where this user's processes in any session find it.
 #[cfg(target_os = "linux")]
 pub fn write(entry: &str, text: &[u8], ttl_secs: u64) -> Result<(), String> {
     use linux_keyutils::{KeyPermissionsBuilder, KeyRing, KeyRingIdentifier, Permission};
-    let ring = KeyRing::from_special_id(KeyRingIdentifier::User, true).map_err(|e| e.to_string())?;
-    let key = ring.add_key(&description(entry), text).map_err(|e| e.to_string())?;
-    // This user's processes may read it whether or not they possess the user keyring; nobody else.
-    let perms = KeyPermissionsBuilder::builder().posessor(Permission::ALL).user(Permission::ALL).build();
-    let _ = key.set_perms(perms);
-    key.set_timeout(usize::try_from(ttl_secs).unwrap_or(usize::MAX)).map_err(|e| {
+    let session = KeyRing::from_special_id(KeyRingIdentifier::Session, true).map_err(|e| e.to_string())?;
+    let user = KeyRing::from_special_id(KeyRingIdentifier::User, true).map_err(|e| e.to_string())?;
+    let key = session.add_key(&description(entry), text).map_err(|e| e.to_string())?;
+    let placed = (|| {
+        key.set_timeout(usize::try_from(ttl_secs).unwrap_or(usize::MAX))?;
+        // This user's processes may read it whether or not they possess the user keyring; nobody else.
+        key.set_perms(KeyPermissionsBuilder::builder().posessor(Permission::ALL).user(Permission::ALL).build())?;
+        // Replaces an older copy of the same description there.
+        user.link_key(key)
+    })();
+    let _ = session.unlink_key(key);
+    placed.map_err(|e| {
         let _ = key.invalidate();
         e.to_string()
     })

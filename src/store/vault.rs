@@ -21,6 +21,10 @@ pub type Opener = Box<dyn Fn() -> Result<Arc<dyn SecretStore>, StoreError> + Sen
 
 const NAME: &str = "vault";
 
+/// The log target of keyring operations: `ROLECALL_LOG=rolecall::keyring=debug`
+/// shows one line per read or write of the OS keyring (scripts/bench counts them).
+pub const KEYRING_LOG: &str = "rolecall::keyring";
+
 fn failed(detail: String) -> StoreError {
     StoreError::Failed { store: NAME, detail }
 }
@@ -40,6 +44,7 @@ pub struct Vault {
     open: Opener,
     keyring: Mutex<Option<Arc<dyn SecretStore>>>,
     key: Mutex<Option<(Arc<VaultKey>, Source)>>,
+    fetching: Mutex<()>,
     key_ttl: Option<Duration>,
     lock_timeout: Duration,
     warnings: Mutex<Vec<String>>,
@@ -65,6 +70,7 @@ impl Vault {
             open,
             keyring: Mutex::new(None),
             key: Mutex::new(None),
+            fetching: Mutex::new(()),
             key_ttl: None,
             lock_timeout: super::sessions::LOCK_TIMEOUT,
             warnings: Mutex::new(Vec::new()),
@@ -101,7 +107,8 @@ impl Vault {
         &self.entry
     }
 
-    /// Keyring calls this process made (opening it included), and how many of them read an item.
+    /// Keyring operations this process made (reads and writes of an item; opening
+    /// the connection is not counted), and how many of them were reads.
     pub fn keyring_calls(&self) -> (usize, usize) {
         (self.keyring_calls.load(Ordering::Relaxed), self.keyring_reads.load(Ordering::Relaxed))
     }
@@ -125,7 +132,7 @@ impl Vault {
         if let Some(k) = slot.as_ref() {
             return Ok(k.clone());
         }
-        self.count(false);
+        tracing::debug!(target: KEYRING_LOG, "keyring opened");
         let opened = (self.open)()?;
         *slot = Some(opened.clone());
         Ok(opened)
@@ -136,7 +143,7 @@ impl Vault {
         if read {
             self.keyring_reads.fetch_add(1, Ordering::Relaxed);
         }
-        tracing::debug!(calls, read, "keyring call");
+        tracing::debug!(target: KEYRING_LOG, calls, op = if read { "read" } else { "write" }, "keyring operation");
     }
 
     fn remember(&self, key: VaultKey, source: Source) -> Arc<VaultKey> {
@@ -177,6 +184,8 @@ impl Vault {
     /// with `create`, made (under a lock, so concurrent processes agree on one)
     /// when there is none.
     fn key(&self, create: bool) -> Result<Option<Arc<VaultKey>>, StoreError> {
+        // One thread fetches; the others (a run's parallel targets) wait and use its key.
+        let _one = self.fetching.lock().map_err(|_| failed("poisoned".into()))?;
         if let Some((key, _)) = self.key.lock().ok().and_then(|k| k.clone()) {
             return Ok(Some(key));
         }
@@ -186,17 +195,15 @@ impl Vault {
             tracing::debug!("vault key from the kernel keyring");
             return Ok(Some(self.remember(key, Source::Kernel)));
         }
+        // Made only under the lock, so concurrent processes agree on one key:
+        // a writer reads there (once), a reader does not wait.
+        let _lock = if create { Some(lock::acquire(&self.cache_dir, "vault-key", self.lock_timeout)?) } else { None };
         if let Some(key) = self.key_from_keyring()? {
             self.cache_in_kernel(&key);
             return Ok(Some(self.remember(key, Source::Keyring)));
         }
         if !create {
             return Ok(None);
-        }
-        let _lock = lock::acquire(&self.cache_dir, "vault-key", self.lock_timeout)?;
-        if let Some(key) = self.key_from_keyring()? {
-            self.cache_in_kernel(&key);
-            return Ok(Some(self.remember(key, Source::Keyring)));
         }
         let key = VaultKey::generate().map_err(failed)?;
         self.discard_unopenable(&key.id);

@@ -291,6 +291,10 @@ mod tests {
             ("[defaults]\nconnect_timeout = \"0s\"\n", "[defaults] connect_timeout '0s' is outside 1..=60 seconds"),
             ("[defaults]\noperation_timeout = \"1d\"\n", "[defaults] operation_timeout '86400s' is outside 1..=900"),
             ("[defaults]\nlock_timeout = \"soon\"\n", "'soon' is not a duration"),
+            (
+                "[defaults]\nkey_cache_timeout = \"8d\"\n",
+                "[defaults] key_cache_timeout '691200s' is outside 0..=604800",
+            ),
             ("[defaults]\nregion = \"eu west 1\"\n", "[defaults] region 'eu west 1' is not a region name"),
             (
                 "[defaults]\nsignin_endpoint = \"http://10.0.0.1/f\"\n",

@@ -86,6 +86,12 @@ impl Vault {
         self
     }
 
+    /// Leaves the old layout where it is (`doctor` changes nothing but its probe).
+    pub fn without_migration(self) -> Self {
+        let _ = self.migrated.set(());
+        self
+    }
+
     /// How long to wait for another process making the key or migrating.
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
@@ -197,7 +203,8 @@ impl Vault {
         }
         // Made only under the lock, so concurrent processes agree on one key:
         // a writer reads there (once), a reader does not wait.
-        let _lock = if create { Some(lock::acquire(&self.cache_dir, "vault-key", self.lock_timeout)?) } else { None };
+        let _lock =
+            if create { Some(lock::acquire(self.records.dir(), "vault-key", self.lock_timeout)?) } else { None };
         if let Some(key) = self.key_from_keyring()? {
             self.cache_in_kernel(&key);
             return Ok(Some(self.remember(key, Source::Keyring)));

@@ -309,7 +309,7 @@ fn kernel_keyring_store() {
 #[test]
 fn a_locked_keyring_exits_4_and_says_how_to_fix_it() {
     let w = World::main();
-    let (sb, _role, cp) = setup(&w, "secret-service");
+    let (sb, role, cp) = setup(&w, "secret-service");
     // A fresh D-Bus session whose gnome-keyring has no unlocked collection.
     let script = format!(
         "export XDG_DATA_HOME='{home}/locked-data'; mkdir -p \"$XDG_DATA_HOME\"; \
@@ -327,6 +327,7 @@ fn a_locked_keyring_exits_4_and_says_how_to_fix_it() {
     assert!(err.starts_with("rolecall: the secret-service keyring is locked or refused access"), "{err}");
     assert!(err.contains("set store = \"keyutils\""), "{err}");
     assert!(stdout(&out).is_empty());
+    assert_eq!(moto_requests("AssumeRole", &role), 0, "it failed before any AWS call (or MFA prompt)");
 }
 
 #[test]

@@ -176,9 +176,17 @@ impl Cache {
             None
         } else {
             let (lock_timeout, key_cache) = (settings.defaults.lock_timeout, settings.defaults.key_cache_timeout);
-            // Nothing is opened here: the keyring is reached only when the vault key is needed.
-            let vault = store::open_vault(kind, key_cache).with_lock_timeout(lock_timeout);
-            let opened: Result<Sessions, AppError> = Ok(Sessions::new(Arc::new(vault)).with_lock_timeout(lock_timeout));
+            // The keyring is reached only when the vault key is needed: at once when keeping is
+            // the point (a locked keyring fails before an MFA prompt), else on first use.
+            let vault = Arc::new(store::open_vault(kind, key_cache).with_lock_timeout(lock_timeout));
+            let ready = match need {
+                Need::Keep => {
+                    let v = vault.clone();
+                    blocking(move || v.ensure_key()).await
+                }
+                _ => Ok(()),
+            };
+            let opened = ready.map(|()| Sessions::new(vault).with_lock_timeout(lock_timeout));
             match opened {
                 Ok(s) => Some(Arc::new(s)),
                 Err(AppError::Store(e)) if need == Need::Prefer => {

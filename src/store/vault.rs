@@ -132,6 +132,12 @@ impl Vault {
         }
     }
 
+    /// Makes sure the key is at hand (read, or made): for commands whose point
+    /// is keeping, so a locked keyring fails before anything is asked of the person.
+    pub fn ensure_key(&self) -> Result<(), StoreError> {
+        self.key(true).map(|_| ())
+    }
+
     /// The keyring, opened on first use.
     pub fn keyring(&self) -> Result<Arc<dyn SecretStore>, StoreError> {
         let mut slot = self.keyring.lock().map_err(|_| failed("poisoned".into()))?;

@@ -266,8 +266,8 @@ impl Vault {
         }
         if gone > 0 {
             self.warn(format!(
-                "the vault key '{}' is not in the keyring (it was reset or removed, or this home came from another \
-                 machine), so {gone} sealed record(s) in '{}' cannot be opened; discarded them, sessions will be made afresh",
+                "the vault key '{}' is not in the keyring (it was reset or removed, the kernel keyring was cleared \
+                 at reboot, or this home came from another machine), so {gone} sealed record(s) in '{}' cannot be opened; discarded them, sessions will be made afresh",
                 self.entry,
                 self.records.dir().display()
             ));

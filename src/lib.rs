@@ -22,7 +22,7 @@
 //! saml/      SAML federation: the IdP's assertion read for its roles (no I/O yet)
 //! aws/       SDK config for (profile, region), endpoints, timeouts, and one
 //!            failure classifier, shared by broker and org
-//! store/     keyrings, the session index, locks, the MFA session cache
+//! store/     the vault (one key in a keyring, sealed records), locks, the MFA session cache
 //! output/    export formats and shell quoting, exec, tables
 //! config/    the AWS files (aws-config's parser), settings, key bindings,
 //!            durations

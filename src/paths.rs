@@ -28,6 +28,20 @@ pub fn create_dirs_private(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// `ROLECALL_DATA_DIR`, else the platform data dir's `rolecall`: what must
+/// outlive a cache clean-up (the vault).
+pub fn data_dir() -> PathBuf {
+    match std::env::var_os("ROLECALL_DATA_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("rolecall"),
+    }
+}
+
+/// The vault's record files: `vault` in the data dir.
+pub fn vault_dir() -> PathBuf {
+    data_dir().join("vault")
+}
+
 fn refuse(dir: &Path, why: &str) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::PermissionDenied, format!("'{}' {why}", dir.display()))
 }

@@ -104,14 +104,12 @@ fn an_impossible_expiry_is_discarded_not_a_panic() {
     let (role, target) = (unique("Expiry"), unique("exp"));
     let sb = Sandbox::new(&config(&w, &target, "payments-prod", &role), &w.credentials_file());
     sb.settings("[defaults]\nstore = \"secret-service\"\n");
-    let cache = sb.home().join("cache");
-    std::fs::create_dir_all(&cache).unwrap();
-    let index = serde_json::json!({"version": 1, "entries": {format!("role/{target}"): {
-        "kind": "role", "target": target, "store": "secret-service", "access_key_id": "ASIAFAKE",
+    let meta = serde_json::json!({
+        "kind": "role", "target": target, "store": "vault", "access_key_id": "ASIAFAKE",
         "expires_at": u64::MAX, "stored_at": 1_700_000_000u64,
         "identity": {"arn": "arn:aws:sts::1:assumed-role/R/alice", "account": "1", "user_id": "x"}
-    }}});
-    std::fs::write(cache.join("index.json"), index.to_string()).unwrap();
+    });
+    common::write_fake_record(sb.home(), &format!("role/{target}"), meta);
     let status = sb.rolecall(None).args(["status"]).output().unwrap();
     assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
     let out = sb.rolecall(Some(&w.endpoint())).args(["credential-process", &target]).output().unwrap();
@@ -174,7 +172,7 @@ fn read(sb: &Sandbox, name: &str) -> String {
 }
 
 #[test]
-fn forget_all_finds_every_entry_even_without_an_index() {
+fn forget_all_removes_records_the_key_and_the_old_layout() {
     let w = World::main();
     let (role_a, role_b) = (unique("ForgetA"), unique("ForgetB"));
     let (a, b) = (unique("fa"), unique("fb"));
@@ -188,18 +186,21 @@ fn forget_all_finds_every_entry_even_without_an_index() {
         r#"
         store() {{ printf '[defaults]\nstore = "%s"\n' "$1" > "$ROLECALL_CONFIG"; }}
         store secret-service; "$RC" credential-process {a} >/dev/null || exit 11
-        store keyutils; "$RC" credential-process {b} >/dev/null || exit 12
-        echo '{{ not json' > "$ROLECALL_CACHE_DIR/index.json"
+        "$RC" credential-process {b} >/dev/null || exit 12
+        # Left by rolecall before the vault: an item per session, in each keyring.
+        printf '{{}}' | secret-tool store --label old service rolecall username role/{a}-old || exit 15
+        keyctl add user "keyring:role/{b}-old@rolecall" '{{}}' @s >/dev/null || exit 16
         "$RC" forget --all 2> "$HOME/forget.err"; echo $? > "$HOME/forget.rc"
         secret-tool search --all service rolecall > "$HOME/left.txt" 2>&1
         keyctl show @s >> "$HOME/left.txt" 2>&1
+        ls -A "$ROLECALL_DATA_DIR/vault" > "$HOME/records.txt"
         "$RC" forget --all 2> "$HOME/again.err"; echo $? > "$HOME/again.rc"
         store secret-service; "$RC" credential-process {a} >/dev/null || exit 13
         store keyutils; "$RC" credential-process {b} >/dev/null || exit 14
-        # An unreadable index, and no keyring that can list its entries: no D-Bus, a closed session keyring.
-        echo garbage > "$ROLECALL_CACHE_DIR/index.json"
+        # No keyring reachable at all (no D-Bus, a closed session keyring): the records still go.
         keyctl setperm @s 0
         env -u DBUS_SESSION_BUS_ADDRESS "$RC" forget --all 2> "$HOME/blind.err"; echo $? > "$HOME/blind.rc"
+        ls -A "$ROLECALL_DATA_DIR/vault" > "$HOME/blind-records.txt"
         "#
     );
     let out = isolated(&sb, &w.endpoint(), &script);
@@ -207,11 +208,18 @@ fn forget_all_finds_every_entry_even_without_an_index() {
 
     let forget = read(&sb, "forget.err");
     assert_eq!(read(&sb, "forget.rc").trim(), "0", "{forget}");
-    assert!(forget.contains("warning: the cache index") && forget.contains("is unreadable"), "{forget}");
-    assert!(forget.contains(&format!("forgot role/{a} (secret-service)")), "{forget}");
-    assert!(forget.contains(&format!("forgot role/{b} (keyutils)")), "{forget}");
+    for line in [
+        format!("forgot role/{a} (vault)"),
+        format!("forgot role/{b} (vault)"),
+        format!("forgot role/{a}-old (secret-service)"),
+        format!("forgot role/{b}-old (keyutils)"),
+        "forgot vault/".to_owned(),
+    ] {
+        assert!(forget.contains(&line), "no '{line}' in:\n{forget}");
+    }
     let left = read(&sb, "left.txt");
-    assert!(!left.contains(&a) && !left.contains(&b), "still in a keyring:\n{left}");
+    assert!(!left.contains(&a) && !left.contains(&b) && !left.contains("vault/"), "still in a keyring:\n{left}");
+    assert!(!read(&sb, "records.txt").contains(".rec"), "{}", read(&sb, "records.txt"));
 
     let again = read(&sb, "again.err");
     assert_eq!(read(&sb, "again.rc").trim(), "0", "{again}");
@@ -221,6 +229,7 @@ fn forget_all_finds_every_entry_even_without_an_index() {
     assert_eq!(moto_requests("AssumeRole", &role_b), 2);
 
     let blind = read(&sb, "blind.err");
-    assert_eq!(read(&sb, "blind.rc").trim(), "4", "{blind}");
-    assert!(blind.contains("is unreadable") && blind.contains("nothing was removed"), "{blind}");
+    assert_eq!(read(&sb, "blind.rc").trim(), "0", "{blind}");
+    assert!(blind.contains("cannot open the secret-service keyring"), "{blind}");
+    assert!(!read(&sb, "blind-records.txt").contains(".rec"), "{}", read(&sb, "blind-records.txt"));
 }

@@ -8,7 +8,9 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::{Sandbox, World, aws_cli, moto_requests, ok, stderr, stdout, unique};
+use common::{
+    Sandbox, World, aws_cli, edit_record_header, moto_requests, ok, record_header, record_path, stderr, stdout, unique,
+};
 
 fn rolecall_bin() -> std::path::PathBuf {
     assert_cmd::cargo::cargo_bin("rolecall")
@@ -51,25 +53,124 @@ fn second_aws_cli_call_is_served_from_the_keyring() {
         assert!(stdout(&out).contains(&want), "round {round}: {}", stdout(&out));
         assert_eq!(moto_requests("AssumeRole", &role), 1, "round {round}: exactly one AssumeRole");
     }
-    // The secret is in the Secret Service, under service 'rolecall', user 'role/<target>'.
-    let lookup = Command::new("secret-tool")
-        .args(["lookup", "service", "rolecall", "username", &format!("role/{cp}")])
-        .output()
-        .unwrap();
-    let stored = stdout(&lookup);
-    assert!(stored.contains("\"AccessKeyId\":\"ASIA"), "secret-tool sees no entry: {stored}");
-    // The index holds metadata only.
-    let index = std::fs::read_to_string(sb.home().join("cache/index.json")).unwrap();
-    assert!(
-        index.contains(&format!("\"role/{cp}\""))
-            && !index.contains("SecretAccessKey")
-            && !index.contains("SessionToken"),
-        "{index}"
-    );
+    // The Secret Service holds one item for this home: the vault key, not the session.
+    let lookup = |user: &str| {
+        stdout(&Command::new("secret-tool").args(["lookup", "service", "rolecall", "username", user]).output().unwrap())
+    };
+    assert!(lookup(&format!("role/{cp}")).is_empty(), "no keyring item per session");
+    let (header, body) = record_header(sb.home(), &format!("role/{cp}"));
+    let key_item = lookup(&format!("vault/{}", vault_hash(&sb)));
+    assert!(key_item.contains("\"key\":"), "secret-tool sees no vault key: {key_item}");
+    assert!(key_item.contains(header["sealed_by"].as_str().unwrap()), "the record names the key that sealed it");
+    // The record: a clear header with metadata only, a sealed body.
+    assert_eq!(header["meta"]["target"], cp.as_str(), "{header}");
+    assert!(header["meta"]["access_key_id"].as_str().unwrap().starts_with("ASIA"), "{header}");
+    let text = format!("{header}{}", String::from_utf8_lossy(&body));
+    assert!(!text.contains("SecretAccessKey") && !text.contains("SessionToken"), "{text}");
     let mode = std::os::unix::fs::PermissionsExt::mode(
-        &std::fs::metadata(sb.home().join("cache/index.json")).unwrap().permissions(),
+        &std::fs::metadata(record_path(sb.home(), &format!("role/{cp}"))).unwrap().permissions(),
     );
     assert_eq!(mode & 0o777, 0o600);
+    assert!(!sb.home().join("cache/index.json").exists(), "no index is written");
+}
+
+/// The keyring user name of a sandbox's vault key: `vault/` and 16 hex digits
+/// of the SHA-256 of its vault dir.
+fn vault_hash(sb: &Sandbox) -> String {
+    use sha2::Digest;
+    let dir = sb.home().join("data/vault");
+    sha2::Sha256::digest(dir.as_os_str().as_encoded_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Stores `secret` in the Secret Service as rolecall did before the vault: one item per secret.
+fn secret_tool_store(user: &str, secret: &str) {
+    use std::io::Write;
+    let mut child = Command::new("secret-tool")
+        .args(["store", "--label", "rolecall old layout", "service", "rolecall", "username", user])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(secret.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success(), "secret-tool store {user}");
+}
+
+#[test]
+fn the_old_layout_is_moved_into_the_vault_and_removed_from_the_keyring() {
+    secret_service_available();
+    let w = World::main();
+    let (sb, role, cp) = setup(&w, "secret-service");
+    let registration = format!("sso-client/{}/device", unique("corp"));
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    // What the release before the vault left: keyring items and index.json.
+    secret_tool_store(
+        &format!("role/{cp}"),
+        &serde_json::json!({"AccessKeyId": "ASIAOLDLAYOUT", "SecretAccessKey": "old-secret", "SessionToken": "old-token",
+            "Expiration": now + 3600, "Identity": {"arn": "arn:aws:sts::1:assumed-role/R/alice", "account": "1", "user_id": "u"}})
+        .to_string(),
+    );
+    secret_tool_store(&registration, r#"{"clientId":"c","clientSecret":"client-secret","expiresAt":4000000000}"#);
+    let index = serde_json::json!({"version": 1, "entries": {format!("role/{cp}"): {
+        "kind": "role", "target": cp, "store": "secret-service", "access_key_id": "ASIAOLDLAYOUT",
+        "expires_at": now + 3600, "stored_at": now, "plan": "made-for-another-plan",
+        "identity": {"arn": "arn:aws:sts::1:assumed-role/R/alice", "account": "1", "user_id": "u"}
+    }}});
+    std::fs::create_dir_all(sb.home().join("cache")).unwrap();
+    std::fs::write(sb.home().join("cache/index.json"), index.to_string()).unwrap();
+
+    let out = ok(sb.rolecall(Some(&w.endpoint())).args(["credential-process", &cp]).output().unwrap(), "first");
+    assert!(!stdout(&out).contains("ASIAOLDLAYOUT"), "made for another plan: not served");
+    assert_eq!(moto_requests("AssumeRole", &role), 1);
+    let lookup = |user: &str| {
+        stdout(&Command::new("secret-tool").args(["lookup", "service", "rolecall", "username", user]).output().unwrap())
+    };
+    assert!(lookup(&format!("role/{cp}")).is_empty(), "the old item is gone from the keyring");
+    assert!(lookup(&registration).is_empty(), "the old item is gone from the keyring");
+    assert!(!sb.home().join("cache/index.json").exists(), "the old index is gone");
+    // The registration was sealed into the vault, not dropped.
+    let (header, body) = record_header(sb.home(), &registration);
+    assert_eq!(header["name"], registration.as_str());
+    assert!(!String::from_utf8_lossy(&body).contains("client-secret"));
+    // The next call is served from the vault.
+    ok(sb.rolecall(Some(&w.endpoint())).args(["credential-process", &cp]).output().unwrap(), "second");
+    assert_eq!(moto_requests("AssumeRole", &role), 1);
+}
+
+/// Keyring operations (reads and writes of an OS keyring item) one rolecall process made,
+/// and whether it opened the keyring at all, from its `rolecall::keyring` log lines.
+fn keyring_ops(sb: &Sandbox, w: &World, cp: &str) -> (usize, bool) {
+    let out = ok(
+        sb.rolecall(Some(&w.endpoint()))
+            .env("ROLECALL_LOG", "rolecall::keyring=debug")
+            .args(["credential-process", cp])
+            .output()
+            .unwrap(),
+        "credential-process",
+    );
+    let err = stderr(&out);
+    (err.matches("keyring operation").count(), err.contains("keyring opened"))
+}
+
+#[test]
+fn a_warm_call_reads_no_keyring_item_once_the_kernel_keeps_the_key() {
+    secret_service_available();
+    let w = World::main();
+    let (sb, _role, cp) = setup(&w, "secret-service");
+    let (cold, _) = keyring_ops(&sb, &w, &cp);
+    assert!(cold <= 2, "cold: read the key, maybe make it: {cold}");
+    assert_eq!(keyring_ops(&sb, &w, &cp), (0, false), "warm: the key comes from the kernel keyring, no D-Bus call");
+    // Without the kernel's copy, a warm call reads the Secret Service once.
+    sb.settings("[defaults]\nstore = \"secret-service\"\nkey_cache_timeout = \"0s\"\n");
+    let keys = stdout(&Command::new("keyctl").args(["show", "@u"]).output().unwrap());
+    assert!(keys.contains(&format!("rolecall:vault/{}", vault_hash(&sb))), "the kernel keeps the key: {keys}");
+    ok(
+        Command::new("keyctl")
+            .args(["purge", "-s", "user", &format!("rolecall:vault/{}", vault_hash(&sb))])
+            .output()
+            .unwrap(),
+        "purge",
+    );
+    assert_eq!(keyring_ops(&sb, &w, &cp), (1, true));
+    assert_eq!(keyring_ops(&sb, &w, &cp), (1, true), "with key_cache_timeout = 0 the kernel does not keep it");
 }
 
 #[test]
@@ -102,10 +203,8 @@ fn an_expired_entry_is_refreshed() {
     let w = World::main();
     let (sb, role, cp) = setup(&w, "secret-service");
     let first = ok(sb.rolecall(Some(&w.endpoint())).args(["credential-process", &cp]).output().unwrap(), "first");
-    let index_path = sb.home().join("cache/index.json");
-    let mut index: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&index_path).unwrap()).unwrap();
-    index["entries"][format!("role/{cp}")]["expires_at"] = 1_000_000.into();
-    std::fs::write(&index_path, index.to_string()).unwrap();
+    let name = format!("role/{cp}");
+    edit_record_header(sb.home(), &name, |h| h["meta"]["expires_at"] = 1_000_000.into());
     let second = ok(sb.rolecall(Some(&w.endpoint())).args(["credential-process", &cp]).output().unwrap(), "second");
     assert_eq!(moto_requests("AssumeRole", &role), 2);
     assert_ne!(stdout(&first), stdout(&second));
@@ -120,10 +219,8 @@ fn an_expired_entry_is_refreshed() {
     );
     assert_eq!(moto_requests("AssumeRole", &role), 2, "export reused the cached session: {}", stderr(&short));
     // Ten minutes left is inside the default 15-minute refresh window.
-    let mut index: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&index_path).unwrap()).unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    index["entries"][format!("role/{cp}")]["expires_at"] = (now + 600).into();
-    std::fs::write(&index_path, index.to_string()).unwrap();
+    edit_record_header(sb.home(), &name, |h| h["meta"]["expires_at"] = (now + 600).into());
     ok(sb.rolecall(Some(&w.endpoint())).args(["credential-process", &cp]).output().unwrap(), "third");
     assert_eq!(moto_requests("AssumeRole", &role), 3, "a session inside the refresh window is refreshed");
 }
@@ -198,15 +295,21 @@ fn kernel_keyring_store() {
     for _ in 0..2 {
         ok(sb.rolecall(Some(&w.endpoint())).args(["credential-process", &cp]).output().unwrap(), "keyutils");
     }
-    assert_eq!(moto_requests("AssumeRole", &role), 1, "second call served from the kernel keyring");
-    let index = std::fs::read_to_string(sb.home().join("cache/index.json")).unwrap();
-    assert!(index.contains("\"store\": \"keyutils\""), "{index}");
+    assert_eq!(
+        moto_requests("AssumeRole", &role),
+        1,
+        "second call served from the vault, its key in the kernel keyring"
+    );
+    let (header, _) = record_header(sb.home(), &format!("role/{cp}"));
+    assert_eq!(header["meta"]["target"], cp.as_str(), "{header}");
+    let keys = stdout(&Command::new("keyctl").args(["show", "@s"]).output().unwrap());
+    assert!(keys.contains(&format!("keyring:vault/{}@rolecall", vault_hash(&sb))), "{keys}");
 }
 
 #[test]
 fn a_locked_keyring_exits_4_and_says_how_to_fix_it() {
     let w = World::main();
-    let (sb, _role, cp) = setup(&w, "secret-service");
+    let (sb, role, cp) = setup(&w, "secret-service");
     // A fresh D-Bus session whose gnome-keyring has no unlocked collection.
     let script = format!(
         "export XDG_DATA_HOME='{home}/locked-data'; mkdir -p \"$XDG_DATA_HOME\"; \
@@ -224,6 +327,7 @@ fn a_locked_keyring_exits_4_and_says_how_to_fix_it() {
     assert!(err.starts_with("rolecall: the secret-service keyring is locked or refused access"), "{err}");
     assert!(err.contains("set store = \"keyutils\""), "{err}");
     assert!(stdout(&out).is_empty());
+    assert_eq!(moto_requests("AssumeRole", &role), 0, "it failed before any AWS call (or MFA prompt)");
 }
 
 #[test]

@@ -564,3 +564,37 @@ fn a_stored_mfa_session_serves_a_whole_run_from_the_keyring() {
     assert_eq!(jsonl(&out).iter().filter(|r| r["status"] == "ok").count(), 10, "{}", stderr(&out));
     assert_eq!(session_tokens() - before, 1, "the second run made another MFA session");
 }
+
+#[test]
+fn a_parallel_run_writes_one_whole_record_per_target_and_rewrites_nothing() {
+    let org = Org::new();
+    org.sb.settings(&SETTINGS.replace("store = \"none\"", "store = \"secret-service\""));
+    let listed = ok(org.run(&["--list", "acct-01[0-9][0-9]/ReadOnly"]), "list");
+    let targets: BTreeSet<String> = stdout(&listed).lines().map(str::to_owned).collect();
+    assert!(targets.len() >= 50, "{targets:?}");
+    ok(org.run(&["--yes", "-j", "16", "acct-01[0-9][0-9]/ReadOnly", "--", "true"]), "cold run");
+
+    // One record per target, every one whole (its header parses and names its target), nothing half-written.
+    let dir = org.sb.home().join("data/vault");
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert!(!files.iter().any(|p| p.to_string_lossy().ends_with(".tmp")), "{files:?}");
+    let mut recorded = BTreeSet::new();
+    for t in &targets {
+        let (header, _) = common::record_header(org.sb.home(), &format!("role/{t}"));
+        assert_eq!(header["meta"]["target"], t.as_str(), "{header}");
+        recorded.insert(t.clone());
+    }
+    assert_eq!(recorded, targets);
+    assert_eq!(files.iter().filter(|p| p.extension().is_some_and(|x| x == "rec")).count(), targets.len());
+    assert!(!org.sb.home().join("cache/index.json").exists(), "no index is written");
+    // The warm run is served from them, each record opening under the one key.
+    let ids: Vec<String> = targets.iter().take(5).map(|t| org.id_of(t.split('/').next().unwrap())).collect();
+    let before: Vec<usize> = ids.iter().map(|id| assumes_into(id)).collect();
+    let out = ok(
+        org.run(&["--yes", "-j", "16", "--output", "jsonl", "acct-01[0-9][0-9]/ReadOnly", "--", "true"]),
+        "warm run",
+    );
+    assert!(!stderr(&out).contains("not used"), "{}", stderr(&out));
+    assert_eq!(jsonl(&out).iter().filter(|r| r["status"] == "ok").count(), targets.len());
+    assert_eq!(ids.iter().map(|id| assumes_into(id)).collect::<Vec<_>>(), before, "the warm run assumed again");
+}

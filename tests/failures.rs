@@ -121,22 +121,17 @@ fn terminal_controls_in_an_aws_message_are_escaped() {
 }
 
 #[test]
-fn an_impossible_expiry_in_the_index_is_ignored_with_a_warning() {
+fn an_impossible_expiry_in_a_record_header_is_ignored_with_a_warning() {
     let sb = sandbox();
-    let cache = sb.home().join("cache");
-    std::fs::create_dir_all(&cache).unwrap();
     let entry = |target: &str, expires: u64| {
         serde_json::json!({
-            "kind": "role", "target": target, "store": "secret-service", "access_key_id": "ASIAFAKE",
+            "kind": "role", "target": target, "store": "vault", "access_key_id": "ASIAFAKE",
             "expires_at": expires, "stored_at": 1_700_000_000u64,
             "identity": {"arn": "arn:aws:sts::222222222222:assumed-role/ReadOnly/alice", "account": "222222222222", "user_id": "x"}
         })
     };
-    let index = serde_json::json!({"version": 1, "entries": {
-        "role/broken": entry("broken", u64::MAX),
-        "role/fine": entry("fine", 4_000_000_000),
-    }});
-    std::fs::write(cache.join("index.json"), index.to_string()).unwrap();
+    common::write_fake_record(sb.home(), "role/broken", entry("broken", u64::MAX));
+    common::write_fake_record(sb.home(), "role/fine", entry("fine", 4_000_000_000));
     for args in [&["status"][..], &["status", "--json"]] {
         let out = sb.rolecall(None).args(args).output().unwrap();
         let err = stderr(&out);

@@ -16,9 +16,9 @@ pub struct CredentialProcessCmd {
 }
 
 impl CredentialProcessCmd {
-    /// Runs the command. The warm path reads the settings, the index, one
-    /// keyring entry and the input files' metadata, and nothing else: no AWS
-    /// config parsing, no network. A failed write to stdout is a failure.
+    /// Runs the command. The warm path reads the settings, one vault record,
+    /// the vault key (on Linux from the kernel keyring: no D-Bus call) and the
+    /// input files' metadata, and nothing else: no AWS config parsing, no network. A failed write to stdout is a failure.
     pub async fn run(self, settings_flag: Option<&std::path::Path>) -> Result<u8, AppError> {
         let session = serve_process(settings_flag, &self.target).await?;
         print_strict(&credential_process_json(&session.credentials))?;

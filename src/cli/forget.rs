@@ -1,4 +1,5 @@
-//! `rolecall forget [TARGET | --all]`: remove cached sessions from the keyring and the index.
+//! `rolecall forget [TARGET | --all]`: remove cached sessions (vault records; with
+//! `--all` also the vault key and any keyring item of the layout before the vault).
 
 use clap::Args;
 
@@ -10,7 +11,7 @@ pub struct ForgetCmd {
     /// A target (its role session) or a base profile (its MFA sessions).
     #[arg(conflicts_with = "all", required_unless_present = "all")]
     pub target: Option<String>,
-    /// Remove every cached session from every keyring rolecall can open, the index's or not.
+    /// Remove every record, the vault key, and old keyring items from every keyring rolecall can open.
     #[arg(long)]
     pub all: bool,
 }

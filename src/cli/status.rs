@@ -1,5 +1,5 @@
-//! `rolecall status`: cached sessions and their time left, from the index alone
-//! (never unlocks the keyring).
+//! `rolecall status`: cached sessions and their time left, from the vault
+//! records' clear headers alone (never unlocks the keyring).
 
 use clap::Args;
 

@@ -151,6 +151,7 @@ mod tests {
     fn the_shipped_example_parses() {
         let text = include_str!("../../assets/config.example.toml");
         let s = Settings::parse(text, Path::new("assets/config.example.toml")).unwrap();
+        assert_eq!(s.defaults.key_cache_timeout, std::time::Duration::from_secs(12 * 3600));
         let org = &s.organizations[0];
         assert_eq!(
             (org.name.as_str(), org.profile.as_str(), org.source_profile()),

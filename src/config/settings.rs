@@ -52,6 +52,10 @@ pub struct Defaults {
     pub org_cache_ttl: Duration,
     /// Where sessions are kept between runs.
     pub store: StoreKind,
+    /// How long the kernel keyring keeps the vault key after it was read
+    /// from the Secret Service (Linux; 0 = read the Secret Service each run).
+    #[serde(deserialize_with = "de_duration")]
+    pub key_cache_timeout: Duration,
     /// Longest wait for a TCP/TLS connection to an AWS endpoint.
     #[serde(deserialize_with = "de_duration")]
     pub connect_timeout: Duration,
@@ -89,6 +93,9 @@ pub struct Defaults {
     /// `rolecall run` asks before running on more targets than this (`--yes` skips the question).
     pub run_confirm_above: usize,
 }
+
+/// How long the kernel keyring keeps the vault key unless `key_cache_timeout` says otherwise.
+pub const KEY_CACHE_TIMEOUT: Duration = Duration::from_secs(12 * 3600);
 
 /// `exec_server = "never" | "when-capped" | "always"`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -142,6 +149,7 @@ impl Default for Defaults {
             refresh_window: Duration::from_secs(15 * 60),
             org_cache_ttl: Duration::from_secs(24 * 3600),
             store: StoreKind::Auto,
+            key_cache_timeout: KEY_CACHE_TIMEOUT,
             connect_timeout: Duration::from_secs(3),
             attempt_timeout: Duration::from_secs(10),
             operation_timeout: Duration::from_secs(30),
@@ -230,7 +238,8 @@ impl Settings {
         if !(1..=64).contains(&d.sso_concurrency) {
             return bad(format!("[defaults] sso_concurrency '{}' is outside 1..=64", d.sso_concurrency));
         }
-        let ranges: [(&str, Duration, u64, u64); 9] = [
+        let ranges: [(&str, Duration, u64, u64); 10] = [
+            ("key_cache_timeout", d.key_cache_timeout, 0, 7 * 86_400),
             ("refresh_window", d.refresh_window, 0, 30 * 60),
             ("org_cache_ttl", d.org_cache_ttl, 60, 30 * 86_400),
             ("connect_timeout", d.connect_timeout, 1, 60),
@@ -287,6 +296,10 @@ mod tests {
             ("[defaults]\nconnect_timeout = \"0s\"\n", "[defaults] connect_timeout '0s' is outside 1..=60 seconds"),
             ("[defaults]\noperation_timeout = \"1d\"\n", "[defaults] operation_timeout '86400s' is outside 1..=900"),
             ("[defaults]\nlock_timeout = \"soon\"\n", "'soon' is not a duration"),
+            (
+                "[defaults]\nkey_cache_timeout = \"8d\"\n",
+                "[defaults] key_cache_timeout '691200s' is outside 0..=604800",
+            ),
             ("[defaults]\nregion = \"eu west 1\"\n", "[defaults] region 'eu west 1' is not a region name"),
             (
                 "[defaults]\nsignin_endpoint = \"http://10.0.0.1/f\"\n",

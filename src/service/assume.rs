@@ -360,15 +360,9 @@ impl<'a> Batch<'a> {
         obtain(plan).await.map_err(Failure::from)
     }
 
-    /// Records the sessions the batch made in the cache index (one write),
-    /// then returns the warnings the session cache collected (a keyring that
-    /// could not be used…). Call it once, when every target is done.
+    /// The warnings the session cache collected (a keyring that could not
+    /// be used, a damaged record replaced…). Call it once, when every target is done.
     pub async fn finish(&self) -> Vec<String> {
-        let flushed = self.cache.flush().await;
-        let mut warnings = self.cache.warnings();
-        if let Err(e) = flushed {
-            warnings.push(format!("the sessions of this run could not be recorded in the cache index: {e}"));
-        }
-        warnings
+        self.cache.warnings()
     }
 }

@@ -10,7 +10,6 @@ use crate::broker::{MemoryCache, SessionCache};
 use crate::config::Settings;
 use crate::config::settings::StoreKind;
 use crate::credentials::Session;
-use crate::paths;
 use crate::store::index::{EntryKind, IndexEntry};
 use crate::store::lock::SessionLock;
 use crate::store::sessions::{MadeFor, Sessions, role_key};
@@ -58,9 +57,6 @@ impl Want {
     }
 }
 
-/// Index entries waiting to be written, by keyring key.
-type Deferred = Arc<std::sync::Mutex<Vec<(String, IndexEntry)>>>;
-
 /// The session cache of one run.
 pub struct Cache {
     sessions: Option<Arc<Sessions>>,
@@ -69,9 +65,8 @@ pub struct Cache {
     need: Need,
     /// Set when the keyring failed under [`Need::Prefer`]: the rest of the run keeps to memory.
     degraded: Arc<std::sync::Mutex<Option<String>>>,
-    /// Role sessions stored in the keyring whose index entries wait for
-    /// [`Cache::flush`] (`rolecall run`); `None`: each is recorded at once.
-    deferred: Option<Deferred>,
+    /// A run over many targets: MFA sessions are remembered in memory once read.
+    bulk: bool,
     /// MFA sessions read from the keyring during a run.
     remembered: Arc<MemoryCache>,
 }
@@ -180,12 +175,18 @@ impl Cache {
         let sessions = if need == Need::Skip || kind == StoreKind::None {
             None
         } else {
-            let lock_timeout = settings.defaults.lock_timeout;
-            let opened = blocking(move || {
-                let store = store::open(kind)?;
-                Ok(Sessions::new(store, &paths::cache_dir()).with_lock_timeout(lock_timeout))
-            })
-            .await;
+            let (lock_timeout, key_cache) = (settings.defaults.lock_timeout, settings.defaults.key_cache_timeout);
+            // The keyring is reached only when the vault key is needed: at once when keeping is
+            // the point (a locked keyring fails before an MFA prompt), else on first use.
+            let vault = Arc::new(store::open_vault(kind, key_cache).with_lock_timeout(lock_timeout));
+            let ready = match need {
+                Need::Keep => {
+                    let v = vault.clone();
+                    blocking(move || v.ensure_key()).await
+                }
+                _ => Ok(()),
+            };
+            let opened = ready.map(|()| Sessions::new(vault).with_lock_timeout(lock_timeout));
             match opened {
                 Ok(s) => Some(Arc::new(s)),
                 Err(AppError::Store(e)) if need == Need::Prefer => {
@@ -203,26 +204,17 @@ impl Cache {
             refresh_window: settings.defaults.refresh_window,
             need,
             degraded,
-            deferred: None,
+            bulk: false,
             remembered: Arc::default(),
         })
     }
 
-    /// Records role sessions in the index only at [`Cache::flush`], in one
-    /// write: a run over a thousand targets would otherwise rewrite (and
-    /// flush) the growing index a thousand times. Until then other
-    /// processes do not see those sessions (they assume their own).
+    /// A run over many targets: an MFA session read from the vault is
+    /// remembered in memory, so a thousand targets read it once. Each role
+    /// session is one record file: nothing is rewritten per target.
     pub fn deferring(mut self) -> Self {
-        self.deferred = Some(Arc::default());
+        self.bulk = true;
         self
-    }
-
-    /// Writes the deferred index entries.
-    pub async fn flush(&self) -> Result<(), AppError> {
-        let (Some(deferred), Some(sessions)) = (&self.deferred, self.usable()) else { return Ok(()) };
-        let entries = std::mem::take(&mut *deferred.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-        let recorded = blocking(move || sessions.record(entries)).await;
-        self.forgive(recorded, ())
     }
 
     fn usable(&self) -> Option<Arc<Sessions>> {
@@ -256,8 +248,8 @@ impl Cache {
     /// thousand targets read it once.
     pub fn session_cache(&self) -> Arc<dyn SessionCache> {
         let inner = self.keyring_cache();
-        match (&self.deferred, &self.sessions) {
-            (Some(_), Some(_)) => Arc::new(Remembering { inner, memory: self.remembered.clone() }),
+        match (self.bulk, &self.sessions) {
+            (true, Some(_)) => Arc::new(Remembering { inner, memory: self.remembered.clone() }),
             _ => inner,
         }
     }
@@ -319,18 +311,9 @@ impl Cache {
             return Ok(());
         }
         let (target, session, want) = (target.to_owned(), session.clone(), want.clone());
-        let deferred = self.deferred.clone();
         let stored = blocking(move || {
             let made_for = MadeFor { plan: want.plan, files: want.files };
-            let key = role_key(&target);
-            match deferred {
-                None => sessions.put(&key, EntryKind::Role, &target, None, &session, &made_for),
-                Some(d) => {
-                    let entry = sessions.put_secret(&key, EntryKind::Role, &target, None, &session, &made_for)?;
-                    d.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((key, entry));
-                    Ok(())
-                }
-            }
+            sessions.put(&role_key(&target), EntryKind::Role, &target, None, &session, &made_for)
         })
         .await;
         self.forgive(stored, ())

@@ -1,12 +1,12 @@
 //! What the details pane shows about one target: its full plan as text, the
 //! MFA device and whether a code must be typed now, the durations, and a
-//! cached session (from the index only: the keyring is never unlocked for it).
+//! cached session (from the vault's clear headers only: the keyring is never unlocked for it).
 
 use super::Context;
 use super::assume::{Flags, plan_for};
 use crate::catalog::build::route_of;
 use crate::limits::CHAINED_MAX_DURATION;
-use crate::store::index::{EntryKind, Index};
+use crate::store::index::EntryKind;
 use crate::{paths, time};
 
 /// A target's details (no secrets: the ExternalId arrives masked).
@@ -43,13 +43,13 @@ pub fn mask(secret: &str) -> String {
     format!("{}{keep}", "•".repeat(n.saturating_sub(3).min(12)))
 }
 
-/// Describes `target` (planning is pure and fast; the index is one small file).
+/// Describes `target` (planning is pure and fast; the headers are small files).
 pub fn describe(ctx: &Context, target: &str) -> Description {
     let plan = match plan_for(ctx, target, &Flags::default()) {
         Ok(p) => p,
         Err(e) => return Description { error: Some(e.to_string()), ..Description::default() },
     };
-    let (index, _) = Index::in_dir(&paths::cache_dir()).load();
+    let (index, _) = crate::store::vault::listing(&paths::vault_dir());
     let now = time::now_unix();
     let mfa_stored = plan.mfa_session.as_ref().is_some_and(|step| {
         index.entries.values().any(|e| {

@@ -105,6 +105,7 @@ pub async fn run(settings_flag: Option<&Path>) -> Vec<Check> {
     out.push(keyring(&settings).await);
     out.extend(endpoints());
     out.push(cache_dir());
+    out.push(vault_dir());
     out.push(shell(&env));
     out
 }
@@ -226,26 +227,34 @@ fn failure_text(f: &AwsFailure, endpoint: &str) -> String {
     }
 }
 
-/// The configured keyring: opened, and a throwaway entry written, read and removed.
+/// The configured keyring and the vault: a throwaway record sealed, opened
+/// and removed, and the vault key read from the keyring itself.
 async fn keyring(settings: &Settings) -> Check {
     let kind = settings.defaults.store;
     if kind == StoreKind::None {
         return Check::new("keyring", Status::Info, "store = \"none\": sessions are not kept between runs");
     }
+    let key_cache = settings.defaults.key_cache_timeout;
     let probe = blocking(move || {
-        let store = crate::store::open(kind)?;
+        // A record sealed, opened and removed; then the keyring itself, which must hold the key
+        // (a key served from the kernel keyring's copy alone would hide a keyring that fails).
+        let vault = crate::store::open_vault(kind, key_cache).without_migration();
         let key = "doctor/probe";
-        store.set(key, "rolecall doctor")?;
-        let back = store.get(key)?;
-        store.delete(key)?;
-        Ok((store.name(), back.as_deref() == Some("rolecall doctor")))
+        crate::store::SecretStore::set(&vault, key, "rolecall doctor")?;
+        let back = crate::store::SecretStore::get(&vault, key)?;
+        vault.remove(key)?;
+        let keyring = vault.keyring()?;
+        let holds_key = keyring.get(vault.entry())?.is_some();
+        Ok((keyring.name(), back.as_deref() == Some("rolecall doctor") && holds_key))
     });
     match tokio::time::timeout(settings.defaults.process_timeout, probe).await {
         Ok(Ok((name, true))) => Check::new("keyring", Status::Ok, format!("{name}: reachable, unlocked, writable")),
-        Ok(Ok((name, false))) => {
-            Check::new("keyring", Status::Fail, format!("{name}: an entry written was not read back"))
-                .fix("choose another store in the settings ('store = ...')")
-        }
+        Ok(Ok((name, false))) => Check::new(
+            "keyring",
+            Status::Fail,
+            format!("{name}: a record sealed was not read back, or the keyring does not hold the vault key"),
+        )
+        .fix("choose another store in the settings ('store = ...')"),
         Ok(Err(e)) => Check::new("keyring", Status::Fail, e.to_string())
             .fix("unlock the keyring, or choose another store in the settings ('store = ...')"),
         Err(_) => Check::new(
@@ -316,15 +325,24 @@ fn endpoints() -> Vec<Check> {
 
 /// The cache dir: the user's, 0700, files 0600.
 fn cache_dir() -> Check {
-    let dir = paths::cache_dir();
-    let problems = paths::privacy_problems(&dir);
+    private_dir("cache dir", &paths::cache_dir(), "ROLECALL_CACHE_DIR")
+}
+
+/// The vault's records: the user's, 0700, files 0600.
+fn vault_dir() -> Check {
+    private_dir("vault dir", &paths::vault_dir(), "ROLECALL_DATA_DIR")
+}
+
+fn private_dir(name: &'static str, dir: &Path, var: &str) -> Check {
+    let problems = paths::privacy_problems(dir);
     if problems.is_empty() {
         let what = if dir.exists() { "private (0700, files 0600, yours)" } else { "not created yet" };
-        return Check::new("cache dir", Status::Ok, format!("'{}': {what}", dir.display()));
+        return Check::new(name, Status::Ok, format!("'{}': {what}", dir.display()));
     }
     let d = dir.display();
-    Check::new("cache dir", Status::Fail, problems.join("; "))
-        .fix(format!("chmod 700 '{d}' && find '{d}' -type f -exec chmod 600 {{}} + (or set ROLECALL_CACHE_DIR to a directory of yours)"))
+    Check::new(name, Status::Fail, problems.join("; ")).fix(format!(
+        "chmod 700 '{d}' && find '{d}' -type f -exec chmod 600 {{}} + (or set {var} to a directory of yours)"
+    ))
 }
 
 /// Whether the shell's start-up file evaluates `rolecall shell-init` (best effort).

@@ -1,17 +1,15 @@
-//! The metadata index: what is cached, for which target, until when, as which
-//! identity — in `index.json` in the cache dir (0600 in 0700), so listing
-//! sessions never touches the keyring (rule 9 of docs/rules.md: no secrets in cache files). No secrets here.
+//! Session metadata: what is cached, for which target, until when, as which
+//! identity. It lives in each vault record's clear header (rule 9 of
+//! docs/rules.md), so listing sessions never touches the keyring. The
+//! `index.json` of the layout before the vault is only read, to move it.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
-use super::StoreError;
 use crate::credentials::Identity;
-use crate::paths;
 
 /// What kind of session an entry is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,14 +81,10 @@ pub struct IndexFile {
     pub entries: BTreeMap<String, IndexEntry>,
 }
 
-/// The index file and the lock that serialises its updates.
+/// The old layout's index file, read once to move it into the vault.
 #[derive(Clone, Debug)]
 pub struct Index {
     path: PathBuf,
-}
-
-fn failed(detail: String) -> StoreError {
-    StoreError::Failed { store: "cache index", detail }
 }
 
 impl Index {
@@ -100,7 +94,7 @@ impl Index {
     }
 
     /// Reads the index. A missing file is empty; an unparsable one is reported
-    /// in the second value and treated as empty (it is rewritten on the next update).
+    /// in the second value and treated as empty.
     pub fn load(&self) -> (IndexFile, Option<String>) {
         match std::fs::read(&self.path) {
             Ok(bytes) => match serde_json::from_slice(&bytes) {
@@ -112,31 +106,6 @@ impl Index {
             },
             Err(_) => (IndexFile::default(), None),
         }
-    }
-
-    /// Applies `change` under an exclusive lock and writes the result atomically.
-    pub fn update(&self, change: impl FnOnce(&mut IndexFile)) -> Result<(), StoreError> {
-        let dir = self.path.parent().unwrap_or_else(|| Path::new("."));
-        paths::ensure_private_dir(dir).map_err(|e| failed(format!("'{}': {e}", dir.display())))?;
-        let lock_path = dir.join("index.lock");
-        let lock: File =
-            paths::open_private(&lock_path).map_err(|e| failed(format!("'{}': {e}", lock_path.display())))?;
-        lock.lock().map_err(|e| failed(format!("locking '{}': {e}", lock_path.display())))?;
-        let (mut file, problem) = self.load();
-        if problem.is_some() {
-            // Keep what could not be read, so nothing it lists is orphaned silently.
-            let aside = dir.join(format!("index.json.unreadable-{}", crate::time::now_unix()));
-            std::fs::rename(&self.path, &aside).map_err(|e| {
-                failed(format!(
-                    "the cache index '{}' is unreadable and cannot be moved aside: {e}",
-                    self.path.display()
-                ))
-            })?;
-        }
-        file.version = 1;
-        change(&mut file);
-        let text = serde_json::to_vec_pretty(&file).map_err(|e| failed(e.to_string()))?;
-        paths::write_private_atomic(&self.path, &text).map_err(|e| failed(format!("'{}': {e}", self.path.display())))
     }
 }
 

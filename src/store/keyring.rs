@@ -153,6 +153,14 @@ impl SecretStore for KeyringStore {
         self.name
     }
 
+    fn limits(&self) -> super::Limits {
+        match self.name {
+            "credential-manager" => super::WINDOWS_LIMITS,
+            "keychain" => super::MACOS_LIMITS,
+            _ => super::Limits::default(),
+        }
+    }
+
     fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         match self.entry(key)?.get_password() {
             Ok(value) => Ok(Some(value)),

@@ -40,6 +40,54 @@ impl SecretStore for MemoryStore {
     }
 }
 
+/// A memory store with a platform's rules, for tests: refuses an item over
+/// its size limit (as Windows' Credential Manager does) and counts reads
+/// (each one a possible macOS Keychain prompt) and writes.
+pub struct LimitedStore {
+    inner: MemoryStore,
+    limits: super::Limits,
+    /// Reads so far.
+    pub reads: std::sync::atomic::AtomicUsize,
+    /// Writes so far.
+    pub writes: std::sync::atomic::AtomicUsize,
+}
+
+impl LimitedStore {
+    /// An empty store keeping to `limits`.
+    pub fn new(limits: super::Limits) -> Self {
+        Self { inner: MemoryStore::default(), limits, reads: Default::default(), writes: Default::default() }
+    }
+}
+
+impl SecretStore for LimitedStore {
+    fn name(&self) -> &'static str {
+        "limited"
+    }
+    fn limits(&self) -> super::Limits {
+        self.limits
+    }
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if !self.limits.fits(value) {
+            return Err(StoreError::Failed {
+                store: "limited",
+                detail: format!("'{key}' is {} bytes as UTF-16, over the limit", value.encode_utf16().count() * 2),
+            });
+        }
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.delete(key)
+    }
+    fn keys(&self) -> Result<Option<Vec<String>>, StoreError> {
+        self.inner.keys()
+    }
+}
+
 /// `store = "none"`: nothing is kept, so every run assumes afresh.
 pub struct NoStore;
 

@@ -1,29 +1,66 @@
-//! Where sessions live between runs: a [`SecretStore`] for the secrets (the OS
-//! keyring), an [`index::Index`] of non-secret metadata in the cache dir
-//! (rule 9 of docs/rules.md: no secrets in cache files), per-target locks, and [`sessions::Sessions`] tying them together.
+//! Where sessions live between runs: the [`vault::Vault`] (one random key in
+//! the OS keyring, every secret a sealed record file in the data dir with its
+//! non-secret metadata in a clear header: rules 8 and 9 of docs/rules.md),
+//! per-target locks, and [`sessions::Sessions`] tying them together.
 //!
-//! Entries in the keyring use service `rolecall` and these user names:
-//! `mfa/<base profile>/<MFA device>` for MFA sessions and `role/<target>` for
-//! role sessions. Each holds one JSON object with the temporary credentials.
+//! Record names: `mfa/<base profile>/<MFA device>` for MFA sessions,
+//! `role/<target>` for role sessions, `sso/…` and `sso-client/…` for IAM
+//! Identity Center tokens and registrations. The keyring holds one item,
+//! service `rolecall`, user `vault/<hash of the vault dir>`. The layout
+//! before the vault (one keyring item per secret, `index.json`) is moved
+//! into it on first use ([`migrate`]).
 
 pub mod cache;
 pub mod index;
+pub mod kcache;
 pub mod keyring;
 pub mod lock;
 pub mod memory;
+pub mod migrate;
+pub mod records;
+pub mod seal;
 #[cfg(target_os = "linux")]
 pub mod secret_service;
 pub mod sessions;
+pub mod vault;
 
 use crate::config::settings::StoreKind;
 
 /// The keyring service name every entry is filed under.
 pub const SERVICE: &str = "rolecall";
 
+/// What a store can hold and how reading it behaves, so the vault can keep
+/// within it: Windows' Credential Manager takes at most 2,560 bytes per
+/// credential, and keyring-rs's `set_password` stores text as UTF-16; the
+/// macOS Keychain may ask "Always Allow" on a read by a newly signed binary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest item, in bytes as the store keeps it (UTF-16 for Windows).
+    pub max_item_utf16_bytes: Option<usize>,
+    /// Whether a read may show the person a prompt.
+    pub reads_may_prompt: bool,
+}
+
+/// Windows' Credential Manager: 2,560 bytes per credential (`CRED_MAX_CREDENTIAL_BLOB_SIZE`).
+pub const WINDOWS_LIMITS: Limits = Limits { max_item_utf16_bytes: Some(2560), reads_may_prompt: false };
+/// The macOS Keychain: no small size limit, but a read may prompt.
+pub const MACOS_LIMITS: Limits = Limits { max_item_utf16_bytes: None, reads_may_prompt: true };
+
+impl Limits {
+    /// Whether `value` fits in one item.
+    pub fn fits(&self, value: &str) -> bool {
+        self.max_item_utf16_bytes.is_none_or(|max| value.encode_utf16().count() * 2 <= max)
+    }
+}
+
 /// A place for secrets. Calls block: run them off the async runtime.
 pub trait SecretStore: Send + Sync {
-    /// Which store this is, for messages and the index (`secret-service`, `keyutils`, …).
+    /// Which store this is, for messages (`secret-service`, `keyutils`, `vault`, …).
     fn name(&self) -> &'static str;
+    /// What it can hold; no limit unless said.
+    fn limits(&self) -> Limits {
+        Limits::default()
+    }
     /// The secret stored under `key`, if any.
     fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
     /// Stores `value` under `key`, replacing what was there.
@@ -84,12 +121,24 @@ pub enum StoreError {
     },
 }
 
-/// Opens the store the settings ask for.
+pub use crate::config::settings::KEY_CACHE_TIMEOUT;
+
+/// Opens the store the settings ask for: the vault (`store = "none"`: nothing kept).
+/// Nothing is opened yet: the keyring is reached when the key is first needed.
 pub fn open(kind: StoreKind) -> Result<std::sync::Arc<dyn SecretStore>, StoreError> {
     match kind {
         StoreKind::None => Ok(std::sync::Arc::new(memory::NoStore)),
-        other => keyring::open(other),
+        other => Ok(std::sync::Arc::new(open_vault(other, KEY_CACHE_TIMEOUT))),
     }
+}
+
+/// The vault in the data dir, its key in the keyring `kind` names; on Linux
+/// with the Secret Service, the key is kept in the kernel keyring for
+/// `key_cache` after one read (`store = "keyutils"` keeps it there only).
+pub fn open_vault(kind: StoreKind, key_cache: std::time::Duration) -> vault::Vault {
+    let cache = if kind == StoreKind::Keyutils { std::time::Duration::ZERO } else { key_cache };
+    vault::Vault::new(Box::new(move || keyring::open(kind)), &crate::paths::vault_dir(), &crate::paths::cache_dir())
+        .with_key_cache(cache)
 }
 
 /// A store by the name the index records for it, opened or why not.

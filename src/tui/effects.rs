@@ -68,7 +68,7 @@ impl Effects {
     }
 
     /// Describes `target`: at once when the files are parsed (planning is
-    /// pure and fast; the index is one small file), else when they are.
+    /// pure and fast; the record headers are small files), else when they are.
     pub fn describe(&self, target: &str) -> Option<Details> {
         if let Some(ctx) = self.ctx.loaded() {
             return Some(service::describe::describe(&ctx, target));
@@ -283,7 +283,7 @@ fn failure(e: &AppError) -> Failure {
     }
 }
 
-/// Cached role sessions from the index: target → expiry.
+/// Cached role sessions from the vault's headers: target → expiry.
 pub fn cached_sessions() -> HashMap<String, u64> {
     service::sessions::role_expiries()
 }

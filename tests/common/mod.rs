@@ -102,6 +102,7 @@ impl Sandbox {
             .env("ROLECALL_CONFIG", self.home().join("rolecall.toml"))
             .env("USER", "tester")
             .env("ROLECALL_CACHE_DIR", self.home().join("cache"))
+            .env("ROLECALL_DATA_DIR", self.home().join("data"))
             // No real AWS: anything not pointed at moto fails to connect.
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .current_dir(self.home());
@@ -182,4 +183,38 @@ pub fn unique(prefix: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
     format!("{prefix}{}x{}x{nanos}", std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+}
+
+/// The file of vault record `name` in a sandbox's data dir (`<sha-256 of the name, 32 hex>.rec`).
+#[allow(dead_code)]
+pub fn record_path(home: &Path, name: &str) -> PathBuf {
+    use sha2::Digest;
+    let hex: String = sha2::Sha256::digest(name.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
+    home.join("data/vault").join(format!("{hex}.rec"))
+}
+
+/// The clear header of vault record `name`, and the rest of its bytes.
+#[allow(dead_code)]
+pub fn record_header(home: &Path, name: &str) -> (Value, Vec<u8>) {
+    let bytes = std::fs::read(record_path(home, name)).unwrap_or_else(|e| panic!("no record '{name}': {e}"));
+    let end = bytes.iter().position(|b| *b == b'\n').expect("a header line");
+    (serde_json::from_slice(&bytes[..end]).expect("a JSON header"), bytes[end..].to_vec())
+}
+
+/// Rewrites the clear header of vault record `name` (its body no longer opens unless the
+/// header is unchanged: only what is checked before opening it matters to such a test).
+#[allow(dead_code)]
+pub fn edit_record_header(home: &Path, name: &str, edit: impl FnOnce(&mut Value)) {
+    let (mut header, rest) = record_header(home, name);
+    edit(&mut header);
+    std::fs::write(record_path(home, name), [header.to_string().as_bytes(), &rest].concat()).unwrap();
+}
+
+/// Writes a vault record `name` with header `meta` and a body no key opens.
+#[allow(dead_code)]
+pub fn write_fake_record(home: &Path, name: &str, meta: Value) {
+    let header = serde_json::json!({"v": 1, "name": name, "sealed_by": "0000000000000000", "meta": meta});
+    let path = record_path(home, name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, [header.to_string().as_bytes(), b"\n", &[0u8; 48]].concat()).unwrap();
 }

@@ -5,7 +5,7 @@
 //! # The layers
 //!
 //! Every module names only the ones below it (`src/layering.rs` is a test
-//! that fails otherwise):
+//! that fails otherwise; ARCHITECTURE.md walks one target through them):
 //!
 //! ```text
 //! main.rs    parse arguments, start the runtime, map the error to an exit code
@@ -19,7 +19,7 @@
 //! broker/    plans (pure), MFA code sources, base credentials, STS calls
 //! org/       AWS Organizations discovery and its snapshot cache
 //! sso/       IAM Identity Center: sign-in, tokens, role credentials, discovery
-//! saml/      SAML federation: the IdP's assertion read for its roles (no I/O yet)
+//! saml/      SAML federation: the assertion reader, its sources, AssumeRoleWithSAML
 //! aws/       SDK config for (profile, region), endpoints, timeouts, and one
 //!            failure classifier, shared by broker and org
 //! store/     the vault (one key in a keyring, sealed records), locks, the MFA session cache

@@ -104,12 +104,9 @@ fn an_impossible_expiry_is_discarded_not_a_panic() {
     let (role, target) = (unique("Expiry"), unique("exp"));
     let sb = Sandbox::new(&config(&w, &target, "payments-prod", &role), &w.credentials_file());
     sb.settings("[defaults]\nstore = \"secret-service\"\n");
-    let meta = serde_json::json!({
-        "kind": "role", "target": target, "store": "vault", "access_key_id": "ASIAFAKE",
-        "expires_at": u64::MAX, "stored_at": 1_700_000_000u64,
-        "identity": {"arn": "arn:aws:sts::1:assumed-role/R/alice", "account": "1", "user_id": "x"}
-    });
-    common::write_fake_record(sb.home(), &format!("role/{target}"), meta);
+    // A real session first (so the vault key exists), then its clear header says it never expires.
+    ok(sb.rolecall(Some(&w.endpoint())).args(["credential-process", &target]).output().unwrap(), "first");
+    common::edit_record_header(sb.home(), &format!("role/{target}"), |h| h["meta"]["expires_at"] = u64::MAX.into());
     let status = sb.rolecall(None).args(["status"]).output().unwrap();
     assert_eq!(status.status.code(), Some(0), "{}", stderr(&status));
     let out = sb.rolecall(Some(&w.endpoint())).args(["credential-process", &target]).output().unwrap();
@@ -121,7 +118,7 @@ fn an_impossible_expiry_is_discarded_not_a_panic() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is the JSON object");
     assert!(v["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
-    assert_eq!(moto_requests("AssumeRole", &role), 1);
+    assert_eq!(moto_requests("AssumeRole", &role), 2, "the impossible record is replaced by a new session");
 }
 
 #[test]

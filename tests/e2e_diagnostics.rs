@@ -78,7 +78,7 @@ fn the_loudest_log_explains_the_flow_and_holds_no_secret() {
         "status=200",
         "attempts=1",
         "credential-process: cold",
-        "cache miss: no entry",
+        "cache miss: no record",
         "mfa session: cache hit",
         "lock taken",
         "role session kept in the cache",

@@ -12,6 +12,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::sync::{mpsc, watch};
 
 use super::assume::{Batch, Failure};
+pub use super::run_driver::{Ended, Request, Watch, drive};
 use super::{Context, child};
 use crate::output::exec;
 
@@ -460,4 +461,17 @@ pub fn job(e: &crate::catalog::Entry) -> Job {
         account_name: e.account_name().map(str::to_owned),
         role: e.role_name().map(str::to_owned),
     }
+}
+
+/// The jobs for `ids` (as the TUI marked them): each as the catalog knows
+/// it, or by its id alone (its assume then says what is wrong with it).
+pub fn jobs_for(entries: &[crate::catalog::Entry], ids: &[String]) -> Vec<Job> {
+    let by_id: std::collections::HashMap<&str, &crate::catalog::Entry> =
+        entries.iter().map(|e| (e.id.as_str(), e)).collect();
+    ids.iter()
+        .map(|id| match by_id.get(id.as_str()) {
+            Some(e) => job(e),
+            None => Job { id: id.clone(), account_id: None, account_name: None, role: None },
+        })
+        .collect()
 }

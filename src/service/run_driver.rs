@@ -141,3 +141,7 @@ pub async fn drive<W: Watch>(
     skipped.extend(done.into_iter().flatten());
     Ok(Ended { reports: skipped, warnings, notices, elapsed: started.elapsed(), caught })
 }
+
+#[cfg(test)]
+#[path = "run_driver_tests.rs"]
+mod tests;

@@ -137,7 +137,7 @@ impl RunCmd {
         };
         let labels: Vec<Label> = jobs.iter().map(|j| Label { id: j.id.clone() }).collect();
         let mut render = Render { labels, console, dir: self.output_dir.clone(), sink: None };
-        let skipped = selected.skipped.iter().map(skipped_report).collect();
+        let skipped = selected.skipped.iter().map(runner::skipped).collect();
         let request =
             Request { snapshots, missing, jobs, skipped, spec, flags, prompt: Prompt::Terminal, catch_signals: true };
         let ended = runner::drive(ctx, request, &Stop::default(), &mut render).await?;
@@ -157,19 +157,6 @@ impl RunCmd {
         // After a hang-up stderr may be gone: the exit code still tells.
         let _ = std::io::stderr().write_all(ended.summary().as_bytes());
         Ok(ended.exit_code())
-    }
-}
-
-/// The row of a target the selection skipped.
-fn skipped_report(s: &crate::catalog::select::Skipped<'_>) -> Report {
-    Report {
-        id: s.entry.id.clone(),
-        account: s.entry.account_id().map(str::to_owned),
-        account_name: s.entry.account_name().map(str::to_owned),
-        role: s.entry.role_name().map(str::to_owned),
-        status: "skipped".into(),
-        error: Some(s.reason.clone()),
-        ..Report::default()
     }
 }
 

@@ -1,7 +1,7 @@
-//! The run on marked targets, in the background: the same runner and batch
-//! as `rolecall run` (one session cache, one MFA session shared), never
-//! prompting (the terminal belongs to the TUI), progress sent to the app,
-//! every line written to a private log file under the cache dir.
+//! The run on marked targets, in the background: the same driver as
+//! `rolecall run` (`service::run::drive`: one session cache, one MFA session
+//! shared), never prompting (the terminal belongs to the TUI), progress sent
+//! to the app, every line written to a private log file under the cache dir.
 
 use std::ffi::OsString;
 use std::io::Write;

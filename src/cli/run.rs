@@ -2,23 +2,20 @@
 //! once, each with its own credentials; the output prefixed, grouped, as
 //! JSON lines or in files; a summary at the end.
 
-use std::cell::Cell;
 use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
 use super::print;
 use super::select_args::SelectArgs;
 use crate::config::duration::parse_seconds;
-use crate::output::run_report::{self, Report};
+use crate::output::run_report::Report;
 use crate::output::run_sink::{Console, Label, Sink, colour_wanted};
-use crate::service::assume::Batch;
-use crate::service::run::{self as runner, Event, Spec, Stop, Stream};
-use crate::service::signals::{Signal, Signals};
+use crate::service::run::{self as runner, Request, Spec, Stop, Stream, Watch};
 use crate::service::{AppError, Context, Flags, MfaCode, Overrides, Prompt};
 
 /// How the commands' output is shown.
@@ -125,7 +122,6 @@ impl RunCmd {
             no_cache: self.no_cache,
             sso_say: None,
         };
-        let batch = Batch::open(ctx, snapshots, missing, flags, Prompt::Terminal).await?;
         let jobs: Vec<runner::Job> = selected.targets.iter().map(|e| runner::job(e)).collect();
         let spec = Spec {
             argv: self.command.clone(),
@@ -139,85 +135,81 @@ impl RunCmd {
             (Some(OutputMode::Jsonl), _) => Console::Jsonl,
             (None, Some(_)) => Console::Quiet,
         };
-        if let Some(dir) = &self.output_dir {
-            crate::paths::create_dirs_private(dir)
-                .map_err(|e| AppError::usage(format!("--output-dir '{}': {e}", dir.display())))?;
-        }
         let labels: Vec<Label> = jobs.iter().map(|j| Label { id: j.id.clone() }).collect();
-        let colour = colour_wanted(std::io::stdout().is_terminal());
-        let progress = std::io::stderr().is_terminal();
-        let mut sink = Sink::new(&labels, console, self.output_dir.as_deref(), colour, progress);
-
-        let mut reports: Vec<Report> = selected
-            .skipped
-            .iter()
-            .map(|s| Report {
-                id: s.entry.id.clone(),
-                account: s.entry.account_id().map(str::to_owned),
-                account_name: s.entry.account_name().map(str::to_owned),
-                role: s.entry.role_name().map(str::to_owned),
-                status: "skipped".into(),
-                error: Some(s.reason.clone()),
-                ..Report::default()
-            })
-            .collect();
-        for r in &reports {
-            sink.skipped(r);
+        let mut render = Render { labels, console, dir: self.output_dir.clone(), sink: None };
+        let skipped = selected.skipped.iter().map(runner::skipped).collect();
+        let request =
+            Request { snapshots, missing, jobs, skipped, spec, flags, prompt: Prompt::Terminal, catch_signals: true };
+        let ended = runner::drive(ctx, request, &Stop::default(), &mut render).await?;
+        if let Some(sink) = render.sink {
+            sink.finish();
         }
-
-        let started = Instant::now();
-        let stop = Stop::default();
-        // From here on INT, TERM and HUP stop the commands instead of ending rolecall.
-        let mut signals = Signals::catch();
-        let caught: Cell<Option<Signal>> = Cell::new(None);
-        let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
-        let run = runner::run(ctx, &batch, &jobs, &spec, tx, &stop);
-        let mut done: Vec<Option<Report>> = jobs.iter().map(|_| None).collect();
-        let mut notices: Vec<String> = Vec::new();
-        let render = async {
-            while let Some(event) = rx.recv().await {
-                match event {
-                    Event::Started(i) => sink.started(i, &jobs[i].id),
-                    Event::Line(i, stream, line) => sink.line(i, &jobs[i].id, stream == Stream::Err, &line),
-                    Event::Finished(i, o) => {
-                        let job = &jobs[i];
-                        for n in &o.notices {
-                            if !notices.contains(n) {
-                                notices.push(n.clone());
-                            }
-                        }
-                        done[i] = Some(sink.finished(i, runner::report(job, &o)));
-                    }
-                }
-            }
-        };
-        let watch = async {
-            caught.set(Some(stop.on_signal(&mut signals).await));
-            std::future::pending::<()>().await
-        };
-        tokio::select! {
-            biased;
-            () = watch => {}
-            _ = async { tokio::join!(run, render) } => {}
-        }
-        sink.finish();
-        for warning in batch.finish().await {
+        for warning in &ended.warnings {
             ctx.warn(&format!("warning: {warning}"));
         }
         // A notice per target (a chaining cap names each) would bury the summary: the first few.
-        for notice in notices.iter().take(3) {
+        for notice in ended.notices.iter().take(3) {
             ctx.warn(notice);
         }
-        if notices.len() > 3 {
-            ctx.warn(&format!("… and {} more notices like these", notices.len() - 3));
+        if ended.notices.len() > 3 {
+            ctx.warn(&format!("… and {} more notices like these", ended.notices.len() - 3));
         }
-        reports.extend(done.into_iter().flatten());
-        let summary = run_report::summary(&reports, started.elapsed(), caught.get().is_some());
         // After a hang-up stderr may be gone: the exit code still tells.
-        let _ = std::io::stderr().write_all(summary.as_bytes());
-        if let Some(signal) = caught.get() {
-            return Ok(signal.exit_code());
+        let _ = std::io::stderr().write_all(ended.summary().as_bytes());
+        Ok(ended.exit_code())
+    }
+}
+
+/// Renders the run's events on the terminal (and in `--output-dir`).
+struct Render {
+    labels: Vec<Label>,
+    console: Console,
+    dir: Option<PathBuf>,
+    /// Made once the batch is open.
+    sink: Option<Sink>,
+}
+
+impl Watch for Render {
+    fn opened(&mut self) -> Result<(), AppError> {
+        if let Some(dir) = &self.dir {
+            crate::paths::create_dirs_private(dir)
+                .map_err(|e| AppError::usage(format!("--output-dir '{}': {e}", dir.display())))?;
         }
-        Ok(if reports.iter().all(|r| r.ok() || r.status == "skipped") { 0 } else { 1 })
+        let colour = colour_wanted(std::io::stdout().is_terminal());
+        let progress = std::io::stderr().is_terminal();
+        self.sink = Some(Sink::new(&self.labels, self.console, self.dir.as_deref(), colour, progress));
+        Ok(())
+    }
+
+    fn skipped(&mut self, report: &Report) {
+        if let Some(sink) = &mut self.sink {
+            sink.skipped(report);
+        }
+    }
+
+    fn started(&mut self, n: usize, job: &runner::Job) {
+        if let Some(sink) = &mut self.sink {
+            sink.started(n, &job.id);
+        }
+    }
+
+    fn line(&mut self, n: usize, job: &runner::Job, stream: Stream, line: &[u8]) {
+        if let Some(sink) = &mut self.sink {
+            sink.line(n, &job.id, stream == Stream::Err, line);
+        }
+    }
+
+    fn finished(
+        &mut self,
+        n: usize,
+        _job: &runner::Job,
+        _outcome: &runner::Outcome,
+        report: Report,
+    ) -> impl std::future::Future<Output = Report> + Send {
+        let report = match &mut self.sink {
+            Some(sink) => sink.finished(n, report),
+            None => report,
+        };
+        std::future::ready(report)
     }
 }

@@ -18,6 +18,7 @@ pub mod orgs;
 pub mod prefs;
 pub mod provenance;
 pub mod run;
+mod run_driver;
 pub mod server;
 pub mod sessions;
 pub mod signals;

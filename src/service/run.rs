@@ -2,7 +2,9 @@
 //! marked rows): each target's credentials through the batch's one
 //! cached-or-assume path, then the command as a child in its own process
 //! group with the target's environment, `jobs` at a time. What happens is
-//! sent as [`Event`]s; rendering them is the caller's business.
+//! sent as [`Event`]s. [`drive`] (in `run_driver.rs`) is the one driver
+//! both callers use: it owns the batch, the jobs, the signals and the report,
+//! and the caller only renders through a [`Watch`].
 
 use std::ffi::OsString;
 use std::process::Stdio;
@@ -12,6 +14,7 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::sync::{mpsc, watch};
 
 use super::assume::{Batch, Failure};
+pub use super::run_driver::{Ended, Request, Watch, drive};
 use super::{Context, child};
 use crate::output::exec;
 
@@ -459,5 +462,31 @@ pub fn job(e: &crate::catalog::Entry) -> Job {
         account_id: e.account_id().map(str::to_owned),
         account_name: e.account_name().map(str::to_owned),
         role: e.role_name().map(str::to_owned),
+    }
+}
+
+/// The jobs for `ids` (as the TUI marked them): each as the catalog knows
+/// it, or by its id alone (its assume then says what is wrong with it).
+pub fn jobs_for(entries: &[crate::catalog::Entry], ids: &[String]) -> Vec<Job> {
+    let by_id: std::collections::HashMap<&str, &crate::catalog::Entry> =
+        entries.iter().map(|e| (e.id.as_str(), e)).collect();
+    ids.iter()
+        .map(|id| match by_id.get(id.as_str()) {
+            Some(e) => job(e),
+            None => Job { id: id.clone(), account_id: None, account_name: None, role: None },
+        })
+        .collect()
+}
+
+/// The report row of a target the selection skipped.
+pub fn skipped(s: &crate::catalog::select::Skipped<'_>) -> crate::output::run_report::Report {
+    crate::output::run_report::Report {
+        id: s.entry.id.clone(),
+        account: s.entry.account_id().map(str::to_owned),
+        account_name: s.entry.account_name().map(str::to_owned),
+        role: s.entry.role_name().map(str::to_owned),
+        status: "skipped".into(),
+        error: Some(s.reason.clone()),
+        ..Default::default()
     }
 }

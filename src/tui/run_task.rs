@@ -1,22 +1,19 @@
-//! The run on marked targets, in the background: the same runner and batch
-//! as `rolecall run` (one session cache, one MFA session shared), never
-//! prompting (the terminal belongs to the TUI), progress sent to the app,
-//! every line written to a private log file under the cache dir.
+//! The run on marked targets, in the background: the same driver as
+//! `rolecall run` (`service::run::drive`: one session cache, one MFA session
+//! shared), never prompting (the terminal belongs to the TUI), progress sent
+//! to the app, every line written to a private log file under the cache dir.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
 
 use tokio::sync::mpsc::Sender;
 
 use super::app::Msg;
 use super::marks::{Progress, RunMsg};
-use crate::output::run_report::{self, Report};
-use crate::service::assume::Batch;
-use crate::service::run::{self as runner, Event, Job, Spec, Status, Stop, Stream};
+use crate::output::run_report::Report;
+use crate::service::run::{self as runner, Job, Outcome, Request, Spec, Status, Stop, Stream, Watch};
 use crate::service::{AppError, Flags, Prompt, SharedContext};
 
 /// How many targets at once (as `rolecall run`'s default).
@@ -55,76 +52,103 @@ async fn run(
 ) -> Result<String, AppError> {
     let ctx = shared.get().await?;
     let (snapshots, missing, entries) = runner::catalog(&ctx).await;
-    let by_id: HashMap<&str, &crate::catalog::Entry> = entries.iter().map(|e| (e.id.as_str(), e)).collect();
-    let jobs: Vec<Job> = targets
-        .iter()
-        .map(|id| match by_id.get(id.as_str()) {
-            Some(e) => runner::job(e),
-            None => Job { id: id.clone(), account_id: None, account_name: None, role: None },
-        })
-        .collect();
+    let jobs = runner::jobs_for(&entries, targets);
     let say_tx = tx.clone();
     let say: Arc<dyn Fn(&str) + Send + Sync> = Arc::new(move |text: &str| {
         drop(say_tx.try_send(Msg::Status(crate::text::clean(&text.replace('\n', " ")).into_owned())))
     });
     let flags = Flags { sso_say: Some(crate::service::sso::Say(say)), ..Flags::default() };
-    let batch = Batch::open(&ctx, snapshots, missing, flags, Prompt::Never).await?;
-    let dir = crate::paths::cache_dir().join("runs");
-    let (path, file) = log_file(&dir)
-        .map_err(|e| AppError::Output(format!("cannot write the run's log in '{}': {e}", dir.display())))?;
-    let mut log = std::io::BufWriter::new(file);
     let shown = shell_words::join(&argv);
-    let _ = writeln!(log, "# rolecall run on {} targets: {shown}", jobs.len());
     let spec =
         Spec { argv: argv.into_iter().map(OsString::from).collect(), jobs: JOBS, timeout: None, fail_fast: false };
-
-    let started = Instant::now();
-    let (events_tx, mut events) = tokio::sync::mpsc::channel(1024);
-    let running = runner::run(&ctx, &batch, &jobs, &spec, events_tx, stop);
-    let mut reports: Vec<Option<Report>> = jobs.iter().map(|_| None).collect();
-    let mut progress = Progress { total: jobs.len(), ..Progress::default() };
-    let mut mfa_needed = false;
-    let record = async {
-        while let Some(event) = events.recv().await {
-            match event {
-                Event::Started(_) => {}
-                Event::Line(i, stream, line) => {
-                    let tag = if stream == Stream::Err { " !" } else { "" };
-                    let _ = write!(log, "[{}]{tag} ", jobs[i].id);
-                    let _ = log.write_all(&line);
-                    if !line.ends_with(b"\n") {
-                        let _ = log.write_all(b"\n");
-                    }
-                }
-                Event::Finished(i, o) => {
-                    let job = &jobs[i];
-                    progress.done += 1;
-                    if !matches!(o.status, Status::Ok | Status::Cancelled) {
-                        progress.failed += 1;
-                    }
-                    let error = o.error.clone().unwrap_or_default();
-                    mfa_needed |= o.status == Status::AssumeFailed && error.contains("an MFA code is needed");
-                    let code = o.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
-                    let _ = writeln!(log, "[{}] == {} (exit {code}) {error}", job.id, o.status.label());
-                    reports[i] = Some(runner::report(job, &o));
-                    let _ = tx.send(Msg::Run(RunMsg::Progress(progress))).await;
-                }
-            }
-        }
+    let mut log = Log {
+        tx,
+        header: format!("# rolecall run on {} targets: {shown}", jobs.len()),
+        file: None,
+        progress: Progress { total: jobs.len(), ..Progress::default() },
+        mfa_needed: false,
     };
-    tokio::join!(running, record);
-    let warnings = batch.finish().await;
-    let reports: Vec<Report> = reports.into_iter().flatten().collect();
-    let summary = run_report::summary(&reports, started.elapsed(), false);
-    let _ = writeln!(log, "\n{summary}");
-    for w in &warnings {
-        let _ = writeln!(log, "warning: {w}");
+    let request = Request {
+        snapshots,
+        missing,
+        jobs,
+        skipped: Vec::new(),
+        spec,
+        flags,
+        prompt: Prompt::Never,
+        catch_signals: false,
+    };
+    let ended = runner::drive(&ctx, request, stop, &mut log).await?;
+    let Some((path, mut file)) = log.file else {
+        return Err(AppError::Output("the run's log was never opened".into()));
+    };
+    let summary = ended.summary();
+    let _ = writeln!(file, "\n{summary}");
+    for w in &ended.warnings {
+        let _ = writeln!(file, "warning: {w}");
     }
-    log.flush().map_err(|e| AppError::Output(format!("cannot write '{}': {e}", path.display())))?;
+    file.flush().map_err(|e| AppError::Output(format!("cannot write '{}': {e}", path.display())))?;
     let counts = summary.lines().next().unwrap_or_default();
     let mut text = format!("run '{shown}': {counts} · output in {}", path.display());
-    if mfa_needed {
+    if log.mfa_needed {
         text.push_str(" · an MFA code was needed: run `rolecall login` first (or assume one target with enter)");
     }
     Ok(text)
+}
+
+/// Writes the run's events to its log file and its progress to the app.
+struct Log<'a> {
+    tx: &'a Sender<Msg>,
+    header: String,
+    /// Opened once the batch is open.
+    file: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
+    progress: Progress,
+    mfa_needed: bool,
+}
+
+impl Watch for Log<'_> {
+    fn opened(&mut self) -> Result<(), AppError> {
+        let dir = crate::paths::cache_dir().join("runs");
+        let (path, file) = log_file(&dir)
+            .map_err(|e| AppError::Output(format!("cannot write the run's log in '{}': {e}", dir.display())))?;
+        let mut file = std::io::BufWriter::new(file);
+        let _ = writeln!(file, "{}", self.header);
+        self.file = Some((path, file));
+        Ok(())
+    }
+
+    fn line(&mut self, _n: usize, job: &Job, stream: Stream, line: &[u8]) {
+        let Some((_, log)) = &mut self.file else { return };
+        let tag = if stream == Stream::Err { " !" } else { "" };
+        let _ = write!(log, "[{}]{tag} ", job.id);
+        let _ = log.write_all(line);
+        if !line.ends_with(b"\n") {
+            let _ = log.write_all(b"\n");
+        }
+    }
+
+    fn finished(
+        &mut self,
+        _n: usize,
+        job: &Job,
+        o: &Outcome,
+        report: Report,
+    ) -> impl std::future::Future<Output = Report> + Send {
+        self.progress.done += 1;
+        if !matches!(o.status, Status::Ok | Status::Cancelled) {
+            self.progress.failed += 1;
+        }
+        let error = o.error.clone().unwrap_or_default();
+        self.mfa_needed |= o.status == Status::AssumeFailed && error.contains("an MFA code is needed");
+        if let Some((_, log)) = &mut self.file {
+            let code = o.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
+            let _ = writeln!(log, "[{}] == {} (exit {code}) {error}", job.id, o.status.label());
+        }
+        let tx = self.tx.clone();
+        let progress = self.progress;
+        async move {
+            let _ = tx.send(Msg::Run(RunMsg::Progress(progress))).await;
+            report
+        }
+    }
 }

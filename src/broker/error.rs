@@ -146,8 +146,7 @@ impl BrokerError {
             Self::Plan(_) | Self::Base { .. } | Self::Unsupported(_) | Self::Internal(_) => 1,
             Self::MfaUnavailable { .. } | Self::MfaProcess { .. } => 3,
             Self::Network { .. } | Self::Server { .. } => 5,
-            Self::Store(crate::store::StoreError::LockTimeout { .. }) => 6,
-            Self::Store(_) => 4,
+            Self::Store(e) => e.exit_code(),
             Self::Sso(e) => e.exit_code(),
             Self::MfaRejected { .. }
             | Self::AccessDenied(_)

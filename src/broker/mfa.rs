@@ -109,8 +109,10 @@ impl MfaSource {
                 // abandoned and rolecall goes on to fail (and exit).
                 let asked = tokio::task::spawn_blocking(move || prompt.ask(&d, &target));
                 match tokio::time::timeout(self.prompt_timeout, asked).await {
-                    Ok(answer) => answer
-                        .map_err(|e| BrokerError::MfaUnavailable { device: String::new(), reason: e.to_string() })?,
+                    Ok(answer) => answer.map_err(|e| BrokerError::MfaUnavailable {
+                        device: device.serial.clone(),
+                        reason: e.to_string(),
+                    })?,
                     Err(_) => Err(BrokerError::MfaUnavailable {
                         device: device.serial.clone(),
                         reason: format!("nobody typed a code within {} s", self.prompt_timeout.as_secs()),

@@ -7,6 +7,7 @@
 pub mod build;
 pub mod complete;
 pub mod entry;
+pub mod error;
 pub mod id;
 pub mod org;
 pub mod select;
@@ -15,30 +16,13 @@ pub mod sso;
 /// Types of the AWS files that an [`Entry`] carries, for callers above the catalog.
 pub use crate::config::{ProfileKind, RoleArn};
 pub use entry::{AccountRef, Alias, BaseRef, Entry, Hop, Kind, Problem, Route};
+pub use error::{CatalogError, SsoSearch};
 pub use id::TargetId;
 pub use org::OrgView;
 pub use sso::SsoView;
 
-use crate::broker::plan::{self, Overrides, Plan, PlanError};
+use crate::broker::plan::{self, Overrides, Plan};
 use crate::config::{AwsConfig, Settings};
-
-/// Why a target id has no plan.
-#[derive(Debug, thiserror::Error)]
-pub enum CatalogError {
-    /// The profile's configuration is wrong, or a flag is.
-    #[error(transparent)]
-    Plan(#[from] PlanError),
-    /// No target has this id, or it cannot be assumed; the message says why.
-    #[error("{0}")]
-    Target(String),
-}
-
-impl CatalogError {
-    /// The process exit code: a usage or configuration error.
-    pub fn exit_code(&self) -> u8 {
-        1
-    }
-}
 
 /// The organisations a plan may look in: the loaded ones, and the names of
 /// those that could not be loaded (for the message when an account is not found).
@@ -68,7 +52,12 @@ pub fn plan_for(
             if let Some(ps) = role.strip_prefix(sso::PREFIX) {
                 return match sso::find(orgs.sso, account, ps) {
                     Some((session, acct)) => sso::plan(id, session, acct, ps, aws, settings, flags),
-                    None => Err(CatalogError::Target(no_sso_target(id, account, ps, orgs))),
+                    None => Err(CatalogError::NoSsoTarget {
+                        id: id.to_owned(),
+                        account: account.clone(),
+                        permission_set: ps.to_owned(),
+                        sso: sso_search(orgs),
+                    }),
                 };
             }
             let from_sso = || sso::find(orgs.sso, account, role);
@@ -76,31 +65,26 @@ pub fn plan_for(
                 if let Some((session, acct)) = from_sso() {
                     return sso::plan(id, session, acct, role, aws, settings, flags);
                 }
-                return Err(CatalogError::Target(format!(
-                    "'{id}' is not a profile in '{}', no organisation is configured in the settings ([[organization]]) to have account '{account}' with role '{role}', and {}",
-                    aws.files.config.display(),
-                    sso_clause(orgs)
-                )));
+                return Err(CatalogError::NoOrganisation {
+                    id: id.to_owned(),
+                    config: aws.files.config.clone(),
+                    account: account.clone(),
+                    role: role.clone(),
+                    sso: sso_search(orgs),
+                });
             }
-            let not_listed = || {
-                let names: Vec<String> = orgs.missing.iter().map(|n| format!("'{n}'")).collect();
-                format!(
-                    "organisation {} could not be listed, so '{id}' cannot be looked up there; 'rolecall accounts' shows why",
-                    names.join(", ")
-                )
-            };
             let from_org = if orgs.views.is_empty() {
-                Err(CatalogError::Target(not_listed()))
+                Err(CatalogError::OrganisationNotListed { id: id.to_owned(), unlisted: orgs.missing.to_vec() })
             } else {
                 match org::plan(id, account, role, orgs.views, aws, settings, flags) {
-                    Err(CatalogError::Target(text)) if !orgs.missing.is_empty() && text.starts_with("no account") => {
-                        Err(CatalogError::Target(format!("{text}; {}", not_listed())))
+                    Err(CatalogError::UnknownAccount { id, account, searched, .. }) => {
+                        Err(CatalogError::UnknownAccount { id, account, searched, unlisted: orgs.missing.to_vec() })
                     }
                     other => other,
                 }
             };
             match (from_org, from_sso()) {
-                (Err(CatalogError::Target(_)), Some((session, acct))) => {
+                (Err(e), Some((session, acct))) if e.is_not_found() => {
                     sso::plan(id, session, acct, role, aws, settings, flags)
                 }
                 (other, _) => other,
@@ -109,14 +93,11 @@ pub fn plan_for(
     }
 }
 
-fn sso_clause(orgs: Orgs<'_>) -> String {
-    if orgs.sso.is_empty() {
-        "no IAM Identity Center session has been discovered ('rolecall login --sso NAME' lists its accounts)".into()
-    } else {
-        "no discovered IAM Identity Center session has that account and permission set".into()
-    }
+/// What the discovered Identity Center sessions can say about a target none of them has.
+fn sso_search(orgs: Orgs<'_>) -> SsoSearch {
+    if orgs.sso.is_empty() { SsoSearch::NotSignedIn } else { SsoSearch::NoMatch }
 }
 
-fn no_sso_target(id: &str, account: &str, ps: &str, orgs: Orgs<'_>) -> String {
-    format!("'{id}': no account '{account}' with permission set '{ps}': {}", sso_clause(orgs))
-}
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

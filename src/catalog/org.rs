@@ -107,6 +107,7 @@ pub fn all<'a>(orgs: &[OrgView<'a>], by_role: &'a HashMap<(String, String), Stri
 /// Finds `account` (id or exact name) in `orgs` and checks that `role` can be
 /// assumed there: configured for its organisation, account ACTIVE and in scope.
 pub fn find<'a>(
+    target: &str,
     orgs: &[OrgView<'a>],
     account: &str,
     role: &str,
@@ -129,33 +130,34 @@ pub fn find<'a>(
                     )
                 })
                 .collect();
-            return Err(CatalogError::Target(format!(
-                "no account '{account}' in organisation {}; 'rolecall accounts --refresh' fetches the current list",
-                names.join(", ")
-            )));
+            return Err(CatalogError::UnknownAccount {
+                id: target.to_owned(),
+                account: account.to_owned(),
+                searched: names,
+                unlisted: Vec::new(),
+            });
         }
         [one] => *one,
         many if many.iter().all(|(_, a)| a.id == many[0].1.id) => many[0],
         many => {
-            let ids: Vec<String> = many.iter().map(|(o, a)| format!("'{}/{role}' ({})", a.id, o.name)).collect();
-            return Err(CatalogError::Target(format!(
-                "account name '{account}' is used by {} accounts; use the account id: {}",
-                many.len(),
-                ids.join(", ")
-            )));
+            let candidates = many.iter().map(|(o, a)| format!("'{}/{role}' ({})", a.id, o.name)).collect();
+            return Err(CatalogError::AmbiguousAccount { account: account.to_owned(), candidates });
         }
     };
     if !org.roles.iter().any(|r| r == role) {
-        return Err(CatalogError::Target(format!(
-            "organisation '{}' offers the roles {:?} in its accounts; '{role}' is not one of them (add it to 'roles' of [[organization]] '{}')",
-            org.name, org.roles, org.name
-        )));
+        return Err(CatalogError::UnknownRole {
+            org: org.name.clone(),
+            roles: org.roles.clone(),
+            role: role.to_owned(),
+        });
     }
     if !found.is_active() {
-        return Err(CatalogError::Target(format!(
-            "account '{}' ({}) of organisation '{}' is {}, not ACTIVE: its roles cannot be assumed",
-            found.name, found.id, org.name, found.state
-        )));
+        return Err(CatalogError::Suspended {
+            name: found.name.clone(),
+            account_id: found.id.clone(),
+            org: org.name.clone(),
+            state: found.state.clone(),
+        });
     }
     match scope(org, found) {
         Ok(()) => Ok((org, found)),
@@ -166,10 +168,12 @@ pub fn find<'a>(
                     format!("its OU '{}' matches none of include_ous {:?}", found.ou_label(), org.include_ous)
                 }
             };
-            Err(CatalogError::Target(format!(
-                "account '{}' ({}) is not a target of organisation '{}': {why}",
-                found.name, found.id, org.name
-            )))
+            Err(CatalogError::OutOfScope {
+                name: found.name.clone(),
+                account_id: found.id.clone(),
+                org: org.name.clone(),
+                why,
+            })
         }
     }
 }
@@ -250,7 +254,7 @@ pub fn plan(
     settings: &Settings,
     flags: &Overrides,
 ) -> Result<Plan, CatalogError> {
-    let (org, found) = find(orgs, account, role)?;
+    let (org, found) = find(target, orgs, account, role)?;
     let partition = orgs.iter().find(|v| v.settings.name == org.name).map_or("aws", |v| v.partition());
     let by_role = profiles_by_role(config);
     Ok(match by_role.get(&(found.id.clone(), role.to_owned())) {

@@ -12,9 +12,6 @@ use crate::config::ConfigError;
 use crate::org::OrgError;
 use crate::store::StoreError;
 
-/// Exit code for a lock held too long by another rolecall process.
-pub const EXIT_LOCK: u8 = 6;
-
 /// Anything a command can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -71,8 +68,7 @@ impl AppError {
             Self::Broker(e) => e.exit_code(),
             Self::Org(e) => e.exit_code(),
             Self::Federation(e) => e.exit_code(),
-            Self::Store(StoreError::LockTimeout { .. }) => EXIT_LOCK,
-            Self::Store(_) => 4,
+            Self::Store(e) => e.exit_code(),
             Self::Sso(e) => e.exit_code(),
             Self::Output(_) | Self::Internal(_) => 1,
         }
@@ -87,4 +83,42 @@ impl AppError {
 /// A task that ended without an answer (a panic or a cancellation).
 pub fn join_error(e: tokio::task::JoinError) -> AppError {
     AppError::Internal(format!("a background task failed ({e})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sso::SsoError;
+    use crate::store::{EXIT_LOCK, EXIT_STORE};
+
+    fn lock() -> StoreError {
+        StoreError::LockTimeout { key: "role/prod".into(), holder: "pid 1".into(), secs: 30 }
+    }
+
+    fn locked() -> StoreError {
+        StoreError::Locked { store: "secret-service", detail: "locked".into(), hint: "unlock it" }
+    }
+
+    /// A store failure keeps its exit code however many layers wrap it: the
+    /// store chooses it, every wrapper asks the store.
+    #[test]
+    fn a_store_failure_has_one_exit_code_through_every_route() {
+        let failed = || StoreError::Failed { store: "cache lock", detail: "EIO".into() };
+        let unavailable =
+            || StoreError::Unavailable { store: "keyutils", detail: "ENOSYS".into(), hint: "use another" };
+        let rows: Vec<(&str, AppError, u8)> = vec![
+            ("lock, direct", AppError::Store(lock()), EXIT_LOCK),
+            ("lock via broker", AppError::Broker(BrokerError::Store(lock())), EXIT_LOCK),
+            ("lock via sso", AppError::Sso(SsoError::Store(lock())), EXIT_LOCK),
+            ("lock via broker via sso", AppError::Broker(BrokerError::Sso(SsoError::Store(lock()))), EXIT_LOCK),
+            ("locked, direct", AppError::Store(locked()), EXIT_STORE),
+            ("locked via broker", AppError::Broker(BrokerError::Store(locked())), EXIT_STORE),
+            ("unavailable via sso", AppError::Sso(SsoError::Store(unavailable())), EXIT_STORE),
+            ("failed via broker via sso", AppError::Broker(BrokerError::Sso(SsoError::Store(failed()))), EXIT_STORE),
+        ];
+        for (case, err, want) in rows {
+            assert_eq!(err.exit_code(), want, "{case}: {err}");
+        }
+        assert_eq!((EXIT_LOCK, EXIT_STORE), (6, 4), "rule 12 of docs/rules.md");
+    }
 }

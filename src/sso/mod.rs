@@ -96,8 +96,7 @@ impl SsoError {
             Self::SignInNeeded { .. } => 3,
             Self::SessionEnded { .. } | Self::SignInFailed { .. } | Self::Refused { .. } => 2,
             Self::Network { .. } => 5,
-            Self::Store(crate::store::StoreError::LockTimeout { .. }) => 6,
-            Self::Store(_) => 4,
+            Self::Store(e) => e.exit_code(),
             Self::File { .. } | Self::Local(_) => 1,
         }
     }

@@ -75,7 +75,9 @@ pub trait SecretStore: Send + Sync {
     }
 }
 
-/// The store could not be used. Always exit code 4 (rule 12 of docs/rules.md: exit codes).
+/// The store could not be used: exit code 4, or 6 for a lock held too long
+/// (rule 12 of docs/rules.md: exit codes). The one place those codes are chosen:
+/// every error wrapping a `StoreError` asks [`StoreError::exit_code`].
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The store exists but refuses access (typically: locked).
@@ -119,6 +121,22 @@ pub enum StoreError {
         /// What happened.
         detail: String,
     },
+}
+
+/// Exit code for a lock held too long by another rolecall process.
+pub const EXIT_LOCK: u8 = 6;
+
+/// Exit code for a keyring (or cache file) that cannot be used.
+pub const EXIT_STORE: u8 = 4;
+
+impl StoreError {
+    /// The process exit code (rule 12 of docs/rules.md: exit codes).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::LockTimeout { .. } => EXIT_LOCK,
+            Self::Locked { .. } | Self::Unavailable { .. } | Self::Failed { .. } => EXIT_STORE,
+        }
+    }
 }
 
 pub use crate::config::settings::KEY_CACHE_TIMEOUT;

@@ -11,6 +11,7 @@ use super::marks::{Marks, RunEffect, RunMsg};
 use super::model::{Details, Item};
 use super::search::Search;
 use crate::config::keys::{Action, Context, Key, KeyMap};
+use crate::service::MfaCode;
 
 /// How the list is grouped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +83,7 @@ pub enum Modal {
         device: String,
         /// Digits typed so far.
         input: String,
-        /// AWS's message after a rejected code.
+        /// Why the last code was not taken: it is not six digits, or AWS rejected it.
         error: Option<String>,
     },
     /// An assume in flight.
@@ -154,8 +155,8 @@ pub enum Effect {
         request: u64,
         /// Target id.
         target: String,
-        /// MFA code digits.
-        code: Option<String>,
+        /// The typed MFA code, already checked to be six digits.
+        code: Option<MfaCode>,
     },
     /// Stop the assume `request`.
     Cancel(u64),
@@ -609,7 +610,7 @@ impl App {
         self.start_assume(item.id, None)
     }
 
-    fn start_assume(&mut self, target: String, code: Option<String>) -> Vec<Effect> {
+    fn start_assume(&mut self, target: String, code: Option<MfaCode>) -> Vec<Effect> {
         let request = self.next_request;
         self.next_request += 1;
         self.modal = Some(Modal::Working { target: target.clone(), request, sign_in: None });
@@ -628,7 +629,14 @@ impl App {
             (KeyCode::Backspace, _) => {
                 input.pop();
             }
-            (KeyCode::Enter, _) if input.len() == 6 => return self.start_assume(target, Some(input)),
+            // A code that is not six digits is the dialog's to explain, not an assume failure.
+            (KeyCode::Enter, _) => match MfaCode::parse(&input) {
+                Ok(code) => return self.start_assume(target, Some(code)),
+                Err(why) => {
+                    self.modal = Some(Modal::Mfa { target, device, input, error: Some(why) });
+                    return Vec::new();
+                }
+            },
             _ => {}
         }
         self.modal = Some(Modal::Mfa { target, device, input, error: None });

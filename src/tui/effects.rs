@@ -85,7 +85,7 @@ impl Effects {
     }
 
     /// Starts assuming `target` in the background.
-    pub fn assume(&mut self, request: u64, target: String, code: Option<String>) {
+    pub fn assume(&mut self, request: u64, target: String, code: Option<MfaCode>) {
         let (ctx, tx, slot) = (self.ctx.clone(), self.tx.clone(), self.session.clone());
         self.tasks.retain(|_, t| !t.is_finished());
         let task = tokio::spawn(async move {
@@ -248,15 +248,9 @@ pub fn items_of(entries: &[Entry]) -> Vec<Item> {
 async fn assume(
     ctx: &Context,
     target: &str,
-    code: Option<String>,
+    mfa_code: Option<MfaCode>,
     say: Arc<dyn Fn(&str) + Send + Sync>,
 ) -> Result<(Plan, Session, Assumed), AppError> {
-    let mfa_code = match code {
-        Some(c) => {
-            Some(MfaCode::parse(&c).map_err(|e| BrokerError::MfaUnavailable { device: String::new(), reason: e })?)
-        }
-        None => None,
-    };
     let flags = Flags { mfa_code, sso_say: Some(service::sso::Say(say)), ..Flags::default() };
     let got = service::assume(ctx, target, &flags, Prompt::Never).await?;
     let session = got.session;
@@ -276,7 +270,7 @@ fn failure(e: &AppError) -> Failure {
     let message = crate::text::clean_multiline(&e.to_string()).into_owned();
     match e {
         AppError::Broker(BrokerError::MfaRejected { .. }) => Failure { message, mfa_rejected: true, mfa_needed: None },
-        AppError::Broker(BrokerError::MfaUnavailable { device, .. }) if !device.is_empty() => {
+        AppError::Broker(BrokerError::MfaUnavailable { device, .. }) => {
             Failure { message, mfa_rejected: false, mfa_needed: Some(device.clone()) }
         }
         _ => Failure { message, mfa_rejected: false, mfa_needed: None },

@@ -15,6 +15,7 @@ use super::theme::Theme;
 use super::view;
 use crate::catalog::{AccountRef, BaseRef, Entry, Hop, Kind, ProfileKind, RoleArn, Route};
 use crate::config::keys::KeyMap;
+use crate::service::MfaCode;
 
 fn entry(target: &str, account: &str, role: &str, ou: &str, mfa: bool) -> Entry {
     let name = target.split('/').next().unwrap_or(target);
@@ -161,7 +162,11 @@ fn mfa_modal_takes_digits_only_and_esc_cancels() {
     let effects = app.update(key(KeyCode::Enter));
     assert_eq!(
         effects,
-        vec![Effect::Assume { request: 1, target: "payments-prod/Developer".into(), code: Some("654321".into()) }]
+        vec![Effect::Assume {
+            request: 1,
+            target: "payments-prod/Developer".into(),
+            code: Some(MfaCode::parse("654321").unwrap())
+        }]
     );
     assert!(matches!(app.modal, Some(Modal::Working { request: 1, .. })));
 }
@@ -178,6 +183,35 @@ fn wrong_code_keeps_the_modal_open_with_the_message() {
     let Some(Modal::Mfa { error, input, .. }) = &app.modal else { panic!("{:?}", app.modal) };
     assert_eq!(error.as_deref(), Some("AWS rejected the MFA code"));
     assert!(input.is_empty());
+}
+
+/// A short code is the dialog's state: it says why and stays open; nothing
+/// is sent, and no broker error is made up for it.
+#[test]
+fn a_short_code_is_explained_in_the_dialog_and_not_sent() {
+    let mut app = make_app();
+    typed(&mut app, "payments-prod/Developer");
+    app.update(key(KeyCode::Enter));
+    for typed_code in ["", "12345"] {
+        typed(&mut app, typed_code);
+        let effects = app.update(key(KeyCode::Enter));
+        assert!(effects.is_empty(), "{typed_code:?}: {effects:?}");
+        let Some(Modal::Mfa { error, input, .. }) = &app.modal else { panic!("{typed_code:?}: {:?}", app.modal) };
+        assert_eq!(error.as_deref(), Some("an MFA code is exactly 6 digits"), "{typed_code:?}");
+        assert_eq!(input, typed_code, "what was typed stays to be finished");
+    }
+    typed(&mut app, "6");
+    let Some(Modal::Mfa { error, .. }) = &app.modal else { panic!("{:?}", app.modal) };
+    assert_eq!(*error, None, "typing again clears the explanation");
+    let effects = app.update(key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        vec![Effect::Assume {
+            request: 1,
+            target: "payments-prod/Developer".into(),
+            code: Some(MfaCode::parse("123456").unwrap())
+        }]
+    );
 }
 
 #[test]

@@ -11,6 +11,10 @@ use aws_smithy_types::date_time::Format;
 /// The last second of year 9999: epoch values above it come from a corrupt file.
 pub const MAX_EPOCH: u64 = 253_402_300_799;
 
+/// A clock: [`now`] in the product, a fixed time in tests. Code that decides
+/// by the time takes one (or the time itself) instead of reading the system clock.
+pub type Clock = fn() -> SystemTime;
+
 /// The current time.
 pub fn now() -> SystemTime {
     SystemTime::now()

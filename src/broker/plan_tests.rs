@@ -300,3 +300,25 @@ async fn sso_profiles_plan_to_an_identity_center_base() {
     assert_eq!(app.describe_chain(), "dev (sso) -> app");
     assert_eq!(app.steps[0].requested_duration, 7200);
 }
+
+/// The duration cap's notice says why it capped: the MFA session on the first
+/// role, or a role session further down the chain; MFA on the call itself is no chaining.
+#[tokio::test]
+async fn the_cap_notice_names_why() {
+    let (_dir, config) = from_text(CONFIG, CREDS, &[]).await;
+    let settings = Settings::default();
+    let two_hours = Overrides { duration: Some(7200), ..Overrides::default() };
+    let on_assume = Overrides { duration: Some(7200), mfa_on_assume: Some(true), ..Overrides::default() };
+    let none = Overrides::default();
+    let rows: Vec<(&str, &Overrides, Vec<String>, u32)> = vec![
+        ("dev", &two_hours, vec![mfa_session_notice("dev", 7200)], CHAINED_MAX_DURATION),
+        ("dev", &on_assume, vec![], 7200),
+        ("c", &none, vec![chain_notice("c", 43200)], CHAINED_MAX_DURATION),
+        ("audit", &none, vec![], 7200),
+    ];
+    for (target, flags, notices, duration) in rows {
+        let plan = build(target, &config, &settings, flags).unwrap_or_else(|e| panic!("{target}: {e}"));
+        assert_eq!(plan.notices, notices, "{target}: notices");
+        assert_eq!(plan.final_step().map(|s| s.duration), Some(duration), "{target}: duration sent");
+    }
+}

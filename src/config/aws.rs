@@ -10,11 +10,9 @@ use aws_config::profile::ProfileSet;
 use aws_runtime::env_config::file::{EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles};
 use aws_types::os_shim_internal::{Env, Fs};
 
-use super::arn::RoleArn;
 use super::error::ConfigError;
 pub use super::profile::{Base, Chain, CredentialsFrom, Position, ProfileDef, ProfileKind, RoleDef, RoleSource};
-use super::sso::{self, SsoRole, SsoSession};
-use crate::credentials::Credentials;
+use super::sso::{self, SsoSession};
 
 /// Where the two shared files live, resolved the way the AWS CLI resolves them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,7 +26,7 @@ pub struct AwsFiles {
 impl AwsFiles {
     /// Resolves both paths from the environment, expanding a leading `~`.
     pub fn from_env(env: &Env) -> Self {
-        let home = env.get("HOME").ok().map(PathBuf::from).or_else(dirs::home_dir);
+        let home = home(env);
         let pick = |var: &str, default: &str| {
             let raw = env.get(var).ok().filter(|v| !v.is_empty());
             let raw = raw.unwrap_or_else(|| format!("~/{default}"));
@@ -48,6 +46,12 @@ impl AwsFiles {
     }
 }
 
+/// The home directory: `HOME` of the environment, else the OS's idea of it.
+fn home(env: &Env) -> Option<PathBuf> {
+    env.get("HOME").ok().map(PathBuf::from).or_else(dirs::home_dir)
+}
+
+/// `raw` with a leading `~` replaced by `home`.
 fn expand_home(raw: &str, home: Option<&Path>) -> PathBuf {
     match (raw.strip_prefix("~/").or(raw.strip_prefix("~\\")), home) {
         (Some(rest), Some(home)) => home.join(rest),
@@ -90,6 +94,8 @@ pub struct AwsConfig {
     credentials: ProfileSet,
     env_region: Option<String>,
     env_profile: Option<String>,
+    /// The home of the environment the files were loaded with, for `~` in values.
+    home: Option<PathBuf>,
     defs: std::sync::Mutex<std::collections::HashMap<String, Result<Arc<ProfileDef>, ConfigError>>>,
 }
 
@@ -107,6 +113,7 @@ impl AwsConfig {
             credentials,
             env_region: non_empty("AWS_REGION").or_else(|| non_empty("AWS_DEFAULT_REGION")),
             env_profile: non_empty("AWS_PROFILE").or_else(|| non_empty("AWS_DEFAULT_PROFILE")),
+            home: home(env),
             defs: Default::default(),
         })
     }
@@ -217,212 +224,6 @@ impl AwsConfig {
             defs.insert(name.to_owned(), result.clone());
         }
         result
-    }
-
-    fn read_profile(&self, name: &str) -> Result<ProfileDef, ConfigError> {
-        let (in_credentials, in_config) = (self.credentials.get_profile(name), self.config.get_profile(name));
-        if in_credentials.is_none() && in_config.is_none() {
-            return Err(ConfigError::UnknownProfile {
-                name: name.to_owned(),
-                config: self.files.config.clone(),
-                credentials: self.files.credentials.clone(),
-            });
-        }
-        // The credentials file's value wins, as in aws-config's merge.
-        let v = |key: &str| {
-            let raw = in_credentials.and_then(|p| p.get(key)).or_else(|| in_config.and_then(|p| p.get(key)))?;
-            Some(raw.trim()).filter(|v| !v.is_empty()).map(str::to_owned)
-        };
-        let list = |key: &str| -> Vec<String> {
-            v(key)
-                .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
-                .unwrap_or_default()
-        };
-
-        let static_keys = match (v("aws_access_key_id"), v("aws_secret_access_key")) {
-            (Some(id), Some(secret)) => Some(Credentials::new(id, secret, v("aws_session_token"), None)),
-            (Some(_), None) => {
-                return Err(self.invalid(name, "aws_access_key_id", "is set but 'aws_secret_access_key' is missing"));
-            }
-            (None, Some(_)) => {
-                return Err(self.invalid(name, "aws_secret_access_key", "is set but 'aws_access_key_id' is missing"));
-            }
-            (None, None) => None,
-        };
-
-        let web_identity = v("web_identity_token_file");
-        let role = match v("role_arn") {
-            None if web_identity.is_some() => {
-                return Err(self.invalid(
-                    name,
-                    "web_identity_token_file",
-                    "is set but 'role_arn' is missing: the token is exchanged for that role",
-                ));
-            }
-            None => None,
-            Some(raw) => {
-                let arn = raw
-                    .parse::<RoleArn>()
-                    .map_err(|e| self.invalid(name, "role_arn", format!("'{raw}' is not a role ARN: {e}")))?;
-                let source = match (v("source_profile"), v("credential_source")) {
-                    // Both SDKs exchange the token for the role and ignore any other source.
-                    _ if web_identity.is_some() => RoleSource::WebIdentity,
-                    (Some(_), Some(_)) => {
-                        return Err(self.invalid(
-                            name,
-                            "credential_source",
-                            "is set together with 'source_profile'; a role takes exactly one of them",
-                        ));
-                    }
-                    (Some(p), None) => RoleSource::Profile(p),
-                    (None, Some(cs)) => RoleSource::parse(&cs).ok_or_else(|| {
-                        self.invalid(
-                            name,
-                            "credential_source",
-                            format!("'{cs}' is not one of 'Environment', 'Ec2InstanceMetadata', 'EcsContainer'"),
-                        )
-                    })?,
-                    (None, None) => {
-                        return Err(self.invalid(
-                            name,
-                            "role_arn",
-                            "has no source: add 'source_profile = <profile with credentials>' or 'credential_source = Environment'",
-                        ));
-                    }
-                };
-                Some(RoleDef { arn, source })
-            }
-        };
-
-        // What the AWS CLI would act on, where that depends on more than the
-        // merged profile: botocore reads keys from the credentials file before
-        // it runs credential_process (and keys from the config file after),
-        // and takes SSO credentials only with sso_account_id or sso_role_name.
-        let keys_in_credentials_file =
-            in_credentials.and_then(|p| p.get("aws_access_key_id")).is_some_and(|v| !v.trim().is_empty());
-        let credential_process = v("credential_process").filter(|_| !keys_in_credentials_file);
-        let sso_session = v("sso_session").or_else(|| v("sso_start_url"));
-        let sso = if v("sso_account_id").is_some() || v("sso_role_name").is_some() {
-            sso_session.or_else(|| v("sso_account_id")).or_else(|| v("sso_role_name"))
-        } else if static_keys.is_none() && credential_process.is_none() {
-            // SSO settings without an account: no credentials for the AWS CLI
-            // either, but listed as SSO rather than as settings only.
-            sso_session
-        } else {
-            None
-        };
-        let sso_role = match &sso {
-            Some(_) if v("sso_account_id").is_some() || v("sso_role_name").is_some() => Some(self.sso_role(name, &v)?),
-            _ => None,
-        };
-        let region = v("region");
-        if let Some(Err(e)) = region.as_deref().map(crate::limits::check_region) {
-            return Err(self.invalid(name, "region", e));
-        }
-
-        let duration_seconds = match v("duration_seconds") {
-            None => None,
-            Some(raw) => Some(raw.parse::<u32>().map_err(|_| {
-                self.invalid(
-                    name,
-                    "duration_seconds",
-                    format!("'{raw}' is not a whole number of seconds (900 to 43200)"),
-                )
-            })?),
-        };
-        if let Some(Err(e)) = duration_seconds.map(crate::limits::check_duration) {
-            return Err(self.invalid(name, "duration_seconds", e));
-        }
-
-        let tags = list("rolecall_tags")
-            .into_iter()
-            .map(|pair| match pair.split_once('=') {
-                Some((k, val)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), val.trim().to_owned())),
-                _ => Err(self.invalid(name, "rolecall_tags", format!("'{pair}' is not 'key=value'"))),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-
-        let policy_file = v("rolecall_policy_file").map(|p| expand_home(&p, dirs::home_dir().as_deref()));
-        let policy = match &policy_file {
-            None => None,
-            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
-                self.invalid(name, "rolecall_policy_file", format!("cannot read '{}': {e}", path.display()))
-            })?),
-        };
-
-        let mut def = ProfileDef {
-            name: name.to_owned(),
-            static_keys,
-            role,
-            credential_process,
-            sso,
-            sso_role,
-            web_identity_token_file: web_identity,
-            region,
-            mfa_serial: v("mfa_serial"),
-            mfa_process: v("rolecall_mfa_process").or_else(|| v("mfa_process")),
-            mfa_on_assume: match v("rolecall_mfa_on_assume").map(|b| b.to_ascii_lowercase()) {
-                None => false,
-                Some(b) if b == "true" => true,
-                Some(b) if b == "false" => false,
-                Some(b) => {
-                    return Err(self.invalid(
-                        name,
-                        "rolecall_mfa_on_assume",
-                        format!("'{b}' is not 'true' or 'false'"),
-                    ));
-                }
-            },
-            external_id: v("external_id"),
-            role_session_name: v("role_session_name"),
-            duration_seconds,
-            source_identity: v("rolecall_source_identity"),
-            tags,
-            transitive_tags: list("rolecall_transitive_tags"),
-            policy_arns: list("rolecall_policy_arns"),
-            policy,
-            policy_file,
-        };
-        // Keys the AWS CLI never reads (web identity, SSO or a process wins,
-        // and there is no role for them to stand in for when this profile is
-        // a source) are dropped, so that nothing reading the profile hands them out.
-        let has_assumable_role = def.role.as_ref().is_some_and(|r| r.source != RoleSource::WebIdentity);
-        if !has_assumable_role && !matches!(def.credentials_from(Position::Target), CredentialsFrom::StaticKeys(_)) {
-            def.static_keys = None;
-        }
-        Ok(def)
-    }
-
-    /// A profile's Identity Center role: `sso_account_id`, `sso_role_name`,
-    /// and its `sso_session` (or the legacy `sso_start_url`/`sso_region`).
-    fn sso_role(&self, name: &str, v: &dyn Fn(&str) -> Option<String>) -> Result<SsoRole, ConfigError> {
-        let missing = |key: &str, other: &str| self.invalid(name, key, format!("is missing; '{other}' needs it"));
-        let account_id = v("sso_account_id").ok_or_else(|| missing("sso_account_id", "sso_role_name"))?;
-        let role_name = v("sso_role_name").ok_or_else(|| missing("sso_role_name", "sso_account_id"))?;
-        sso::check_account_id(&account_id).map_err(|e| self.invalid(name, "sso_account_id", e))?;
-        let session = match v("sso_session") {
-            Some(session) => {
-                let found = self.sso_session(&session).map_err(|e| self.invalid(name, "sso_session", e))?;
-                if let Some(url) = v("sso_start_url").filter(|u| *u != found.start_url) {
-                    return Err(self.invalid(
-                        name,
-                        "sso_start_url",
-                        format!("'{url}' differs from the one of [sso-session {session}] ('{}')", found.start_url),
-                    ));
-                }
-                found
-            }
-            None => {
-                let start_url = v("sso_start_url").ok_or_else(|| {
-                    self.invalid(name, "sso_session", "is missing (or the legacy 'sso_start_url' and 'sso_region')")
-                })?;
-                sso::check_start_url(&start_url).map_err(|e| self.invalid(name, "sso_start_url", e))?;
-                let region = v("sso_region").ok_or_else(|| missing("sso_region", "sso_start_url"))?;
-                crate::limits::check_region(&region).map_err(|e| self.invalid(name, "sso_region", e))?;
-                SsoSession { name: None, start_url, region, scopes: sso::parse_scopes(None) }
-            }
-        };
-        Ok(SsoRole { session, account_id, role_name })
     }
 
     /// Every `[sso-session NAME]` in the config file, sorted.
@@ -606,6 +407,9 @@ pub(crate) async fn from_text(
     let config = AwsConfig::load(&Env::from_slice(&vars)).await.expect("load");
     (dir, config)
 }
+
+#[path = "profile_read.rs"]
+mod profile_read;
 
 #[cfg(test)]
 #[path = "aws_tests.rs"]

@@ -266,3 +266,17 @@ async fn sso_profiles_resolve_their_session_or_say_what_is_wrong() {
         assert!(err.contains(want) && err.contains(&format!("profile '{profile}'")), "{profile}: {err}");
     }
 }
+
+/// `~` in `rolecall_policy_file` is the home of the environment the files were
+/// loaded with (as for `AWS_CONFIG_FILE`), not the process's.
+#[tokio::test]
+async fn the_policy_file_is_read_from_the_home_of_the_injected_env() {
+    let config = "[profile p]\nrole_arn = arn:aws:iam::111111111111:role/R\ncredential_source = Environment\n\
+                  rolecall_policy_file = ~/policy.json\n";
+    let (dir, aws) = from_text(config, "", &[]).await;
+    assert_ne!(dirs::home_dir().as_deref(), Some(dir.path()), "the Env's HOME differs from the process's");
+    std::fs::write(dir.path().join("policy.json"), r#"{"Version":"2012-10-17"}"#).unwrap();
+    let def = aws.profile("p").unwrap();
+    assert_eq!(def.policy_file.as_deref(), Some(dir.path().join("policy.json").as_path()));
+    assert_eq!(def.policy.as_deref(), Some(r#"{"Version":"2012-10-17"}"#));
+}

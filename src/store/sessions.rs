@@ -14,6 +14,7 @@ use super::lock::{self, SessionLock};
 use super::vault::Vault;
 use super::{Opened, SecretStore, StoreError};
 use crate::credentials::{Credentials, Identity, Session};
+use crate::time::Clock;
 
 /// How long a process waits for another one refreshing the same session
 /// (which may be waiting for a person to type an MFA code), unless set.
@@ -90,13 +91,14 @@ pub struct Sessions {
     vault: Arc<Vault>,
     dir: PathBuf,
     lock_timeout: Duration,
+    clock: Clock,
 }
 
 impl Sessions {
     /// Sessions in `vault`, with their locks in its cache dir.
     pub fn new(vault: Arc<Vault>) -> Self {
         let dir = vault.cache_dir().to_path_buf();
-        Self { vault, dir, lock_timeout: LOCK_TIMEOUT }
+        Self { vault, dir, lock_timeout: LOCK_TIMEOUT, clock: crate::time::now }
     }
 
     /// The vault.
@@ -121,28 +123,20 @@ impl Sessions {
     }
 
     /// As [`Self::get`], served only when `accept` approves the header's entry
-    /// (the plan it was made for, its lifetime); a refusal is a miss.
+    /// (the plan it was made for, its lifetime); a refusal is a miss. "Now" is
+    /// the sessions' clock ([`Self::with_clock`]), read once.
     pub fn get_if(
         &self,
         key: &str,
         min_left: Duration,
         accept: impl FnOnce(&IndexEntry) -> bool,
     ) -> Result<Option<Session>, StoreError> {
-        let now = SystemTime::now();
+        let now = (self.clock)();
         let Some((header, bytes)) = self.vault.read(key)? else {
             tracing::debug!(key, "cache miss: no record");
             return Ok(None);
         };
-        let Some(entry) = header.meta.as_ref() else {
-            self.vault.warn(format!("the sealed record '{key}' holds no session; discarding it"));
-            self.remove(key)?;
-            return Ok(None);
-        };
-        if entry.expiry().is_none() {
-            self.vault.warn(format!("the sealed record '{key}' has an impossible expiry; discarding it"));
-            self.remove(key)?;
-            return Ok(None);
-        }
+        let Some(entry) = self.sound_entry(key, header.meta.as_ref())? else { return Ok(None) };
         let left = entry.time_left(now);
         if left <= min_left {
             tracing::debug!(
@@ -157,44 +151,41 @@ impl Sessions {
             tracing::debug!(key, "cache miss: made for another plan, input files or a shorter duration");
             return Ok(None);
         }
-        let expected_key_id = entry.access_key_id.clone();
-        let Some(text) = self.vault.unseal(key, &bytes)? else {
+        let Some(session) = self.open(key, &bytes, &entry.access_key_id)? else { return Ok(None) };
+        Ok(fresh(key, session, now, min_left))
+    }
+
+    /// The header's entry when it can be trusted; a record without one, or
+    /// with an impossible expiry, is discarded with a warning.
+    fn sound_entry<'a>(&self, key: &str, meta: Option<&'a IndexEntry>) -> Result<Option<&'a IndexEntry>, StoreError> {
+        let problem = match meta {
+            None => "holds no session",
+            Some(entry) if entry.expiry().is_none() => "has an impossible expiry",
+            Some(entry) => return Ok(Some(entry)),
+        };
+        self.vault.warn(format!("the sealed record '{key}' {problem}; discarding it"));
+        self.remove(key)?;
+        Ok(None)
+    }
+
+    /// The session sealed in record `key`'s body, when it opens and matches
+    /// its header (`expected_key_id`); a damaged body is discarded with a warning.
+    fn open(&self, key: &str, bytes: &[u8], expected_key_id: &str) -> Result<Option<Session>, StoreError> {
+        let Some(text) = self.vault.unseal(key, bytes)? else {
             tracing::debug!(key, "cache miss: the record does not open");
             return Ok(None);
         };
-        match serde_json::from_str::<Stored>(&text) {
-            Ok(stored) if stored.access_key_id != expected_key_id => {
-                self.vault.warn(format!("the sealed record '{key}' does not match its header; discarding it"));
-                self.remove(key)?;
-                Ok(None)
-            }
+        let problem = match serde_json::from_str::<Stored>(&text) {
+            Ok(stored) if stored.access_key_id != expected_key_id => "does not match its header; discarding it".into(),
             Ok(stored) => match stored.into_session() {
-                Some(session) => {
-                    let fresh = session.credentials.expiration.map(|e| crate::time::left(e, now));
-                    let served = fresh.filter(|left| *left > min_left).map(|_| session);
-                    match fresh {
-                        Some(left) if served.is_some() => tracing::debug!(key, left_s = left.as_secs(), "cache hit"),
-                        _ => tracing::debug!(key, "cache miss: the stored session is inside the refresh window"),
-                    }
-                    Ok(served)
-                }
-                None => {
-                    self.vault.warn(format!(
-                        "the sealed record '{key}' has an impossible expiry; discarding it and assuming afresh"
-                    ));
-                    self.remove(key)?;
-                    Ok(None)
-                }
+                Some(session) => return Ok(Some(session)),
+                None => "has an impossible expiry; discarding it and assuming afresh".into(),
             },
-            Err(e) => {
-                self.vault.warn(format!(
-                    "the sealed record '{key}' is corrupted ({}); discarding it and assuming afresh",
-                    e.classify_name()
-                ));
-                self.remove(key)?;
-                Ok(None)
-            }
-        }
+            Err(e) => format!("is corrupted ({}); discarding it and assuming afresh", e.classify_name()),
+        };
+        self.vault.warn(format!("the sealed record '{key}' {problem}"));
+        self.remove(key)?;
+        Ok(None)
     }
 
     /// Records in the header that the session under `key` also holds for
@@ -230,7 +221,7 @@ impl Sessions {
             store: "vault".to_owned(),
             access_key_id: session.credentials.access_key_id.clone(),
             expires_at: stored.expiration,
-            stored_at: epoch_secs(SystemTime::now()),
+            stored_at: epoch_secs((self.clock)()),
             identity: session.identity.clone(),
             plan: made_for.plan.clone(),
             files: made_for.files.clone(),
@@ -252,6 +243,28 @@ impl Sessions {
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
         self
+    }
+
+    /// Sets the clock that says what time it is (the system clock unless set),
+    /// so that tests can put a session just inside or outside the refresh window.
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+}
+
+/// `session` when the expiry in its body (not only its header's) leaves more
+/// than `min_left` from `now`.
+fn fresh(key: &str, session: Session, now: SystemTime, min_left: Duration) -> Option<Session> {
+    match session.credentials.expiration.map(|e| crate::time::left(e, now)) {
+        Some(left) if left > min_left => {
+            tracing::debug!(key, left_s = left.as_secs(), "cache hit");
+            Some(session)
+        }
+        _ => {
+            tracing::debug!(key, "cache miss: the stored session is inside the refresh window");
+            None
+        }
     }
 }
 

@@ -332,3 +332,32 @@ fn a_run_s_parallel_targets_read_the_keyring_once() {
     assert_eq!((keyring.reads.load(Ordering::Relaxed), keyring.writes.load(Ordering::Relaxed)), (1, 1));
     assert_eq!(sessions.vault().headers().0.len(), 256);
 }
+
+/// The time a controlled clock says it is: years from the real now, so that a
+/// session placed by it is judged by this clock or not at all.
+const FIXED: u64 = 2_000_000_000;
+
+fn fixed_now() -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(FIXED)
+}
+
+fn expiring_at(key_id: &str, at: SystemTime) -> Session {
+    let mut s = session_with(key_id, 0);
+    s.credentials = Credentials::new(key_id, "secret-value", Some("token-value".into()), Some(at));
+    s
+}
+
+#[test]
+fn the_refresh_window_is_measured_by_the_injected_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = Sessions::new(vault(dir.path(), Arc::new(MemoryStore::default()))).with_clock(fixed_now);
+    let window = Duration::from_secs(300);
+    put(&sessions, "inside", &expiring_at("ASIAIN", fixed_now() + window + Duration::from_secs(1)));
+    put(&sessions, "outside", &expiring_at("ASIAOUT", fixed_now() + window));
+    let get =
+        |target: &str| sessions.get(&role_key(target), window).unwrap().map(|x| x.credentials.access_key_id.clone());
+    assert_eq!(get("inside").as_deref(), Some("ASIAIN"), "one second more than the window is served");
+    assert_eq!(get("outside"), None, "exactly the window left is a miss");
+    let (header, _) = sessions.vault().read(&role_key("inside")).unwrap().unwrap();
+    assert_eq!(header.meta.unwrap().stored_at, FIXED, "the clock also stamps when a session was kept");
+}

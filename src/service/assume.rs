@@ -246,11 +246,14 @@ pub struct Failure {
     pub message: String,
     /// The exit code the error maps to (rule 12 of docs/rules.md).
     pub exit_code: u8,
+    /// An MFA code was needed and nobody may be asked for one (`rolecall login` primes it).
+    pub mfa_needed: bool,
 }
 
 impl From<AppError> for Failure {
     fn from(e: AppError) -> Self {
-        Self { exit_code: e.exit_code(), message: e.to_string() }
+        let mfa_needed = matches!(e, AppError::Broker(crate::broker::BrokerError::MfaUnavailable { .. }));
+        Self { exit_code: e.exit_code(), message: e.to_string(), mfa_needed }
     }
 }
 

@@ -109,6 +109,8 @@ pub struct Outcome {
     pub account_id: Option<String>,
     /// What the operator should know about its credentials (a chaining cap…).
     pub notices: Vec<String>,
+    /// Its credentials needed an MFA code and nobody could be asked for one.
+    pub mfa_needed: bool,
 }
 
 /// The report row for `job`'s `outcome`: what the CLI's summary and the
@@ -232,6 +234,7 @@ fn cancelled(duration: Duration, account_id: Option<String>, why: &str) -> Outco
         error: Some(why.to_owned()),
         account_id,
         notices: Vec::new(),
+        mfa_needed: false,
     }
 }
 
@@ -252,7 +255,7 @@ async fn one(
     };
     let assumed = match assumed {
         Ok(a) => a,
-        Err(Failure { message, .. }) => {
+        Err(Failure { message, mfa_needed, .. }) => {
             return Outcome {
                 status: Status::AssumeFailed,
                 exit_code: None,
@@ -260,6 +263,7 @@ async fn one(
                 error: Some(message),
                 account_id: job.account_id.clone(),
                 notices: Vec::new(),
+                mfa_needed,
             };
         }
     };
@@ -291,6 +295,7 @@ async fn one(
                 error: Some(format!("cannot run '{}': {e}", spec.argv[0].to_string_lossy())),
                 account_id,
                 notices,
+                mfa_needed: false,
             };
         }
     };
@@ -341,6 +346,7 @@ async fn one(
                 error: None,
                 account_id,
                 notices,
+                mfa_needed: false,
             }
         }
         End::Exited(Err(e)) => Outcome {
@@ -350,6 +356,7 @@ async fn one(
             error: Some(format!("waiting for the command failed: {e}")),
             account_id,
             notices,
+            mfa_needed: false,
         },
         End::TimedOut => {
             let code = kill_group(&mut child, group).await;
@@ -361,6 +368,7 @@ async fn one(
                 error: Some(format!("timed out after {}; its processes were stopped", humantime::format_duration(t))),
                 account_id,
                 notices,
+                mfa_needed: false,
             }
         }
         End::Stopped => {

@@ -139,7 +139,7 @@ impl Watch for Log<'_> {
             self.progress.failed += 1;
         }
         let error = o.error.clone().unwrap_or_default();
-        self.mfa_needed |= o.status == Status::AssumeFailed && error.contains("an MFA code is needed");
+        self.mfa_needed |= o.mfa_needed;
         if let Some((_, log)) = &mut self.file {
             let code = o.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
             let _ = writeln!(log, "[{}] == {} (exit {code}) {error}", job.id, o.status.label());

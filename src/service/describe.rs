@@ -3,7 +3,8 @@
 //! cached session (from the vault's clear headers only: the keyring is never unlocked for it).
 
 use super::Context;
-use super::assume::{Flags, plan_for};
+use super::assume::{Flags, plan_parsed};
+use crate::catalog::TargetId;
 use crate::catalog::build::route_of;
 use crate::limits::CHAINED_MAX_DURATION;
 use crate::store::index::EntryKind;
@@ -43,9 +44,15 @@ pub fn mask(secret: &str) -> String {
     format!("{}{keep}", "•".repeat(n.saturating_sub(3).min(12)))
 }
 
-/// Describes `target` (planning is pure and fast; the headers are small files).
+/// Describes `target` (planning is pure and fast; the headers are small
+/// files, but files: the picker calls this off its event loop).
 pub fn describe(ctx: &Context, target: &str) -> Description {
-    let plan = match plan_for(ctx, target, &Flags::default()) {
+    describe_parsed(ctx, target, &TargetId::parse(target, &ctx.aws))
+}
+
+/// As [`describe`], for an id already read (a picker row knows its kind).
+pub fn describe_parsed(ctx: &Context, target: &str, parsed: &TargetId) -> Description {
+    let plan = match plan_parsed(ctx, target, parsed, &Flags::default()) {
         Ok(p) => p,
         Err(e) => return Description { error: Some(e.to_string()), ..Description::default() },
     };

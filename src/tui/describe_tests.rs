@@ -167,3 +167,31 @@ fn the_event_loop_dispatch_of_describe_only_hands_over() {
     assert!(!source.contains("service::describe"), "mod.rs calls the describer itself");
     assert!(!source.contains("app.described("), "mod.rs applies details itself");
 }
+
+/// The cells of the line that starts with `label` in the details pane.
+fn styled_line(app: &mut App, label: &str) -> Vec<ratatui::style::Style> {
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(100, 20)).expect("backend");
+    term.draw(|f| super::view::draw(f, app, &super::theme::Theme::color())).expect("draw");
+    let buffer = term.backend().buffer();
+    for y in 0..20 {
+        let row: String = (0..100).map(|x| buffer[(x, y)].symbol()).collect();
+        if let Some(start) = row.find(&format!("│{label}")) {
+            let x0 = row[..start].chars().count() as u16 + 1;
+            return (x0..100).map(|x| buffer[(x, y)].style()).collect();
+        }
+    }
+    panic!("no '{label}' line")
+}
+
+#[test]
+fn the_pending_rows_details_are_drawn_dimmed_and_fresh_ones_are_not() {
+    use ratatui::style::Modifier;
+    let mut app = app_of(3);
+    let first = requests(&app.describe_selected()).remove(0);
+    app.update(answer(first.request, "p000", "eu-west-1"));
+    let fresh = styled_line(&mut app, "region");
+    assert!(fresh.iter().skip(10).all(|s| !s.add_modifier.contains(Modifier::DIM)), "fresh details drawn dimmed");
+    app.update(down());
+    let pending = styled_line(&mut app, "region");
+    assert!(pending.iter().take(16).all(|s| s.add_modifier.contains(Modifier::DIM)), "pending details not dimmed");
+}

@@ -100,3 +100,22 @@ pub fn describe_parsed(ctx: &Context, target: &str, parsed: &TargetId) -> Descri
         error: None,
     }
 }
+
+/// A context over these AWS files (in a temporary directory, returned to
+/// keep), for tests of layers that may not name `config`.
+#[cfg(test)]
+pub(crate) async fn test_context(config: &str, credentials: &str) -> (tempfile::TempDir, Context) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (cfg, creds) = (dir.path().join("config"), dir.path().join("credentials"));
+    std::fs::write(&cfg, config).expect("config");
+    std::fs::write(&creds, credentials).expect("credentials");
+    let (c, k, h) = (cfg.display().to_string(), creds.display().to_string(), dir.path().display().to_string());
+    let env = aws_types::os_shim_internal::Env::from_slice(&[
+        ("AWS_CONFIG_FILE", &c),
+        ("AWS_SHARED_CREDENTIALS_FILE", &k),
+        ("HOME", &h),
+    ]);
+    let aws = crate::config::AwsConfig::load(&env).await.expect("aws files");
+    let settings = crate::config::Settings::parse("", &dir.path().join("settings.toml")).expect("settings");
+    (dir, Context { env, aws, settings, notify: super::Notify::Silent })
+}

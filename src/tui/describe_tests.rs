@@ -14,7 +14,7 @@ use super::effects::Effects;
 use super::model::{Details, Item};
 use crate::catalog::{Entry, Kind, ProfileKind, TargetId};
 use crate::config::keys::KeyMap;
-use crate::service::{Context, Notify, SharedContext};
+use crate::service::{Notify, SharedContext};
 
 fn profile(id: &str) -> Item {
     let entry = Entry {
@@ -113,30 +113,15 @@ fn while_a_describe_is_pending_the_previous_details_stay_dimmed() {
     assert!(matches!(app.shown_details(), Some((d, true)) if d.region == "us-east-1"));
 }
 
-async fn context() -> (tempfile::TempDir, Context) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (cfg, creds) = (dir.path().join("config"), dir.path().join("credentials"));
-    let config = "[profile hub]\nregion = eu-west-1\n\n[profile dev]\nrole_arn = arn:aws:iam::222222222222:role/Dev\nsource_profile = hub\n";
-    std::fs::write(&cfg, config).expect("config");
-    std::fs::write(&creds, "[hub]\naws_access_key_id = AKIAEXAMPLEEXAMPLE00\naws_secret_access_key = not-a-secret\n")
-        .expect("credentials");
-    let (c, k, h) = (cfg.display().to_string(), creds.display().to_string(), dir.path().display().to_string());
-    let env = aws_types::os_shim_internal::Env::from_slice(&[
-        ("AWS_CONFIG_FILE", &c),
-        ("AWS_SHARED_CREDENTIALS_FILE", &k),
-        ("HOME", &h),
-    ]);
-    let aws = crate::config::AwsConfig::load(&env).await.expect("aws files");
-    let settings = crate::config::Settings::parse("", &dir.path().join("settings.toml")).expect("settings");
-    (dir, Context { env, aws, settings, notify: Notify::Silent })
-}
+const CONFIG: &str = "[profile hub]\nregion = eu-west-1\n\n[profile dev]\nrole_arn = arn:aws:iam::222222222222:role/Dev\nsource_profile = hub\n";
+const CREDENTIALS: &str = "[hub]\naws_access_key_id = AKIAEXAMPLEEXAMPLE00\naws_secret_access_key = not-a-secret\n";
 
 /// On a one-thread runtime nothing spawned runs until the test awaits: so
 /// `Effects::describe` returning with no answer yet shows it only handed the
 /// request over; the hundred requests of a fast scroll are then described once.
 #[tokio::test(flavor = "current_thread")]
 async fn the_describe_effect_only_hands_over_and_coalesces() {
-    let (_dir, ctx) = context().await;
+    let (_dir, ctx) = crate::service::describe::test_context(CONFIG, CREDENTIALS).await;
     let shared = Arc::new(SharedContext::new(Some(ctx), None, Notify::Silent));
     let (tx, mut rx) = mpsc::channel(64);
     let mut effects = Effects::new(shared, tx);

@@ -587,7 +587,7 @@ fn a_sign_in_address_is_shown_in_full_in_the_working_dialog() {
 #[test]
 fn list_rows_show_the_account_id_not_the_name_again() {
     let mut profile = entry("ops-admin", "888888888888", "Admin", "/Workloads/Prod", false);
-    profile.kind = Kind::Profile(crate::config::ProfileKind::Role);
+    profile.kind = Kind::Profile(ProfileKind::Role);
     profile.account = None;
     let mut all = items();
     all.push(Item::from_entry(&profile));

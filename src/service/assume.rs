@@ -72,8 +72,8 @@ pub fn plan_for(ctx: &Context, target: &str, flags: &Flags) -> Result<Plan, AppE
     plan_parsed(ctx, target, &TargetId::parse(target, &ctx.aws), flags)
 }
 
-/// As [`plan_for`], for an id already read.
-fn plan_parsed(ctx: &Context, target: &str, parsed: &TargetId, flags: &Flags) -> Result<Plan, AppError> {
+/// As [`plan_for`], for an id already read (the picker's rows know theirs).
+pub(crate) fn plan_parsed(ctx: &Context, target: &str, parsed: &TargetId, flags: &Flags) -> Result<Plan, AppError> {
     let (loaded, missing) = orgs::cached(ctx);
     let views: Vec<catalog::OrgView<'_>> =
         loaded.iter().map(|(o, s)| catalog::OrgView { settings: o, snapshot: s }).collect();

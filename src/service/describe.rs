@@ -3,7 +3,8 @@
 //! cached session (from the vault's clear headers only: the keyring is never unlocked for it).
 
 use super::Context;
-use super::assume::{Flags, plan_for};
+use super::assume::{Flags, plan_parsed};
+use crate::catalog::TargetId;
 use crate::catalog::build::route_of;
 use crate::limits::CHAINED_MAX_DURATION;
 use crate::store::index::EntryKind;
@@ -43,9 +44,15 @@ pub fn mask(secret: &str) -> String {
     format!("{}{keep}", "•".repeat(n.saturating_sub(3).min(12)))
 }
 
-/// Describes `target` (planning is pure and fast; the headers are small files).
+/// Describes `target` (planning is pure and fast; the headers are small
+/// files, but files: the picker calls this off its event loop).
 pub fn describe(ctx: &Context, target: &str) -> Description {
-    let plan = match plan_for(ctx, target, &Flags::default()) {
+    describe_parsed(ctx, target, &TargetId::parse(target, &ctx.aws))
+}
+
+/// As [`describe`], for an id already read (a picker row knows its kind).
+pub fn describe_parsed(ctx: &Context, target: &str, parsed: &TargetId) -> Description {
+    let plan = match plan_parsed(ctx, target, parsed, &Flags::default()) {
         Ok(p) => p,
         Err(e) => return Description { error: Some(e.to_string()), ..Description::default() },
     };
@@ -92,4 +99,23 @@ pub fn describe(ctx: &Context, target: &str) -> Description {
         cached,
         error: None,
     }
+}
+
+/// A context over these AWS files (in a temporary directory, returned to
+/// keep), for tests of layers that may not name `config`.
+#[cfg(test)]
+pub(crate) async fn test_context(config: &str, credentials: &str) -> (tempfile::TempDir, Context) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (cfg, creds) = (dir.path().join("config"), dir.path().join("credentials"));
+    std::fs::write(&cfg, config).expect("config");
+    std::fs::write(&creds, credentials).expect("credentials");
+    let (c, k, h) = (cfg.display().to_string(), creds.display().to_string(), dir.path().display().to_string());
+    let env = aws_types::os_shim_internal::Env::from_slice(&[
+        ("AWS_CONFIG_FILE", &c),
+        ("AWS_SHARED_CREDENTIALS_FILE", &k),
+        ("HOME", &h),
+    ]);
+    let aws = crate::config::AwsConfig::load(&env).await.expect("aws files");
+    let settings = crate::config::Settings::parse("", &dir.path().join("settings.toml")).expect("settings");
+    (dir, Context { env, aws, settings, notify: super::Notify::Silent })
 }

@@ -10,6 +10,7 @@ use super::line::{self, Edit};
 use super::marks::{Marks, RunEffect, RunMsg};
 use super::model::{Details, Item};
 use super::search::Search;
+use crate::catalog::TargetId;
 use crate::config::keys::{Action, Context, Key, KeyMap};
 use crate::service::MfaCode;
 
@@ -123,8 +124,15 @@ pub enum Msg {
         /// Screen row of the first target row.
         list_top: u16,
     },
-    /// Details of a target arrived.
-    Described(String, Box<Details>),
+    /// The details that describe `request` asked for arrived.
+    Described {
+        /// The request id it answers (older answers are dropped).
+        request: u64,
+        /// The target described.
+        target: String,
+        /// What the details pane shows.
+        details: Box<Details>,
+    },
     /// An assume finished.
     AssumeFinished(u64, Result<Assumed, Failure>),
     /// The session was stored (or not).
@@ -147,8 +155,9 @@ pub enum Msg {
 /// What the runtime must do for the app.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
-    /// Compute the details of a target.
-    Describe(String),
+    /// Compute the details of a target, off the event loop; answer with
+    /// `Msg::Described` carrying the request's id.
+    Describe(DescribeRequest),
     /// Assume a target (with a code when one was typed); answer with `request`.
     Assume {
         /// Request id.
@@ -177,6 +186,18 @@ pub enum Effect {
         /// Recently assumed ids, newest first.
         recent: Vec<String>,
     },
+}
+
+/// What the details pane asks for: the row's id and what the row knows
+/// (its id read as a profile or an account × role), so the effect does not read it again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DescribeRequest {
+    /// Request id; the answer carries it.
+    pub request: u64,
+    /// The target id.
+    pub target: String,
+    /// The id as the row knows it.
+    pub parsed: TargetId,
 }
 
 /// How the TUI ends.
@@ -217,8 +238,12 @@ pub struct App {
     pub recent: Vec<String>,
     /// Cached role sessions: target → expiry (unix seconds).
     pub cached: HashMap<String, u64>,
-    /// Details of the selected target, when known.
+    /// The last details that arrived, and the target they are of. While a
+    /// describe is pending they may be another row's: the pane then shows
+    /// them dimmed (not blanked, so fast answers do not flicker).
     pub details: Option<(String, Details)>,
+    /// The describe request in flight, if any: only its answer is applied.
+    pub describing: Option<u64>,
     /// An organisation refresh is running.
     pub refreshing: bool,
     /// The clock, unix seconds.
@@ -239,6 +264,8 @@ pub struct App {
     pub(super) list_rows: u16,
     pub(super) list_top: u16,
     next_request: u64,
+    /// The last describe request id (their own sequence: assume ids stay as they were).
+    next_describe: u64,
     search: Search,
     /// The last query and the items it matched (in item order), to narrow the next one.
     searched: Option<(String, Vec<usize>)>,
@@ -264,6 +291,7 @@ impl App {
             recent: Vec::new(),
             cached: HashMap::new(),
             details: None,
+            describing: None,
             refreshing: false,
             now,
             spinner: 0,
@@ -275,6 +303,7 @@ impl App {
             list_rows: 20,
             list_top: 2,
             next_request: 1,
+            next_describe: 0,
             search: Search::default(),
             searched: None,
         };
@@ -336,10 +365,44 @@ impl App {
         self.scroll_into_view();
     }
 
-    /// The details of `id` arrived (kept only while it is still selected).
-    pub fn described(&mut self, id: String, details: Details) {
+    /// The details `request` asked for arrived: applied when it is the
+    /// describe in flight and its target still selected; older answers
+    /// (the selection moved on since) are dropped.
+    pub fn described(&mut self, request: u64, id: String, details: Details) {
+        if self.describing != Some(request) {
+            return;
+        }
+        self.describing = None;
         if self.selected_item().is_some_and(|i| i.id == id) {
             self.details = Some((id, details));
+        }
+    }
+
+    /// Asks for the selected row's details (a new request id; the previous
+    /// request's answer will be dropped).
+    pub fn describe_selected(&mut self) -> Vec<Effect> {
+        let Some(item) = self.selected_item() else {
+            self.describing = None;
+            return Vec::new();
+        };
+        let (target, parsed) = (item.id.clone(), item.target_id());
+        self.next_describe += 1;
+        let request = self.next_describe;
+        self.describing = Some(request);
+        vec![Effect::Describe(DescribeRequest { request, target, parsed })]
+    }
+
+    /// The details to show for the selected row: its own (`fresh` true), or,
+    /// while its describe is pending, the previous row's (shown dimmed).
+    pub fn shown_details(&self) -> Option<(&Details, bool)> {
+        let item = self.selected_item()?;
+        let (id, details) = self.details.as_ref()?;
+        if *id == item.id {
+            Some((details, true))
+        } else if self.describing.is_some() {
+            Some((details, false))
+        } else {
+            None
         }
     }
 
@@ -368,8 +431,8 @@ impl App {
                 self.resized(list_rows, list_top);
                 Vec::new()
             }
-            Msg::Described(id, details) => {
-                self.described(id, *details);
+            Msg::Described { request, target, details } => {
+                self.described(request, target, *details);
                 Vec::new()
             }
             Msg::AssumeFinished(request, result) => self.on_assumed(request, result),
@@ -417,10 +480,8 @@ impl App {
         };
         let after = self.selected_item().map(|i| i.id.clone());
         if after != before {
-            self.details = None;
-            if let Some(id) = after {
-                effects.push(Effect::Describe(id));
-            }
+            // The previous details stay (dimmed) until the new ones come.
+            effects.extend(self.describe_selected());
         }
         effects
     }
@@ -659,7 +720,8 @@ impl App {
             }
             Err(f) if f.mfa_rejected || f.mfa_needed.is_some() => {
                 let device = f.mfa_needed.clone().unwrap_or_else(|| {
-                    self.details.as_ref().and_then(|(_, d)| d.mfa_device.clone()).unwrap_or_default()
+                    let own = self.details.as_ref().filter(|(id, _)| *id == target);
+                    own.and_then(|(_, d)| d.mfa_device.clone()).unwrap_or_default()
                 });
                 let error = f.mfa_rejected.then_some(f.message);
                 self.modal = Some(Modal::Mfa { target, device, input: String::new(), error });

@@ -6,9 +6,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::mpsc::Sender;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use super::app::{Assumed, Failure, Msg};
+use super::app::{Assumed, DescribeRequest, Failure, Msg};
 use super::model::{Details, Item};
 use crate::catalog::Entry;
 use crate::credentials::Session;
@@ -42,12 +43,14 @@ pub struct Effects {
     pub session: Arc<std::sync::Mutex<Option<LastSession>>>,
     /// Stops the run on marked targets in flight.
     run: Option<crate::service::run::Stop>,
+    /// The latest describe request, for the describer task.
+    describer: Option<watch::Sender<Option<DescribeRequest>>>,
 }
 
 impl Effects {
     /// Effects for `ctx` (loaded now or on first use), answering on `tx`.
     pub fn new(ctx: Arc<SharedContext>, tx: Sender<Msg>) -> Self {
-        Self { ctx, tx, tasks: HashMap::new(), session: Arc::default(), run: None }
+        Self { ctx, tx, tasks: HashMap::new(), session: Arc::default(), run: None, describer: None }
     }
 
     /// Hands `msg` back to the event loop (keys read just before a shell are
@@ -67,21 +70,21 @@ impl Effects {
         });
     }
 
-    /// Describes `target`: at once when the files are parsed (planning is
-    /// pure and fast; the record headers are small files), else when they are.
-    pub fn describe(&self, target: &str) -> Option<Details> {
-        if let Some(ctx) = self.ctx.loaded() {
-            return Some(service::describe::describe(&ctx, target));
+    /// Asks for `request`'s details and returns at once: the describer task
+    /// (started on first use) answers with `Msg::Described`. Requests that
+    /// come while it works replace each other, so a fast scroll describes
+    /// the row it ends on, not every row it passed.
+    pub fn describe(&mut self, request: DescribeRequest) {
+        match &self.describer {
+            Some(latest) if !latest.is_closed() => {
+                latest.send_replace(Some(request));
+            }
+            _ => {
+                let (latest, rx) = watch::channel(Some(request));
+                tokio::spawn(describer(self.ctx.clone(), self.tx.clone(), rx));
+                self.describer = Some(latest);
+            }
         }
-        let (shared, tx, target) = (self.ctx.clone(), self.tx.clone(), target.to_owned());
-        tokio::spawn(async move {
-            let details = match shared.get().await {
-                Ok(ctx) => service::describe::describe(&ctx, &target),
-                Err(e) => Details { error: Some(e.to_string()), ..Details::default() },
-            };
-            let _ = tx.send(Msg::Described(target, Box::new(details))).await;
-        });
-        None
     }
 
     /// Starts assuming `target` in the background.
@@ -235,6 +238,33 @@ async fn open_console(ctx: &Context, target: &str, plan: &Plan, session: &Sessio
         output::browser::Opened::Read => format!("opened the AWS console for '{target}'"),
         output::browser::Opened::NotSeen => format!("started the browser for '{target}'; it did not open the page yet"),
     })
+}
+
+/// Describes the latest request, one at a time, until the app is gone: the
+/// context is awaited (it loads behind the first frame), planning and the
+/// vault's headers are read on the blocking pool, and the answer carries
+/// the request id it answers.
+async fn describer(shared: Arc<SharedContext>, tx: Sender<Msg>, mut latest: watch::Receiver<Option<DescribeRequest>>) {
+    loop {
+        let Some(request) = latest.borrow_and_update().clone() else { return };
+        let details = match shared.get().await {
+            Ok(ctx) => {
+                let DescribeRequest { target, parsed, .. } = request.clone();
+                tokio::task::spawn_blocking(move || service::describe::describe_parsed(&ctx, &target, &parsed))
+                    .await
+                    .unwrap_or_else(|e| Details { error: Some(e.to_string()), ..Details::default() })
+            }
+            Err(e) => Details { error: Some(e.to_string()), ..Details::default() },
+        };
+        let msg = Msg::Described { request: request.request, target: request.target, details: Box::new(details) };
+        if tx.send(msg).await.is_err() {
+            return;
+        }
+        // Wait for the next request (the latest one if several came meanwhile).
+        if latest.changed().await.is_err() {
+            return;
+        }
+    }
 }
 
 /// The TUI's items for catalog entries (an organisation target that is a

@@ -197,14 +197,12 @@ async fn event_loop(
         return Ok(Ended::App(Exit::Quit));
     }
     // The files are parsed behind the first frame, the search text is built
-    // (a few milliseconds for thousands of targets), and the first target's details follow.
+    // (a few milliseconds for thousands of targets), and the first target's
+    // details are asked for (they come as a message, like every describe).
     effects.warm();
     app.index_search();
-    if let Some(id) = app.selected_item().map(|i| i.id.clone())
-        && let Some(d) = effects.describe(&id)
-    {
-        app.described(id, d);
-        draw(term, app, theme)?;
+    for effect in app.describe_selected() {
+        perform(effect, term, app, effects, &mut events, theme).await?;
     }
     loop {
         let msg = tokio::select! {
@@ -246,11 +244,8 @@ async fn perform(
     theme: &Theme,
 ) -> Result<(), AppError> {
     match effect {
-        Effect::Describe(id) => {
-            if let Some(d) = effects.describe(&id) {
-                app.described(id, d);
-            }
-        }
+        // Only hands the request to the describer task: no file is read here.
+        Effect::Describe(request) => effects.describe(request),
         Effect::Assume { request, target, code } => effects.assume(request, target, code),
         Effect::Cancel(request) => effects.cancel(request),
         Effect::Store => effects.store(),
@@ -334,5 +329,7 @@ fn draw(term: &mut Term, app: &mut App, theme: &Theme) -> Result<(), AppError> {
     Ok(())
 }
 
+#[cfg(test)]
+mod describe_tests;
 #[cfg(test)]
 mod tests;

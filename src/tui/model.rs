@@ -6,7 +6,7 @@ use nucleo_matcher::Utf32String;
 
 use std::sync::Arc;
 
-use crate::catalog::{Entry, Kind, Route};
+use crate::catalog::{Entry, Kind, Route, TargetId};
 use crate::text::clean_owned;
 
 /// One target row.
@@ -92,6 +92,18 @@ impl Item {
             },
             id_chars: e.id.chars().count(),
             haystack: Utf32String::default(),
+        }
+    }
+
+    /// The id as this row knows it: a profile row is a profile (profile
+    /// names win, and an organisation target that is a profile is listed as
+    /// the profile); an organisation or Identity Center row is `ACCOUNT/ROLE`.
+    pub fn target_id(&self) -> TargetId {
+        match self.id.rsplit_once('/') {
+            Some((account, role)) if self.kind != "profile" && !account.is_empty() && !role.is_empty() => {
+                TargetId::Account { account: account.to_owned(), role: role.to_owned() }
+            }
+            _ => TargetId::Profile(self.id.clone()),
         }
     }
 

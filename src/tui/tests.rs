@@ -9,7 +9,7 @@ use ratatui::backend::TestBackend;
 
 use std::sync::Arc;
 
-use super::app::{App, Assumed, Effect, Exit, Failure, Modal, Mode, Msg};
+use super::app::{App, Assumed, DescribeRequest, Effect, Exit, Failure, Modal, Mode, Msg};
 use super::model::{Details, Item};
 use super::theme::Theme;
 use super::view;
@@ -139,7 +139,9 @@ fn search_ranks_the_best_match_first() {
 fn selection_change_asks_for_details() {
     let mut app = make_app();
     let effects = app.update(key(KeyCode::Down));
-    assert_eq!(effects, vec![Effect::Describe(selected(&app))]);
+    let target = selected(&app);
+    let parsed = app.selected_item().map(Item::target_id).unwrap();
+    assert_eq!(effects, vec![Effect::Describe(DescribeRequest { request: 1, target, parsed })]);
     let effects = app.update(Msg::Tick(1));
     assert!(effects.is_empty());
 }
@@ -280,7 +282,7 @@ fn details_decide_whether_a_code_is_asked() {
     let id = selected(&app);
     let details =
         Details { mfa_device: Some("arn:aws:iam::1:mfa/alice".into()), needs_code: false, ..Details::default() };
-    app.update(Msg::Described(id, Box::new(details)));
+    answer_describe(&mut app, id, details);
     let effects = app.update(key(KeyCode::Enter));
     assert!(matches!(effects.as_slice(), [Effect::Assume { code: None, .. }]), "MFA session stored: no modal");
 }
@@ -355,7 +357,19 @@ fn described(app: &mut App) {
         cached: None,
         error: None,
     };
-    app.update(Msg::Described(id, Box::new(details)));
+    answer_describe(app, id, details);
+}
+
+/// Answers the describe in flight (asking for one first when none is).
+fn answer_describe(app: &mut App, target: String, details: Details) {
+    let request = match app.describing {
+        Some(r) => r,
+        None => match app.describe_selected().as_slice() {
+            [Effect::Describe(r)] => r.request,
+            other => panic!("no describe: {other:?}"),
+        },
+    };
+    app.update(Msg::Described { request, target, details: Box::new(details) });
 }
 
 #[test]
@@ -373,6 +387,8 @@ fn snapshots() {
         app.update(key(KeyCode::Tab));
 
         app.update(key(KeyCode::Down));
+        // The describe of the new row is in flight: the previous row's details stay (dimmed).
+        insta::assert_snapshot!(format!("describing_{w}x{h}"), render(&mut app, w, h));
         described(&mut app);
         app.update(key(KeyCode::Enter));
         typed(&mut app, "123");

@@ -170,9 +170,18 @@ fn draw_details(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
     if let Some(state) = &item.state {
         kv(&mut lines, "state", state.clone(), w, theme);
     }
-    let details = app.details.as_ref().filter(|(id, _)| *id == item.id).map(|(_, d)| d);
+    // While the selected row's describe is pending, the previous row's
+    // details stay in place, dimmed: a fast answer then changes values, not
+    // the pane's shape (no blank flash), and a slow one reads as not yet known.
+    let shown = app.shown_details();
+    let details = shown.map(|(d, _)| d);
     kv(&mut lines, "role", item.role_arn.clone().unwrap_or_else(|| "-".into()), w, theme);
-    kv(&mut lines, "chain", details.map(|d| d.chain.clone()).unwrap_or_else(|| item.chain()), w, theme);
+    let chain = match shown {
+        Some((d, true)) => d.chain.clone(),
+        _ => item.chain(),
+    };
+    kv(&mut lines, "chain", chain, w, theme);
+    let described = lines.len();
     if let Some(d) = details {
         if let Some(dev) = &d.mfa_device {
             let when = if d.needs_code { "code needed" } else { "MFA session stored" };
@@ -202,6 +211,11 @@ fn draw_details(frame: &mut Frame, app: &App, theme: &Theme, area: Rect) {
         }
     } else if let Some(region) = &item.region {
         kv(&mut lines, "region", region.clone(), w, theme);
+    }
+    if matches!(shown, Some((_, false))) {
+        for line in &mut lines[described..] {
+            *line = std::mem::take(line).patch_style(theme.dim);
+        }
     }
     if !item.tags.is_empty() {
         kv(&mut lines, "tags", item.tags.clone(), w, theme);

@@ -44,13 +44,9 @@ pub fn mask(secret: &str) -> String {
     format!("{}{keep}", "•".repeat(n.saturating_sub(3).min(12)))
 }
 
-/// Describes `target` (planning is pure and fast; the headers are small
-/// files, but files: the picker calls this off its event loop).
-pub fn describe(ctx: &Context, target: &str) -> Description {
-    describe_parsed(ctx, target, &TargetId::parse(target, &ctx.aws))
-}
-
-/// As [`describe`], for an id already read (a picker row knows its kind).
+/// Describes `target`, read already as `parsed` (a picker row knows its kind):
+/// planning is pure and fast, the session headers are small files, but files,
+/// so the picker calls this off its event loop.
 pub fn describe_parsed(ctx: &Context, target: &str, parsed: &TargetId) -> Description {
     let plan = match plan_parsed(ctx, target, parsed, &Flags::default()) {
         Ok(p) => p,
